@@ -1,0 +1,3 @@
+"""The hub: a self-hosted dropshipping integration hub."""
+
+__version__ = "0.1.0"
