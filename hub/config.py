@@ -1,0 +1,97 @@
+"""Settings: the only reader of the environment (prefix HUB_, `.env` supported).
+
+Secrets that are not configured are generated once into `./var/` with mode 0600, so a fresh
+checkout runs with no set-up while the keys survive restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_VAR_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Every knob of the hub. Secrets are SecretStr so they never print by accident."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", env_file=".env", extra="ignore")
+
+    var_dir: Path = DEFAULT_VAR_DIR
+    database_url: str = ""
+    secret_key: SecretStr | None = None
+    admin_token: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    environment: Literal["development", "production"] = "development"
+
+    shopify_api_version: str = "2026-10"
+    shopify_client_id: str | None = None
+    shopify_client_secret: SecretStr | None = None
+    public_url: str = "http://127.0.0.1:8000"
+
+    scheduler_enabled: bool = True
+    job_lease_seconds: int = Field(default=300, ge=5)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'hub.db').as_posix()}"
+
+    def ensure_var_dir(self) -> Path:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        return self.var_dir
+
+    def fernet_key(self) -> bytes:
+        """The key that encrypts store tokens at rest; generated into var/secret.key when unset."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        return _read_or_create(self.ensure_var_dir() / "secret.key", lambda: Fernet.generate_key().decode())
+
+    def admin_token_value(self) -> str:
+        """The bearer token of the admin API; generated into var/admin.token when unset."""
+        if self.admin_token is not None:
+            return self.admin_token.get_secret_value()
+        return _read_or_create(self.ensure_var_dir() / "admin.token", lambda: secrets.token_urlsafe(32)).decode()
+
+    def admin_token_was_generated(self) -> bool:
+        return self.admin_token is None
+
+
+def _read_or_create(path: Path, make: Callable[[], str]) -> bytes:
+    """Read a secret file, or create it atomically with mode 0600 (O_EXCL: two processes agree)."""
+    if path.exists():
+        return path.read_bytes().strip()
+    value = make().encode()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(value)
+    logger.info("generated secret file", extra={"path": str(path)})
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

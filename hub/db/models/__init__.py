@@ -1,0 +1,23 @@
+"""Every table of the data model (DESIGN.md), importable from one place for Alembic."""
+
+from hub.db.base import Base
+from hub.db.models.catalogue import FeedReject, FeedRun, Listing, Mapping, Offer
+from hub.db.models.money import FxRate, LedgerEntry
+from hub.db.models.ops import AttentionItem, JobLease, JobRun, OutboxMessage, WebhookDelivery
+from hub.db.models.orders import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    Reservation,
+    Shipment,
+    SupplierOrder,
+    SupplierOrderLine,
+)
+from hub.db.models.stores import Store, Supplier, SupplierKey, SyncCursor
+
+__all__ = [
+    "AttentionItem", "Base", "FeedReject", "FeedRun", "FxRate", "JobLease", "JobRun", "LedgerEntry",
+    "Listing", "Mapping", "Offer", "Order", "OrderEvent", "OrderLine", "OutboxMessage", "Reservation",
+    "Shipment", "Store", "Supplier", "SupplierKey", "SupplierOrder", "SupplierOrderLine", "SyncCursor",
+    "WebhookDelivery",
+]

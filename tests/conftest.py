@@ -1,0 +1,101 @@
+"""Shared fixtures: a fresh migrated database per test on SQLite, and on PostgreSQL when
+HUB_TEST_POSTGRES_URL is set (a uniquely named database is created and dropped afterwards).
+
+When CI=true a missing PostgreSQL fails the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from hub.db.engine import Database
+from hub.db.migrate import upgrade
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = REPO_ROOT.parent / "shared"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def shared_path(*parts: str) -> Path:
+    """A file of ../shared (real test data), or skip with the reason when that folder is absent."""
+    path = SHARED_DIR.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"../shared test data is absent ({path} not found)")
+    return path
+
+
+def _postgres_admin_url() -> str | None:
+    return os.environ.get("HUB_TEST_POSTGRES_URL") or None
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
+    pytest.skip(reason)
+
+
+def _create_postgres_database() -> tuple[str, str]:
+    admin_url = _postgres_admin_url()
+    if admin_url is None:
+        _missing("HUB_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped")
+        raise AssertionError("unreachable")
+    name = f"hub_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        _missing(f"PostgreSQL at {make_url(admin_url).host} is not reachable: {type(exc).__name__}")
+    finally:
+        admin.dispose()
+    return admin_url, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(admin_url: str, url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL on each backend (not migrated)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hub.db'}"
+        return
+    admin_url, url = _create_postgres_database()
+    try:
+        yield url
+    finally:
+        _drop_postgres_database(admin_url, url)
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """A migrated database at head, on each backend."""
+    database = Database(db_url)
+    upgrade(database.engine)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    """A migrated SQLite database, for tests whose subject is not the backend."""
+    database = Database(f"sqlite:///{tmp_path / 'hub.db'}")
+    upgrade(database.engine)
+    try:
+        yield database
+    finally:
+        database.dispose()
