@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from alembic import context
 from sqlalchemy import Connection
 
+from alembic import context
 from hub.config import get_settings
 from hub.db.engine import make_engine
 from hub.db.models import Base

@@ -15,6 +15,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from hub.bootstrap import Hub
+from hub.config import Settings
+from hub.crypto import TokenCipher
 from hub.db.engine import Database
 from hub.db.migrate import upgrade
 
@@ -99,3 +102,26 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    """Settings isolated from the developer's environment and .env file."""
+    values: dict[str, object] = {"var_dir": tmp_path / "var", "admin_token": ADMIN_TOKEN}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
+
+
+ADMIN_TOKEN = "test-admin-token"
+
+
+@pytest.fixture
+def hub(db: Database, tmp_path: Path) -> Hub:
+    """A Hub on the migrated database of each backend."""
+    settings = make_settings(tmp_path)
+    return Hub(settings=settings, db=db, cipher=TokenCipher(settings.fernet_key()))
+
+
+@pytest.fixture
+def sqlite_hub(sqlite_db: Database, tmp_path: Path) -> Hub:
+    settings = make_settings(tmp_path)
+    return Hub(settings=settings, db=sqlite_db, cipher=TokenCipher(settings.fernet_key()))

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
 
 import hub.db.types
+from alembic import op
 
 revision: str = 'de032eef8fb5'
 down_revision: str | Sequence[str] | None = None

@@ -44,4 +44,4 @@ class Base(DeclarativeBase):
     }
 
 
-__all__ = ["BigId", "Base", "Created", "Currency", "IdPk", "Money", "Updated", "utcnow"]
+__all__ = ["Base", "BigId", "Created", "Currency", "IdPk", "Money", "Updated", "utcnow"]

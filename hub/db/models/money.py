@@ -13,7 +13,7 @@ from hub.db.types import Rate
 
 
 class LedgerEntry(Base):
-    """A signed money fact (+ income, − cost). `source_ref` is unique, so a re-sync never doubles."""
+    """A signed money fact (+ income, - cost). `source_ref` is unique, so a re-sync never doubles."""
 
     __tablename__ = "ledger_entries"
     __table_args__ = (

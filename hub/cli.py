@@ -1,0 +1,131 @@
+"""The `hub` command. User mistakes end as one clear line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from hub import __version__
+from hub.config import get_settings
+from hub.db.engine import Database, safe_url
+from hub.errors import UserError
+from hub.logs import configure_logging
+
+logger = logging.getLogger(__name__)
+console = Console()
+err_console = Console(stderr=True)
+
+app = typer.Typer(help="The hub: dropshipping integration hub.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _database() -> Database:
+    url = get_settings().resolved_database_url
+    try:
+        return Database(url)
+    except ArgumentError as exc:
+        raise UserError(f"HUB_DATABASE_URL is not a valid database URL: {safe_url(url)}") from exc
+
+
+@app.command()
+def version() -> None:
+    """Print the hub's version."""
+    console.print(f"hub {__version__}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Upgrade the database schema (creates the database file on SQLite)."""
+    from hub.db.migrate import current_revision, upgrade
+
+    database = _database()
+    try:
+        upgrade(database.engine, revision)
+        console.print(f"database at {current_revision(database.engine)} ({safe_url(database.url)})")
+    finally:
+        database.dispose()
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database and whether it is the newest."""
+    from hub.db.migrate import current_revision, head_revision
+
+    database = _database()
+    try:
+        current, head = current_revision(database.engine), head_revision(database.engine)
+        state = "up to date" if current == head else f"behind (head is {head}; run 'hub db upgrade')"
+        console.print(f"{current or 'empty'}: {state}")
+    finally:
+        database.dispose()
+
+
+@app.command()
+def run(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    scheduler: Annotated[bool, typer.Option(help="Run the job scheduler in this process.")] = True,
+) -> None:
+    """Serve the API and dashboard and run the scheduler, in one process."""
+    from hub.server import serve
+
+    serve(host=host, port=port, with_scheduler=scheduler)
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    original = getattr(exc, "orig", None) or exc
+    first_line = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    return first_line
+
+
+def _database_location(url: str) -> str:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "an unparsable URL"
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {parsed.database}"
+    return f"{parsed.host or 'localhost'}:{parsed.port or 'default port'}"
+
+
+def main() -> None:
+    """Console entry point: maps failures a user can fix to one line and exit 2."""
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        err_console.print(f"error: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except OperationalError as exc:
+        url = settings.resolved_database_url
+        password = make_url(url).password if "://" in url else None
+        message = f"error: cannot reach the database at {_database_location(url)}: {_reason(exc)}"
+        if password:
+            message = message.replace(str(password), "***")
+        err_console.print(message, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except SQLAlchemyError as exc:
+        err_console.print(f"error: database error: {_reason(exc)}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("aborted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # usage errors: click's message and exit code (2)
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console.print(f"error: {exc}", highlight=False)
+        sys.exit(int(getattr(exc, "exit_code", 2)))

@@ -1,0 +1,66 @@
+"""Run one job for one scope: take the lease, record a job_runs row, release."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hub.db.base import utcnow
+from hub.db.models import JobRun
+from jobs import leases
+from jobs.registry import JobSpec
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+
+logger = logging.getLogger(__name__)
+ERROR_EXCERPT_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    status: str  # ok | error | skipped
+    run_id: int | None
+    counts: dict[str, int]
+    error: str | None = None
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def run_job(hub: Hub, spec: JobSpec, store_id: int | None = None) -> RunOutcome:
+    scope = str(store_id) if store_id is not None else "*"
+    holder = holder_id()
+    if not leases.acquire(hub.db, spec.name, scope, holder, hub.settings.job_lease_seconds):
+        logger.debug("job already running elsewhere", extra={"job": spec.name, "scope": scope})
+        return RunOutcome("skipped", None, {})
+    try:
+        with hub.db.transaction() as session:
+            run = JobRun(job=spec.name, store_id=store_id, status="running", counts={})
+            session.add(run)
+            session.flush()
+            run_id = run.id
+        try:
+            counts = spec.func(hub, store_id)
+        except Exception as exc:
+            excerpt = "".join(traceback.format_exception_only(exc)).strip()[:ERROR_EXCERPT_CHARS]
+            logger.exception("job failed", extra={"job": spec.name, "scope": scope})
+            _finish(hub, run_id, "error", {}, excerpt)
+            return RunOutcome("error", run_id, {}, excerpt)
+        _finish(hub, run_id, "ok", counts, None)
+        return RunOutcome("ok", run_id, counts)
+    finally:
+        leases.release(hub.db, spec.name, scope, holder)
+
+
+def _finish(hub: Hub, run_id: int, status: str, counts: dict[str, int], error: str | None) -> None:
+    with hub.db.transaction() as session:
+        run = session.get(JobRun, run_id)
+        if run is not None:
+            run.status, run.counts, run.error, run.finished_at = status, counts, error, utcnow()

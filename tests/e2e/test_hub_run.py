@@ -1,0 +1,50 @@
+"""`hub db upgrade` then `hub run`, as `make run` does, serves /healthz with 200."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_hub_run_serves_health_and_prints_the_generated_admin_token(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    upgrade = subprocess.run([sys.executable, "-m", "hub", "db", "upgrade"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=60, check=False)
+    assert upgrade.returncode == 0, upgrade.stderr
+    port = _free_port()
+    log = (tmp_path / "run.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "hub", "run", "--port", str(port)], cwd=tmp_path,
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline, response = time.monotonic() + 30, None
+        while time.monotonic() < deadline:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert response is not None, (tmp_path / "run.log").read_text()
+        assert response.status_code == 200 and response.json()["database"] == "ok"
+        token = (tmp_path / "var" / "admin.token").read_text().strip()
+        status = httpx.get(f"http://127.0.0.1:{port}/api/v1/status",
+                           headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        assert status.status_code == 200
+    finally:
+        process.terminate()
+        process.wait(15)
+        log.close()
+    output = (tmp_path / "run.log").read_text()
+    assert f"admin token (from var/admin.token): {token}" in output
+    assert output.count(token) == 1  # printed once to the operator, never logged
