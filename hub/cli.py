@@ -11,7 +11,7 @@ from rich.console import Console
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from hub import __version__
+from hub import __version__, cli_orders
 from hub.config import get_settings
 from hub.db.engine import Database, safe_url
 from hub.errors import UserError
@@ -25,6 +25,7 @@ app = typer.Typer(help="The hub: dropshipping integration hub.", no_args_is_help
                   pretty_exceptions_enable=False, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(cli_orders.app, name="orders")
 
 
 def _database() -> Database:
@@ -99,10 +100,13 @@ def _database_location(url: str) -> str:
 def main() -> None:
     """Console entry point: maps failures a user can fix to one line and exit 2."""
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    # Commands talk to the user on the console; the log says only what went wrong (hub run re-configures).
+    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level, settings.log_format)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except UserError as exc:
         err_console.print(f"error: {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

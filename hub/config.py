@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     environment: Literal["development", "production"] = "development"
 
+    reporting_currency: str = "USD"
     shopify_api_version: str = "2026-10"
     shopify_client_id: str | None = None
     shopify_client_secret: SecretStr | None = None

@@ -91,9 +91,10 @@ class OrderIn:
         return self.cancelled_at is not None
 
     def fingerprint(self) -> str:
-        """Stable hash of the order's content; `updated_at` is left out so a no-op touch is no change."""
+        """Stable hash of what the order says; timestamps are left out so a no-op touch is no change."""
         data = asdict(self)
-        data.pop("updated_at", None)
+        for volatile in ("updated_at", "created_at", "processed_at"):
+            data.pop(volatile, None)
         encoded = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
         return hashlib.sha256(encoded.encode()).hexdigest()
 
