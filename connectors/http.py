@@ -121,7 +121,8 @@ def raise_for_status(response: httpx.Response) -> None:
     if status < 400:
         return
     if status == 429:
-        raise RateLimited("HTTP 429 Too Many Requests", parse_retry_after(response.headers.get("retry-after")))
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        raise RateLimited("HTTP 429 Too Many Requests", retry_after)
     if status in RETRYABLE_STATUSES:
         raise RemoteUnavailable(f"HTTP {status} from {response.request.url.host}")
     raise RemoteRejected(status, request_id_of(response), excerpt(response.text))
