@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     shopify_client_secret: SecretStr | None = None
     public_url: str = "http://127.0.0.1:8000"
 
+    webhook_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    orders_pull_interval_seconds: float = Field(default=60, gt=0)
+    orders_pull_overlap_seconds: int = Field(default=300, ge=0)
+    orders_initial_lookback_days: int = Field(default=30, ge=0)
+    orders_reconcile_days: int = Field(default=3, ge=1)
+    orders_reconcile_interval_seconds: float = Field(default=86_400, gt=0)
+
     scheduler_enabled: bool = True
     job_lease_seconds: int = Field(default=300, ge=5)
 

@@ -28,9 +28,10 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
         print(f"admin token (from {settings.var_dir / 'admin.token'}): {settings.admin_token_value()}")
     scheduler = None
     if with_scheduler and settings.scheduler_enabled:
-        import jobs.definitions  # noqa: F401  (registers the jobs)
+        from jobs.definitions import register_all
         from jobs.scheduler import build_scheduler
 
+        register_all(settings)
         scheduler = build_scheduler(hub)
         scheduler.start()
     app = create_app(hub)

@@ -1,4 +1,4 @@
-"""The hub's jobs. Importing this module registers them; each body calls a service."""
+"""The hub's jobs: `register_all` puts them in the registry; each body calls one service."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
 
+from hub.config import Settings
 from hub.db.base import utcnow
 from hub.db.models import JobRun
+from hub.services import pull, webhooks
+from hub.services.intake import IntakeResult
 from jobs.registry import JobSpec, registry
 
 if TYPE_CHECKING:
@@ -27,5 +30,32 @@ def prune_job_runs(hub: Hub, _store_id: int | None) -> dict[str, int]:
         return {"deleted": int(result.rowcount or 0)}  # type: ignore[attr-defined]
 
 
-registry.register(JobSpec("housekeeping.prune_job_runs", prune_job_runs, interval_seconds=3600,
-                          per_store=False))
+
+def _counts(result: IntakeResult) -> dict[str, int]:
+    return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+            "stale": result.stale}
+
+
+def orders_pull(hub: Hub, store_id: int | None) -> dict[str, int]:
+    assert store_id is not None
+    return _counts(pull.pull_orders(hub, store_id))
+
+
+def orders_reconcile(hub: Hub, store_id: int | None) -> dict[str, int]:
+    assert store_id is not None
+    return _counts(pull.reconcile_orders(hub, store_id))
+
+
+def webhooks_sweep(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    return webhooks.process_pending(hub)
+
+
+def register_all(settings: Settings) -> None:
+    """Register the jobs with intervals from settings (idempotent: a second call is a no-op)."""
+    if registry.names():
+        return
+    registry.register(JobSpec("housekeeping.prune_job_runs", prune_job_runs, interval_seconds=3600,
+                              per_store=False))
+    registry.register(JobSpec("orders.pull", orders_pull, settings.orders_pull_interval_seconds))
+    registry.register(JobSpec("orders.reconcile", orders_reconcile, settings.orders_reconcile_interval_seconds))
+    registry.register(JobSpec("webhooks.sweep", webhooks_sweep, interval_seconds=60, per_store=False))

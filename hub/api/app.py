@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from hub import __version__
-from hub.api import health, orders, v1
+from hub.api import health, orders, v1, webhooks
 from hub.api.errors import install_error_handlers
 from hub.bootstrap import Hub
 
@@ -24,6 +24,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(health.router)
     app.include_router(v1.router)
     app.include_router(orders.router)
+    app.include_router(webhooks.router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard(request: Request) -> HTMLResponse:
