@@ -157,9 +157,7 @@ def send(client: httpx.Client, request: httpx.Request) -> httpx.Response:
         raise RemoteUnavailable(f"{type(exc).__name__} talking to {request.url.host}") from exc
 
 
-def log_request(
-    request: httpx.Request, status: int | str, started: float, note: str | None = None
-) -> None:
+def log_request(request: httpx.Request, status: int | str, started: float, note: str | None = None) -> None:
     """One line per HTTP exchange. Only method, host, path: query strings and headers may hold secrets."""
     elapsed_ms = (time.perf_counter() - started) * 1000
     logger.info(

@@ -52,8 +52,7 @@ class QueryCost:
             throttle = None
             if isinstance(status, Mapping):
                 values = [
-                    _number(status.get(k))
-                    for k in ("maximumAvailable", "currentlyAvailable", "restoreRate")
+                    _number(status.get(k)) for k in ("maximumAvailable", "currentlyAvailable", "restoreRate")
                 ]
                 if None not in values:
                     throttle = ThrottleStatus(*(float(v) for v in values if v is not None))

@@ -125,7 +125,9 @@ class ShopifyClient(ShopifyOperations):
     def _attempt(self, payload: dict[str, Any], cost: float, key: str) -> dict[str, Any]:
         reservation = self.budget.reserve(cost)
         request = self._http.build_request(
-            "POST", self.endpoint, content=json.dumps(payload).encode(),
+            "POST",
+            self.endpoint,
+            content=json.dumps(payload).encode(),
             headers={"Content-Type": "application/json"},
         )
         started = time.perf_counter()

@@ -24,8 +24,15 @@ _GRAPHQL_FULFILLMENT = {
     "PARTIALLY_FULFILLED": FulfillmentStatus.PARTIAL,
     "RESTOCKED": FulfillmentStatus.RESTOCKED,
 }
-_OPEN_FULFILLMENT = {"UNFULFILLED", "PENDING_FULFILLMENT", "OPEN", "IN_PROGRESS", "ON_HOLD",
-                     "SCHEDULED", "REQUEST_DECLINED"}
+_OPEN_FULFILLMENT = {
+    "UNFULFILLED",
+    "PENDING_FULFILLMENT",
+    "OPEN",
+    "IN_PROGRESS",
+    "ON_HOLD",
+    "SCHEDULED",
+    "REQUEST_DECLINED",
+}
 _REST_FULFILLMENT = {
     None: FulfillmentStatus.UNFULFILLED,
     "unfulfilled": FulfillmentStatus.UNFULFILLED,
@@ -108,10 +115,12 @@ def order_from_graphql(value: Any, extra_lines: Iterable[Any] = ()) -> OrderIn:
     """A GraphQL `Order` node (OrderFields) → OrderIn; `extra_lines` are line nodes of later pages."""
     node = p.obj(value, "order")
     where = f"order {node.get('id')!s:.60}"
-    first_page = p.items(p.obj(node.get("lineItems") or {}, f"{where}.lineItems").get("nodes"),
-                         f"{where}.lineItems.nodes")
-    lines = tuple(line_from_graphql(n, f"{where}.lineItems[{i}]")
-                  for i, n in enumerate([*first_page, *extra_lines]))
+    first_page = p.items(
+        p.obj(node.get("lineItems") or {}, f"{where}.lineItems").get("nodes"), f"{where}.lineItems.nodes"
+    )
+    lines = tuple(
+        line_from_graphql(n, f"{where}.lineItems[{i}]") for i, n in enumerate([*first_page, *extra_lines])
+    )
     fulfillment_raw = p.opt_text(node.get("displayFulfillmentStatus"), f"{where}.displayFulfillmentStatus")
     fulfillment = _GRAPHQL_FULFILLMENT.get(fulfillment_raw or "", FulfillmentStatus.UNKNOWN)
     if fulfillment_raw in _OPEN_FULFILLMENT or fulfillment_raw is None:
@@ -126,8 +135,9 @@ def order_from_graphql(value: Any, extra_lines: Iterable[Any] = ()) -> OrderIn:
         currency=p.currency(node.get("currencyCode"), f"{where}.currencyCode"),
         created_at=created,
         updated_at=p.opt_moment(node.get("updatedAt"), f"{where}.updatedAt") or created,
-        financial_status=financial_status(node.get("displayFinancialStatus"),
-                                          f"{where}.displayFinancialStatus"),
+        financial_status=financial_status(
+            node.get("displayFinancialStatus"), f"{where}.displayFinancialStatus"
+        ),
         fulfillment_status=fulfillment,
         subtotal_price=_subtotal(lines),
         total_discounts=_shop_amount(node, "totalDiscountsSet", where) or Decimal(0),
@@ -185,9 +195,15 @@ def line_from_rest(value: Any, where: str) -> OrderLineIn:
     allocations = p.items(node.get("discount_allocations"), f"{where}.discount_allocations")
     if allocations:
         discount = sum(
-            (_rest_amount(p.obj(a, f"{where}.discount_allocations[{i}]"), "amount",
-                          f"{where}.discount_allocations[{i}]") or Decimal(0)
-             for i, a in enumerate(allocations)),
+            (
+                _rest_amount(
+                    p.obj(a, f"{where}.discount_allocations[{i}]"),
+                    "amount",
+                    f"{where}.discount_allocations[{i}]",
+                )
+                or Decimal(0)
+                for i, a in enumerate(allocations)
+            ),
             Decimal(0),
         )
     else:
@@ -217,15 +233,22 @@ def order_from_rest(payload: Any) -> OrderIn:
     for required in ("id", "currency", "created_at", "total_price", "line_items"):
         if node.get(required) is None:
             raise ShopifyMappingError(f"{where}: `{required}` is missing")
-    lines = tuple(line_from_rest(n, f"{where}.line_items[{i}]")
-                  for i, n in enumerate(p.items(node.get("line_items"), f"{where}.line_items")))
+    lines = tuple(
+        line_from_rest(n, f"{where}.line_items[{i}]")
+        for i, n in enumerate(p.items(node.get("line_items"), f"{where}.line_items"))
+    )
     raw_fulfillment = p.lower(node.get("fulfillment_status"), f"{where}.fulfillment_status")
     shipping = _rest_amount(node, "total_shipping_price", where)
     if shipping is None:
         shipping_lines = p.items(node.get("shipping_lines"), f"{where}.shipping_lines")
         shipping = sum(
-            (_rest_amount(p.obj(s, f"{where}.shipping_lines[{i}]"), "price", f"{where}.shipping_lines[{i}]")
-             or Decimal(0) for i, s in enumerate(shipping_lines)),
+            (
+                _rest_amount(
+                    p.obj(s, f"{where}.shipping_lines[{i}]"), "price", f"{where}.shipping_lines[{i}]"
+                )
+                or Decimal(0)
+                for i, s in enumerate(shipping_lines)
+            ),
             Decimal(0),
         )
     created = p.moment(node.get("created_at"), f"{where}.created_at")

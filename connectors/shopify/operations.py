@@ -69,10 +69,16 @@ def check_user_errors(operation: str, payload: Any) -> Mapping[str, Any]:
         raise ShopifyMappingError(f"{operation}: no payload in the response")
     errors = payload.get("userErrors") or []
     if errors:
-        raise ShopifyUserErrors(operation, [
-            UserError(tuple(str(f) for f in (e.get("field") or [])), str(e.get("message", "")), e.get("code"))
-            for e in errors if isinstance(e, Mapping)
-        ])
+        raise ShopifyUserErrors(
+            operation,
+            [
+                UserError(
+                    tuple(str(f) for f in (e.get("field") or [])), str(e.get("message", "")), e.get("code")
+                )
+                for e in errors
+                if isinstance(e, Mapping)
+            ],
+        )
     return payload
 
 
@@ -81,12 +87,18 @@ class ShopifyOperations:
 
     api_version: str
 
-    def execute(self, document: Document | str, variables: Mapping[str, Any] | None = None, *,
-                expected_cost: float | None = None) -> dict[str, Any]:
+    def execute(
+        self,
+        document: Document | str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        expected_cost: float | None = None,
+    ) -> dict[str, Any]:
         raise NotImplementedError
 
-    def paginate(self, document: Document, variables: Mapping[str, Any], path: Sequence[str], *,
-                 page_size: int) -> Iterator[dict[str, Any]]:
+    def paginate(
+        self, document: Document, variables: Mapping[str, Any], path: Sequence[str], *, page_size: int
+    ) -> Iterator[dict[str, Any]]:
         raise NotImplementedError
 
     # -- reads --------------------------------------------------------------------------------
@@ -94,8 +106,12 @@ class ShopifyOperations:
     def shop(self) -> ShopInfo:
         return rm.shop_from_graphql(self.execute(documents.load("Shop")).get("shop"))
 
-    def orders(self, updated_since: datetime | None = None, page_size: int | None = None,
-               lines_per_order: int = LINES_PER_ORDER) -> Iterator[OrderIn]:
+    def orders(
+        self,
+        updated_since: datetime | None = None,
+        page_size: int | None = None,
+        lines_per_order: int = LINES_PER_ORDER,
+    ) -> Iterator[OrderIn]:
         """Every order updated at or after `updated_since`, oldest update first, with all its lines."""
         doc = documents.load("Orders")
         variables: dict[str, Any] = {"linesFirst": lines_per_order, "query": None}
@@ -107,8 +123,9 @@ class ShopifyOperations:
             yield self._complete_order(node)
 
     def order(self, order_id: str) -> OrderIn | None:
-        data = self.execute(documents.load("Order"), {"id": gid("Order", order_id),
-                                                      "linesFirst": LINES_PER_ORDER})
+        data = self.execute(
+            documents.load("Order"), {"id": gid("Order", order_id), "linesFirst": LINES_PER_ORDER}
+        )
         node = data.get("order")
         return None if node is None else self._complete_order(node)
 
@@ -145,8 +162,9 @@ class ShopifyOperations:
         return [rm.location_from_graphql(n) for n in self.paginate(doc, {}, ("locations",), page_size=50)]
 
     def fulfillment_orders(self, order_id: str) -> list[FulfillmentOrder]:
-        data = self.execute(documents.load("FulfillmentOrders"),
-                            {"id": gid("Order", order_id), "first": 5, "linesFirst": 50})
+        data = self.execute(
+            documents.load("FulfillmentOrders"), {"id": gid("Order", order_id), "first": 5, "linesFirst": 50}
+        )
         order = data.get("order")
         if order is None:
             return []
@@ -164,27 +182,36 @@ class ShopifyOperations:
     def payouts(self, issued_since: date | None = None, page_size: int = 50) -> Iterator[Payout]:
         doc = documents.load("Payouts")
         query = f"issued_at:>={issued_since.isoformat()}" if issued_since else None
-        for node in self.paginate(doc, {"query": query}, ("shopifyPaymentsAccount", "payouts"),
-                                  page_size=page_size):
+        for node in self.paginate(
+            doc, {"query": query}, ("shopifyPaymentsAccount", "payouts"), page_size=page_size
+        ):
             yield rm.payout_from_graphql(node)
 
-    def balance_transactions(self, payout_id: str | None = None,
-                             page_size: int = 100) -> Iterator[BalanceTransaction]:
+    def balance_transactions(
+        self, payout_id: str | None = None, page_size: int = 100
+    ) -> Iterator[BalanceTransaction]:
         doc = documents.load("BalanceTransactions")
         query = f"payout_id:{p.ident(payout_id, 'payout_id')}" if payout_id else None
-        for node in self.paginate(doc, {"query": query}, ("shopifyPaymentsAccount", "balanceTransactions"),
-                                  page_size=page_size):
+        for node in self.paginate(
+            doc, {"query": query}, ("shopifyPaymentsAccount", "balanceTransactions"), page_size=page_size
+        ):
             yield rm.balance_transaction_from_graphql(node)
 
     def webhooks(self) -> list[WebhookSubscription]:
         doc = documents.load("WebhookSubscriptions")
-        return [rm.webhook_from_graphql(n) for n in self.paginate(doc, {}, ("webhookSubscriptions",),
-                                                                   page_size=100)]
+        return [
+            rm.webhook_from_graphql(n)
+            for n in self.paginate(doc, {}, ("webhookSubscriptions",), page_size=100)
+        ]
 
     # -- writes -------------------------------------------------------------------------------
 
-    def create_fulfillment(self, lines: Sequence[FulfillmentLineRequest], tracking: Tracking | None = None,
-                           notify_customer: bool = True) -> FulfillmentResult:
+    def create_fulfillment(
+        self,
+        lines: Sequence[FulfillmentLineRequest],
+        tracking: Tracking | None = None,
+        notify_customer: bool = True,
+    ) -> FulfillmentResult:
         """One fulfillment for the given fulfillment-order lines (of one location), with tracking."""
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for line in lines:
@@ -200,14 +227,22 @@ class ShopifyOperations:
             ],
         }
         if tracking is not None:
-            fulfillment["trackingInfo"] = {k: v for k, v in (("number", tracking.number),
-                                           ("company", tracking.company), ("url", tracking.url)) if v}
+            fulfillment["trackingInfo"] = {
+                k: v
+                for k, v in (
+                    ("number", tracking.number),
+                    ("company", tracking.company),
+                    ("url", tracking.url),
+                )
+                if v
+            }
         data = self.execute(documents.load("FulfillmentCreate"), {"fulfillment": fulfillment})
         payload = check_user_errors("fulfillmentCreate", data.get("fulfillmentCreate"))
         return rm.fulfillment_from_graphql(payload.get("fulfillment"))
 
-    def set_inventory(self, quantities: Sequence[InventoryQuantity], reason: str = "correction",
-                      name: str = "available") -> int:
+    def set_inventory(
+        self, quantities: Sequence[InventoryQuantity], reason: str = "correction", name: str = "available"
+    ) -> int:
         """Set absolute quantities in batches of at most 250; returns how many were sent.
 
         From API 2026-04 each batch carries an idempotency key derived from its content, so a
@@ -220,8 +255,11 @@ class ShopifyOperations:
         for batch in _chunks(list(quantities), MAX_BATCH):
             rows = []
             for q in batch:
-                row: dict[str, Any] = {"inventoryItemId": gid("InventoryItem", q.inventory_item_id),
-                                       "locationId": gid("Location", q.location_id), "quantity": q.quantity}
+                row: dict[str, Any] = {
+                    "inventoryItemId": gid("InventoryItem", q.inventory_item_id),
+                    "locationId": gid("Location", q.location_id),
+                    "quantity": q.quantity,
+                }
                 row["changeFromQuantity" if newer else "compareQuantity"] = q.expected
                 rows.append(row)
             payload: dict[str, Any] = {"name": name, "reason": reason, "quantities": rows}
@@ -244,11 +282,22 @@ class ShopifyOperations:
         updated = 0
         for product_id, variants in by_product.items():
             for batch in _chunks(variants, MAX_BATCH):
-                inputs = [{"id": gid("ProductVariant", v.variant_id), "price": _money_text(v.price),
-                           **({"compareAtPrice": _money_text(v.compare_at_price)}
-                              if v.compare_at_price is not None else {})} for v in batch]
-                data = self.execute(documents.load("ProductVariantsBulkUpdate"),
-                                    {"productId": gid("Product", product_id), "variants": inputs})
+                inputs = [
+                    {
+                        "id": gid("ProductVariant", v.variant_id),
+                        "price": _money_text(v.price),
+                        **(
+                            {"compareAtPrice": _money_text(v.compare_at_price)}
+                            if v.compare_at_price is not None
+                            else {}
+                        ),
+                    }
+                    for v in batch
+                ]
+                data = self.execute(
+                    documents.load("ProductVariantsBulkUpdate"),
+                    {"productId": gid("Product", product_id), "variants": inputs},
+                )
                 check_user_errors("productVariantsBulkUpdate", data.get("productVariantsBulkUpdate"))
                 updated += len(batch)
         return updated
@@ -262,14 +311,18 @@ class ShopifyOperations:
             if (rest_topic, address) in existing:
                 result.append(existing[(rest_topic, address)])
                 continue
-            data = self.execute(documents.load("WebhookSubscriptionCreate"), {
-                "topic": rm.topic_to_graphql(topic),
-                "subscription": {"callbackUrl": address, "format": "JSON"},
-            })
+            data = self.execute(
+                documents.load("WebhookSubscriptionCreate"),
+                {
+                    "topic": rm.topic_to_graphql(topic),
+                    "subscription": {"callbackUrl": address, "format": "JSON"},
+                },
+            )
             payload = check_user_errors("webhookSubscriptionCreate", data.get("webhookSubscriptionCreate"))
             node = p.obj(payload.get("webhookSubscription"), "webhookSubscription")
-            result.append(WebhookSubscription(p.ident(node.get("id"), "webhookSubscription.id"),
-                                              rest_topic, address))
+            result.append(
+                WebhookSubscription(p.ident(node.get("id"), "webhookSubscription.id"), rest_topic, address)
+            )
         return result
 
 

@@ -83,8 +83,10 @@ def currency(value: Any, where: str) -> str:
 def money(value: Any, where: str) -> Money:
     """A GraphQL MoneyV2 `{amount, currencyCode}`."""
     node = obj(value, where)
-    return Money(amount(node.get("amount"), f"{where}.amount"),
-                 currency(node.get("currencyCode"), f"{where}.currencyCode"))
+    return Money(
+        amount(node.get("amount"), f"{where}.amount"),
+        currency(node.get("currencyCode"), f"{where}.currencyCode"),
+    )
 
 
 def opt_money(value: Any, where: str) -> Money | None:

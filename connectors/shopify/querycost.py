@@ -42,6 +42,7 @@ class Field:
     alias: str | None = None
     args: dict[str, Any] = field(default_factory=dict)
     selections: list[Field] = field(default_factory=list)
+    directives: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -138,11 +139,13 @@ class _Parser:
             self.take(")")
         return args
 
-    def directives(self) -> None:
+    def directives(self) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
         while self.peek() == "@":
             self.take()
-            self.name()
-            self.arguments()
+            name = self.name()
+            found[name] = self.arguments()
+        return found
 
     def variable_definitions(self) -> None:
         if self.peek() != "(":
@@ -178,15 +181,19 @@ class _Parser:
                 self.take()
                 alias, first = first, self.name()
             args = self.arguments()
-            self.directives()
+            directives = self.directives()
             children = self.selection_set() if self.peek() == "{" else []
-            items.append(("field", first, alias, args, children))
+            items.append(("field", first, alias, args, children, directives))
         self.take("}")
         return items
 
 
-def _build(items: list[Any], fragments: Mapping[str, list[Any]], variables: Mapping[str, Any],
-           seen: tuple[str, ...] = ()) -> list[Field]:
+def _build(
+    items: list[Any],
+    fragments: Mapping[str, list[Any]],
+    variables: Mapping[str, Any],
+    seen: tuple[str, ...] = (),
+) -> list[Field]:
     result: list[Field] = []
     for item in items:
         if item[0] == "inline":
@@ -196,9 +203,10 @@ def _build(items: list[Any], fragments: Mapping[str, list[Any]], variables: Mapp
                 raise QuerySyntaxError(f"unknown or recursive fragment {item[1]}")
             result.extend(_build(fragments[item[1]], fragments, variables, (*seen, item[1])))
         else:
-            _, name, alias, args, children = item
+            _, name, alias, args, children, directives = item
             resolved = {k: _resolve(v, variables) for k, v in args.items()}
-            result.append(Field(name, alias, resolved, _build(children, fragments, variables, seen)))
+            used = {k: {a: _resolve(v, variables) for a, v in d.items()} for k, d in directives.items()}
+            result.append(Field(name, alias, resolved, _build(children, fragments, variables, seen), used))
     return result
 
 
@@ -212,8 +220,9 @@ def _resolve(value: Any, variables: Mapping[str, Any]) -> Any:
     return value
 
 
-def parse_operation(text: str, variables: Mapping[str, Any] | None = None,
-                    operation_name: str | None = None) -> Operation:
+def parse_operation(
+    text: str, variables: Mapping[str, Any] | None = None, operation_name: str | None = None
+) -> Operation:
     """Read the (named) operation of a document, fragments inlined and variables substituted."""
     parser = _Parser(text)
     operations: list[tuple[str, str | None, list[Any]]] = []

@@ -20,8 +20,16 @@ from hub.domain.storefront import (
     WebhookSubscription,
 )
 
-_MULTIWORD_RESOURCES = ("inventory_levels", "inventory_items", "fulfillment_orders", "fulfillment_events",
-                        "order_transactions", "draft_orders", "app_subscriptions", "bulk_operations")
+_MULTIWORD_RESOURCES = (
+    "inventory_levels",
+    "inventory_items",
+    "fulfillment_orders",
+    "fulfillment_events",
+    "order_transactions",
+    "draft_orders",
+    "app_subscriptions",
+    "bulk_operations",
+)
 
 
 def topic_to_rest(topic: str) -> str:
@@ -30,7 +38,7 @@ def topic_to_rest(topic: str) -> str:
     lowered = topic.lower()
     for resource in _MULTIWORD_RESOURCES:
         if lowered.startswith(resource + "_"):
-            return f"{resource}/{lowered[len(resource) + 1:]}"
+            return f"{resource}/{lowered[len(resource) + 1 :]}"
     resource, _, event = lowered.partition("_")
     return f"{resource}/{event}" if event else resource
 
@@ -78,8 +86,9 @@ def location_from_graphql(value: Any) -> StoreLocation:
         location_id=p.ident(node.get("id"), "location.id"),
         name=p.text(node.get("name"), "location.name"),
         active=p.flag(node.get("isActive"), "location.isActive", True),
-        fulfills_online_orders=p.flag(node.get("fulfillsOnlineOrders"), "location.fulfillsOnlineOrders",
-                                      True),
+        fulfills_online_orders=p.flag(
+            node.get("fulfillsOnlineOrders"), "location.fulfillsOnlineOrders", True
+        ),
         country_code=code.upper() if code else None,
     )
 
@@ -94,14 +103,19 @@ def fulfillment_order_from_graphql(value: Any) -> FulfillmentOrder:
     for i, raw in enumerate(p.items(line_nodes, f"{where}.lineItems.nodes")):
         line = p.obj(raw, f"{where}.lineItems[{i}]")
         item = p.opt_obj(line.get("lineItem"), f"{where}.lineItems[{i}].lineItem")
-        lines.append(FulfillmentOrderLine(
-            fulfillment_order_line_id=p.ident(line.get("id"), f"{where}.lineItems[{i}].id"),
-            line_item_id=p.opt_ident(item.get("id"), f"{where}.lineItems[{i}].lineItem.id") if item else None,
-            sku=p.opt_text(line.get("sku"), f"{where}.lineItems[{i}].sku"),
-            total_quantity=p.integer(line.get("totalQuantity"), f"{where}.lineItems[{i}].totalQuantity"),
-            remaining_quantity=p.integer(line.get("remainingQuantity"),
-                                         f"{where}.lineItems[{i}].remainingQuantity"),
-        ))
+        lines.append(
+            FulfillmentOrderLine(
+                fulfillment_order_line_id=p.ident(line.get("id"), f"{where}.lineItems[{i}].id"),
+                line_item_id=p.opt_ident(item.get("id"), f"{where}.lineItems[{i}].lineItem.id")
+                if item
+                else None,
+                sku=p.opt_text(line.get("sku"), f"{where}.lineItems[{i}].sku"),
+                total_quantity=p.integer(line.get("totalQuantity"), f"{where}.lineItems[{i}].totalQuantity"),
+                remaining_quantity=p.integer(
+                    line.get("remainingQuantity"), f"{where}.lineItems[{i}].remainingQuantity"
+                ),
+            )
+        )
     return FulfillmentOrder(
         fulfillment_order_id=p.ident(node.get("id"), f"{where}.id"),
         status=p.lower(node.get("status"), f"{where}.status") or "unknown",
@@ -135,15 +149,17 @@ def transaction_from_graphql(value: Any, order_id: str) -> OrderTransaction:
     for i, raw in enumerate(p.items(node.get("fees"), f"{where}.fees")):
         fee = p.obj(raw, f"{where}.fees[{i}]")
         rate = fee.get("rate")
-        fees.append(TransactionFee(
-            fee_id=p.opt_ident(fee.get("id"), f"{where}.fees[{i}].id"),
-            type=p.opt_text(fee.get("type"), f"{where}.fees[{i}].type"),
-            amount=p.money(fee.get("amount"), f"{where}.fees[{i}].amount"),
-            flat_fee=p.opt_money(fee.get("flatFee"), f"{where}.fees[{i}].flatFee"),
-            tax=p.opt_money(fee.get("taxAmount"), f"{where}.fees[{i}].taxAmount"),
-            rate=p.opt_amount(str(rate) if rate is not None else None, f"{where}.fees[{i}].rate"),
-            rate_name=p.opt_text(fee.get("rateName"), f"{where}.fees[{i}].rateName"),
-        ))
+        fees.append(
+            TransactionFee(
+                fee_id=p.opt_ident(fee.get("id"), f"{where}.fees[{i}].id"),
+                type=p.opt_text(fee.get("type"), f"{where}.fees[{i}].type"),
+                amount=p.money(fee.get("amount"), f"{where}.fees[{i}].amount"),
+                flat_fee=p.opt_money(fee.get("flatFee"), f"{where}.fees[{i}].flatFee"),
+                tax=p.opt_money(fee.get("taxAmount"), f"{where}.fees[{i}].taxAmount"),
+                rate=p.opt_amount(str(rate) if rate is not None else None, f"{where}.fees[{i}].rate"),
+                rate_name=p.opt_text(fee.get("rateName"), f"{where}.fees[{i}].rateName"),
+            )
+        )
     return OrderTransaction(
         transaction_id=p.ident(node.get("id"), f"{where}.id"),
         order_id=order_id,
@@ -190,8 +206,9 @@ def balance_transaction_from_graphql(value: Any) -> BalanceTransaction:
         transaction_date=p.opt_moment(node.get("transactionDate"), f"{where}.transactionDate"),
         source_type=p.lower(node.get("sourceType"), f"{where}.sourceType"),
         source_id=p.opt_ident(node.get("sourceId"), f"{where}.sourceId"),
-        source_order_transaction_id=p.opt_ident(node.get("sourceOrderTransactionId"),
-                                                f"{where}.sourceOrderTransactionId"),
+        source_order_transaction_id=p.opt_ident(
+            node.get("sourceOrderTransactionId"), f"{where}.sourceOrderTransactionId"
+        ),
         order_id=p.opt_ident(order.get("id"), f"{where}.associatedOrder.id") if order else None,
         payout_id=p.opt_ident(payout.get("id"), f"{where}.associatedPayout.id") if payout else None,
         payout_status=p.lower(payout.get("status"), f"{where}.associatedPayout.status") if payout else None,

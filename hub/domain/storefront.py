@@ -175,4 +175,3 @@ class WebhookSubscription:
     subscription_id: str
     topic: str  # Shopify's REST-style topic, e.g. "orders/create"
     address: str | None
-
