@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from connectors.shopify import oauth
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.mappers import order_from_rest
 from connectors.shopify.webhooks import verify_webhook
@@ -35,3 +36,15 @@ class ConnectorRegistry:
         if platform != "shopify":
             raise ValueError(f"no webhook mapper for platform {platform!r}")
         return order_from_rest(payload)
+
+    def oauth_exchange(self, shop: str, client_id: str, client_secret: str, code: str) -> tuple[str, str]:
+        return oauth.exchange_code(shop, client_id, client_secret, code, transport=self.shopify_transport)
+
+    @staticmethod
+    def oauth_permission_url(shop: str, client_id: str, client_secret: str, scopes: list[str], redirect_uri: str,
+                             state: str) -> str:
+        return oauth.permission_url(shop, client_id, client_secret, scopes, redirect_uri, state)
+
+    @staticmethod
+    def oauth_callback_is_authentic(params: dict[str, str], client_id: str, client_secret: str) -> bool:
+        return oauth.callback_is_authentic(params, client_id, client_secret)

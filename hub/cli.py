@@ -11,7 +11,7 @@ from rich.console import Console
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from hub import __version__, cli_orders
+from hub import __version__, cli_orders, cli_stores
 from hub.config import get_settings
 from hub.db.engine import Database, safe_url
 from hub.errors import UserError
@@ -26,6 +26,7 @@ app = typer.Typer(help="The hub: dropshipping integration hub.", no_args_is_help
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(cli_orders.app, name="orders")
+app.add_typer(cli_stores.app, name="store")
 
 
 def _database() -> Database:
@@ -74,11 +75,12 @@ def run(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     scheduler: Annotated[bool, typer.Option(help="Run the job scheduler in this process.")] = True,
+    sandbox: Annotated[bool, typer.Option(help="Mount the emulated Shopify shop and connect it as a store.")] = False,
 ) -> None:
     """Serve the API and dashboard and run the scheduler, in one process."""
     from hub.server import serve
 
-    serve(host=host, port=port, with_scheduler=scheduler)
+    serve(host=host, port=port, with_scheduler=scheduler, sandbox=sandbox)
 
 
 def _reason(exc: SQLAlchemyError) -> str:

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     shopify_api_version: str = "2026-10"
     shopify_client_id: str | None = None
     shopify_client_secret: SecretStr | None = None
+    shopify_scopes: str = (
+        "read_orders,write_orders,read_products,write_products,read_inventory,write_inventory,"
+        "read_locations,read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders,"
+        "read_fulfillments,write_fulfillments,read_shopify_payments_payouts"
+    )
     public_url: str = "http://127.0.0.1:8000"
 
     webhook_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)

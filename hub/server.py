@@ -16,7 +16,8 @@ from hub.logs import configure_logging
 logger = logging.getLogger(__name__)
 
 
-def serve(host: str | None = None, port: int | None = None, with_scheduler: bool = True) -> None:
+def serve(host: str | None = None, port: int | None = None, with_scheduler: bool = True,
+          sandbox: bool = False) -> None:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     hub = build_hub(settings)
@@ -26,6 +27,17 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
     if settings.admin_token_was_generated():
         # Printed to the operator's terminal once at start; never logged.
         print(f"admin token (from {settings.var_dir / 'admin.token'}): {settings.admin_token_value()}")
+    bind_host, bind_port = host or settings.host, port or settings.port
+    app = create_app(hub)
+    if sandbox:
+        from hub.sandbox_mode import SandboxRuntime
+
+        loopback = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host  # noqa: S104
+        runtime = SandboxRuntime(hub, f"http://{loopback}:{bind_port}")
+        runtime.mount(app)
+        runtime.register_job()
+        print(f"sandbox shop mounted at http://{loopback}:{bind_port}/sandbox/shopify "
+              f"(store {runtime.store_id})")
     scheduler = None
     if with_scheduler and settings.scheduler_enabled:
         from jobs.definitions import register_all
@@ -34,8 +46,6 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
         register_all(settings)
         scheduler = build_scheduler(hub)
         scheduler.start()
-    app = create_app(hub)
-    bind_host, bind_port = host or settings.host, port or settings.port
     logger.info("hub listening", extra={"url": f"http://{bind_host}:{bind_port}", "db": hub.db.dialect})
     try:
         uvicorn.run(app, host=bind_host, port=bind_port, log_level=settings.log_level.lower(),

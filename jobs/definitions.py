@@ -51,11 +51,14 @@ def webhooks_sweep(hub: Hub, _store_id: int | None) -> dict[str, int]:
 
 
 def register_all(settings: Settings) -> None:
-    """Register the jobs with intervals from settings (idempotent: a second call is a no-op)."""
-    if registry.names():
-        return
-    registry.register(JobSpec("housekeeping.prune_job_runs", prune_job_runs, interval_seconds=3600,
-                              per_store=False))
-    registry.register(JobSpec("orders.pull", orders_pull, settings.orders_pull_interval_seconds))
-    registry.register(JobSpec("orders.reconcile", orders_reconcile, settings.orders_reconcile_interval_seconds))
-    registry.register(JobSpec("webhooks.sweep", webhooks_sweep, interval_seconds=60, per_store=False))
+    """Register the jobs with intervals from settings (idempotent: known names are left alone)."""
+    specs = [
+        JobSpec("housekeeping.prune_job_runs", prune_job_runs, interval_seconds=3600, per_store=False),
+        JobSpec("orders.pull", orders_pull, settings.orders_pull_interval_seconds),
+        JobSpec("orders.reconcile", orders_reconcile, settings.orders_reconcile_interval_seconds),
+        JobSpec("webhooks.sweep", webhooks_sweep, interval_seconds=60, per_store=False),
+    ]
+    known = set(registry.names())
+    for spec in specs:
+        if spec.name not in known:
+            registry.register(spec)

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from hub import __version__
-from hub.api import health, orders, v1, webhooks
+from hub.api import health, orders, shopify_oauth, stores, v1, webhooks
 from hub.api.errors import install_error_handlers
 from hub.bootstrap import Hub
 
@@ -24,7 +24,9 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(health.router)
     app.include_router(v1.router)
     app.include_router(orders.router)
+    app.include_router(stores.router)
     app.include_router(webhooks.router)
+    app.include_router(shopify_oauth.router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard(request: Request) -> HTMLResponse:

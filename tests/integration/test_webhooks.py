@@ -161,7 +161,8 @@ def test_app_uninstalled_disconnects_the_store(connected: tuple[Hub, int], sandb
     hub, store_id = connected
     body = json.dumps({"id": 1, "domain": sandbox.config.shop_domain}).encode()
     headers = {"X-Shopify-Topic": "app/uninstalled", "X-Shopify-Shop-Domain": sandbox.config.shop_domain,
-               "X-Shopify-Webhook-Id": "u-1", "X-Shopify-Hmac-Sha256": sign_webhook(body, sandbox.config.webhook_secret)}
+               "X-Shopify-Webhook-Id": "u-1",
+               "X-Shopify-Hmac-Sha256": sign_webhook(body, sandbox.config.webhook_secret)}
     assert httpx.post(f"{server}/webhooks/shopify", content=body, headers=headers).status_code == 200
     settle(hub)
     assert _rows(hub, select(Store.status).where(Store.id == store_id)) == [("disconnected",)]
