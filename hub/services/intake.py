@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from hub.db.base import utcnow
 from hub.db.engine import Database
 from hub.db.models import Order, OrderEvent, OrderLine
-from hub.db.sql import dialect_insert
+from hub.db.sql import bulk_insert, dialect_insert
 from hub.domain.orders import Address, OrderIn, OrderLineIn
 
 logger = logging.getLogger(__name__)
@@ -129,8 +129,7 @@ def _insert_new(session: Session, store_id: int, latest: dict[str, OrderIn], sou
         return {}
     lines = [_line_values(inserted[o.external_id], line) for o in fresh if o.external_id in inserted
              for line in o.lines]
-    if lines:
-        session.execute(insert(OrderLine), lines)
+    bulk_insert(session, OrderLine.__table__, lines)  # type: ignore[arg-type]
     events = []
     for order in fresh:
         if order.external_id not in inserted:
@@ -142,7 +141,7 @@ def _insert_new(session: Session, store_id: int, latest: dict[str, OrderIn], sou
             events.append({"order_id": inserted[order.external_id], "kind": "cancelled", "occurred_at": now,
                            "message": f"Order cancelled at the store ({order.cancel_reason or 'no reason'})",
                            "data": {"source": source}})
-    session.execute(insert(OrderEvent), events)
+    bulk_insert(session, OrderEvent.__table__, events)  # type: ignore[arg-type]
     return inserted
 
 
