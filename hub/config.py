@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     orders_reconcile_days: int = Field(default=3, ge=1)
     orders_reconcile_interval_seconds: float = Field(default=86_400, gt=0)
 
+    supplier_hold_seconds: int = Field(default=0, ge=0)  # wait before placing, so early cancels never leave
+
     scheduler_enabled: bool = True
     job_lease_seconds: int = Field(default=300, ge=5)
 
