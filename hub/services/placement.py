@@ -100,6 +100,13 @@ def _claim(hub: Hub, supplier_order_id: int) -> _Claim | outbox.Done | outbox.Re
         if order.not_before is not None and order.not_before > now:
             return outbox.Retry("on hold before placement", after=order.not_before - now)
         uncertain = order.state == "placing"
+        if order.state == "pending" and _store_order_cancelled(session, order.order_id):
+            session.execute(update(SupplierOrder).where(SupplierOrder.id == supplier_order_id,
+                                                        SupplierOrder.state == "pending")
+                            .values(state="cancelled", cancelled_at=now, updated_at=now)
+                            .execution_options(synchronize_session=False))
+            reservations.release(session, supplier_order_id)
+            return outbox.Done("the store order was cancelled before placement")
         claimed = session.execute(
             update(SupplierOrder).where(SupplierOrder.id == supplier_order_id,
                                         SupplierOrder.state.in_(["pending", "placing"]))
@@ -120,6 +127,10 @@ def _claim(hub: Hub, supplier_order_id: int) -> _Claim | outbox.Done | outbox.Re
             email=store_order.email, phone=address.get("phone"), note=f"{store_order.name}")
         return _Claim(request, supplier.kind, dict(supplier.config), supplier.credentials_encrypted,
                       uncertain or order.place_attempts > 0)
+
+
+def _store_order_cancelled(session: Any, order_id: int) -> bool:
+    return session.execute(select(Order.status).where(Order.id == order_id)).scalar_one() == "cancelled"
 
 
 def _accepted(hub: Hub, supplier_order_id: int, status: SupplierOrderStatus) -> None:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_ROUTING_TRIES = 5
+ROUTABLE_PAYMENT = ("paid", "authorized", "partially_refunded")  # never ship what nobody paid for
 PLACE_KIND = "supplier.place"
 
 
@@ -73,8 +74,9 @@ def route(hub: Hub, order_id: int) -> RoutingResult | None:
 
 def route_pending(hub: Hub, limit: int = 500) -> dict[str, int]:
     with hub.db.transaction() as session:
-        ids = list(session.execute(select(Order.id).where(Order.status == "new").order_by(Order.id).limit(limit))
-                   .scalars())
+        ids = list(session.execute(select(Order.id).where(
+            Order.status == "new", Order.financial_status.in_(ROUTABLE_PAYMENT)).order_by(Order.id).limit(limit))
+            .scalars())
     counts: dict[str, int] = defaultdict(int)
     for order_id in ids:
         result = route(hub, order_id)
@@ -83,7 +85,8 @@ def route_pending(hub: Hub, limit: int = 500) -> dict[str, int]:
 
 
 def _route(session: Session, order_id: int, hold_seconds: int) -> RoutingResult | None:
-    claimed = session.execute(update(Order).where(Order.id == order_id, Order.status == "new")
+    claimed = session.execute(update(Order).where(Order.id == order_id, Order.status == "new",
+                                                  Order.financial_status.in_(ROUTABLE_PAYMENT))
                               .values(status="routing", updated_at=utcnow()).execution_options(
                                   synchronize_session=False))
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
