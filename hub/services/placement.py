@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from connectors.http import ConnectorError, RemoteRejected
 from hub.db.base import utcnow
@@ -129,8 +130,9 @@ def _claim(hub: Hub, supplier_order_id: int) -> _Claim | outbox.Done | outbox.Re
                       uncertain or order.place_attempts > 0)
 
 
-def _store_order_cancelled(session: Any, order_id: int) -> bool:
-    return session.execute(select(Order.status).where(Order.id == order_id)).scalar_one() == "cancelled"
+def _store_order_cancelled(session: Session, order_id: int) -> bool:
+    status: str = session.execute(select(Order.status).where(Order.id == order_id)).scalar_one()
+    return status == "cancelled"
 
 
 def _accepted(hub: Hub, supplier_order_id: int, status: SupplierOrderStatus) -> None:
