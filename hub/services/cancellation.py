@@ -66,8 +66,10 @@ def _cancel_one(hub: Hub, supplier_order_id: int, order_id: int) -> str:
 
 
 def _close_lines(hub: Hub, order_ids: list[int]) -> None:
+    """Lines of cancelled orders that never reached a supplier are closed too."""
     with hub.db.transaction() as session:
-        session.execute(update(OrderLine).where(OrderLine.order_id.in_(order_ids),
+        cancelled = select(Order.id).where(Order.id.in_(order_ids), Order.status == "cancelled")
+        session.execute(update(OrderLine).where(OrderLine.order_id.in_(cancelled),
                                                 OrderLine.routing_status.in_(["pending", "attention"]))
                         .values(routing_status="cancelled").execution_options(synchronize_session=False))
 

@@ -84,6 +84,15 @@ def route_pending(hub: Hub, limit: int = 500) -> dict[str, int]:
     return dict(counts)
 
 
+def react_to_orders(hub: Hub, order_ids: list[int]) -> None:
+    """Right after intake: route what became routable, stop supplier orders of what was cancelled."""
+    from hub.services.cancellation import cancel_open_supplier_orders
+
+    for order_id in order_ids:
+        route(hub, order_id)
+    cancel_open_supplier_orders(hub, order_ids)
+
+
 def _route(session: Session, order_id: int, hold_seconds: int) -> RoutingResult | None:
     claimed = session.execute(update(Order).where(Order.id == order_id, Order.status == "new",
                                                   Order.financial_status.in_(ROUTABLE_PAYMENT))
