@@ -121,7 +121,8 @@ def _act(hub: Hub, delivery_id: int) -> tuple[str, int | None]:
         if delivery.topic in ORDER_TOPICS:
             order = hub.connectors.order_from_webhook(store.platform, payload)
             result = ingest(session, store.id, [order], source=f"webhook {delivery.topic}")
-            touched = (result.created_ids + result.changed_ids or [None])[0]
+            ids = result.created_ids + result.changed_ids
+            touched = ids[0] if ids else None
             return ("created" if result.created else "updated" if result.updated else "unchanged"), touched
         if delivery.topic == "refunds/create":
             return _note_refund(session, store.id, payload), None
