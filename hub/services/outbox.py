@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 12
 BACKOFF_CAP = timedelta(hours=1)
 
@@ -101,7 +100,8 @@ def deliver(hub: Hub, message_id: int) -> str:
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.state == "pending",
                    or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
-            .values(locked_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+            .values(locked_until=now + timedelta(seconds=hub.settings.outbox_lease_seconds),
+                    attempts=OutboxMessage.attempts + 1)
             .execution_options(synchronize_session=False))
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             return "skipped"
