@@ -24,15 +24,30 @@ from hub.domain.storefront import VariantPrice
 
 URL = "https://test-shop.myshopify.com/admin/api/2026-10/graphql.json"
 TOKEN = "shpat_do_not_log_me"
-SHOP = {"shop": {"name": "Test", "myshopifyDomain": "test-shop.myshopify.com", "currencyCode": "EUR",
-                 "plan": {"displayName": "Basic", "partnerDevelopment": False, "shopifyPlus": False}}}
+SHOP = {
+    "shop": {
+        "name": "Test",
+        "myshopifyDomain": "test-shop.myshopify.com",
+        "currencyCode": "EUR",
+        "plan": {"displayName": "Basic", "partnerDevelopment": False, "shopifyPlus": False},
+    }
+}
 
 
-def cost(requested: int = 2, actual: int | None = 2, available: int = 1998, maximum: int = 2000,
-         rate: int = 100) -> dict[str, Any]:
-    return {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
-                     "throttleStatus": {"maximumAvailable": maximum, "currentlyAvailable": available,
-                                        "restoreRate": rate}}}
+def cost(
+    requested: int = 2, actual: int | None = 2, available: int = 1998, maximum: int = 2000, rate: int = 100
+) -> dict[str, Any]:
+    return {
+        "cost": {
+            "requestedQueryCost": requested,
+            "actualQueryCost": actual,
+            "throttleStatus": {
+                "maximumAvailable": maximum,
+                "currentlyAvailable": available,
+                "restoreRate": rate,
+            },
+        }
+    }
 
 
 def ok(data: dict[str, Any], **kw: Any) -> httpx.Response:
@@ -59,17 +74,21 @@ def test_success_sends_token_user_agent_and_operation(client: ShopifyClient) -> 
 
 @respx.mock
 def test_429_waits_retry_after_then_succeeds(client: ShopifyClient, sleeps: list[float]) -> None:
-    route = respx.post(URL).mock(side_effect=[
-        httpx.Response(429, headers={"Retry-After": "3"}, json={"errors": "Exceeded 2 calls per second"}),
-        ok(SHOP),
-    ])
+    route = respx.post(URL).mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "3"}, json={"errors": "Exceeded 2 calls per second"}),
+            ok(SHOP),
+        ]
+    )
     assert client.shop().name == "Test"
     assert route.call_count == 2
     assert sleeps == [3.0]
 
 
 @respx.mock
-def test_429_every_time_raises_rate_limited_after_all_attempts(client: ShopifyClient, sleeps: list[float]) -> None:
+def test_429_every_time_raises_rate_limited_after_all_attempts(
+    client: ShopifyClient, sleeps: list[float]
+) -> None:
     route = respx.post(URL).mock(return_value=httpx.Response(429, headers={"Retry-After": "1.5"}))
     with pytest.raises(RateLimited) as info:
         client.shop()
@@ -78,11 +97,16 @@ def test_429_every_time_raises_rate_limited_after_all_attempts(client: ShopifyCl
 
 
 @respx.mock
-def test_throttled_body_is_retried_after_the_bucket_refills(client: ShopifyClient, sleeps: list[float]) -> None:
-    throttled = httpx.Response(200, json={
-        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": "x"}}],
-        "extensions": cost(requested=502, actual=None, available=102, rate=100),
-    })
+def test_throttled_body_is_retried_after_the_bucket_refills(
+    client: ShopifyClient, sleeps: list[float]
+) -> None:
+    throttled = httpx.Response(
+        200,
+        json={
+            "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": "x"}}],
+            "extensions": cost(requested=502, actual=None, available=102, rate=100),
+        },
+    )
     route = respx.post(URL).mock(side_effect=[throttled, ok(SHOP)])
     assert client.shop().name == "Test"
     assert route.call_count == 2
@@ -91,9 +115,15 @@ def test_throttled_body_is_retried_after_the_bucket_refills(client: ShopifyClien
 
 @respx.mock
 def test_throttled_every_time_raises_shopify_throttled(client: ShopifyClient) -> None:
-    respx.post(URL).mock(return_value=httpx.Response(200, json={
-        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
-        "extensions": cost(requested=10, actual=None, available=0)}))
+    respx.post(URL).mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+                "extensions": cost(requested=10, actual=None, available=0),
+            },
+        )
+    )
     with pytest.raises(ShopifyThrottled):
         client.shop()
 
@@ -139,9 +169,16 @@ def test_connection_error_is_remote_unavailable(client: ShopifyClient) -> None:
 
 
 @respx.mock
-def test_400_is_not_retried_and_carries_status_request_id_excerpt(client: ShopifyClient, sleeps: list[float]) -> None:
-    route = respx.post(URL).mock(return_value=httpx.Response(
-        400, headers={"X-Request-Id": "req-123"}, json={"errors": {"query": "Required parameter missing " + "x" * 500}}))
+def test_400_is_not_retried_and_carries_status_request_id_excerpt(
+    client: ShopifyClient, sleeps: list[float]
+) -> None:
+    route = respx.post(URL).mock(
+        return_value=httpx.Response(
+            400,
+            headers={"X-Request-Id": "req-123"},
+            json={"errors": {"query": "Required parameter missing " + "x" * 500}},
+        )
+    )
     with pytest.raises(RemoteRejected) as info:
         client.shop()
     assert route.call_count == 1 and sleeps == []
@@ -178,9 +215,19 @@ def test_json_that_is_not_a_graphql_response_is_malformed(client: ShopifyClient,
 
 @respx.mock
 def test_graphql_errors_raise_with_messages_and_codes(client: ShopifyClient) -> None:
-    respx.post(URL).mock(return_value=httpx.Response(200, json={
-        "errors": [{"message": "Field 'nope' doesn't exist on type 'Shop'",
-                    "extensions": {"code": "undefinedField"}}]}))
+    respx.post(URL).mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "errors": [
+                    {
+                        "message": "Field 'nope' doesn't exist on type 'Shop'",
+                        "extensions": {"code": "undefinedField"},
+                    }
+                ]
+            },
+        )
+    )
     with pytest.raises(ShopifyGraphQLError) as info:
         client.shop()
     assert info.value.codes == ("undefinedField",)
@@ -189,9 +236,19 @@ def test_graphql_errors_raise_with_messages_and_codes(client: ShopifyClient) -> 
 
 @respx.mock
 def test_user_errors_of_a_mutation(client: ShopifyClient) -> None:
-    respx.post(URL).mock(return_value=ok({"productVariantsBulkUpdate": {
-        "productVariants": None,
-        "userErrors": [{"field": ["variants", "0", "price"], "message": "Price must be positive"}]}}, requested=10))
+    respx.post(URL).mock(
+        return_value=ok(
+            {
+                "productVariantsBulkUpdate": {
+                    "productVariants": None,
+                    "userErrors": [
+                        {"field": ["variants", "0", "price"], "message": "Price must be positive"}
+                    ],
+                }
+            },
+            requested=10,
+        )
+    )
     with pytest.raises(ShopifyUserErrors) as info:
         client.update_variant_prices([VariantPrice("11", "22", __import__("decimal").Decimal("-1"))])
     error = info.value
@@ -201,7 +258,9 @@ def test_user_errors_of_a_mutation(client: ShopifyClient) -> None:
 
 
 @respx.mock
-def test_one_log_line_per_request_with_cost_and_no_token(client: ShopifyClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_one_log_line_per_request_with_cost_and_no_token(
+    client: ShopifyClient, caplog: pytest.LogCaptureFixture
+) -> None:
     respx.post(URL).mock(side_effect=[httpx.Response(502), ok(SHOP, requested=2, actual=2, available=1998)])
     with caplog.at_level(logging.INFO, logger="connectors.http"):
         client.execute(documents.load("Shop"))
@@ -214,6 +273,12 @@ def test_one_log_line_per_request_with_cost_and_no_token(client: ShopifyClient, 
 
 
 def test_base_url_overrides_the_shop_host(policy, budget) -> None:  # type: ignore[no-untyped-def]
-    c = ShopifyClient("x.myshopify.com", TOKEN, api_version="2026-01",
-                      base_url="http://127.0.0.1:8000/sandbox/shopify/", retry=policy, budget=budget)
+    c = ShopifyClient(
+        "x.myshopify.com",
+        TOKEN,
+        api_version="2026-01",
+        base_url="http://127.0.0.1:8000/sandbox/shopify/",
+        retry=policy,
+        budget=budget,
+    )
     assert c.endpoint == "http://127.0.0.1:8000/sandbox/shopify/admin/api/2026-01/graphql.json"

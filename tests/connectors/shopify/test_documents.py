@@ -29,7 +29,10 @@ def _schemas() -> dict[str, Any]:
     base = shared_dir() / "shopify"
     introspection = json.loads(gzip.decompress((base / "admin-schema-2025-01.json.gz").read_bytes()))
     sdl = gzip.decompress((base / "admin-schema-unstable-2025-09-17.graphql.gz").read_bytes()).decode()
-    result = {"2025-01": graphql.build_client_schema(introspection["data"]), "unstable": graphql.build_schema(sdl)}
+    result = {
+        "2025-01": graphql.build_client_schema(introspection["data"]),
+        "unstable": graphql.build_schema(sdl),
+    }
     for schema in result.values():
         schema._validation_errors = []  # graphql-core 3.3 refuses Shopify's schemas (see ../shared/README.md)
     return result
@@ -85,14 +88,25 @@ def test_newer_inventory_document_differs_only_by_the_idempotent_directive(schem
 def _coerce(schema: Any, value: dict[str, Any]) -> list[str]:
     errors: list[str] = []
     graphql.utilities.coerce_input_value(
-        value, schema.get_type("InventorySetQuantitiesInput"), lambda path, _v, err: errors.append(err.message))
+        value,
+        schema.get_type("InventorySetQuantitiesInput"),
+        lambda path, _v, err: errors.append(err.message),
+    )
     return errors
 
 
 def test_inventory_variables_of_each_shape(schema: Any) -> None:
-    base = {"name": "available", "reason": "correction", "quantities": [
-        {"inventoryItemId": "gid://shopify/InventoryItem/1", "locationId": "gid://shopify/Location/2",
-         "quantity": 5}]}
+    base = {
+        "name": "available",
+        "reason": "correction",
+        "quantities": [
+            {
+                "inventoryItemId": "gid://shopify/InventoryItem/1",
+                "locationId": "gid://shopify/Location/2",
+                "quantity": 5,
+            }
+        ],
+    }
     older = json.loads(json.dumps(base))
     older["ignoreCompareQuantity"] = True
     older["quantities"][0]["compareQuantity"] = None
@@ -102,10 +116,15 @@ def test_inventory_variables_of_each_shape(schema: Any) -> None:
     assert any("changeFromQuantity" in e for e in _coerce(schema, newer))  # unknown before 2026-04
 
 
-@pytest.mark.parametrize(("version", "expected"), [
-    ("2025-10", "InventorySetQuantities"), ("2026-01", "InventorySetQuantities"),
-    ("2026-04", "InventorySetQuantitiesIdempotent"), ("2026-10", "InventorySetQuantitiesIdempotent"),
-    ("unstable", "InventorySetQuantitiesIdempotent"),
-])
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        ("2025-10", "InventorySetQuantities"),
+        ("2026-01", "InventorySetQuantities"),
+        ("2026-04", "InventorySetQuantitiesIdempotent"),
+        ("2026-10", "InventorySetQuantitiesIdempotent"),
+        ("unstable", "InventorySetQuantitiesIdempotent"),
+    ],
+)
 def test_inventory_document_is_picked_by_version(version: str, expected: str) -> None:
     assert documents.inventory_document(version).file == expected

@@ -56,8 +56,14 @@ def test_order_sample_maps_with_correct_totals_lines_currency_addresses(path: Pa
         assert len(order.lines) == len(lines)
         expected_subtotal = Decimal(0)
         for mapped, src in zip(order.lines, lines, strict=True):
-            discount = sum((Decimal(a["amount_set"]["shop_money"]["amount"]) for a in src["discount_allocations"]),
-                           Decimal(0)) if src["discount_allocations"] else Decimal(src["total_discount"])
+            discount = (
+                sum(
+                    (Decimal(a["amount_set"]["shop_money"]["amount"]) for a in src["discount_allocations"]),
+                    Decimal(0),
+                )
+                if src["discount_allocations"]
+                else Decimal(src["total_discount"])
+            )
             assert mapped.external_id == str(src["id"])
             assert mapped.sku == (src["sku"] or None)
             assert mapped.quantity == src["quantity"]
@@ -70,8 +76,10 @@ def test_order_sample_maps_with_correct_totals_lines_currency_addresses(path: Pa
         # the totals reconcile: lines after discounts + shipping + tax = what the customer paid
         assert order.subtotal_price + order.total_shipping + order.total_tax == order.total_price
 
-        for mapped_address, key in ((order.shipping_address, "shipping_address"),
-                                    (order.billing_address, "billing_address")):
+        for mapped_address, key in (
+            (order.shipping_address, "shipping_address"),
+            (order.billing_address, "billing_address"),
+        ):
             src_address = raw.get(key)
             if not src_address:
                 assert mapped_address is None

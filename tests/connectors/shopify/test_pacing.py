@@ -15,9 +15,23 @@ URL = "https://pace.myshopify.com/admin/api/2026-10/graphql.json"
 
 
 def reply(available: int, requested: int = 400, actual: int = 400, rate: int = 50) -> httpx.Response:
-    return httpx.Response(200, json={"data": {"shop": {"name": "x"}}, "extensions": {"cost": {
-        "requestedQueryCost": requested, "actualQueryCost": actual,
-        "throttleStatus": {"maximumAvailable": 1000, "currentlyAvailable": available, "restoreRate": rate}}}})
+    return httpx.Response(
+        200,
+        json={
+            "data": {"shop": {"name": "x"}},
+            "extensions": {
+                "cost": {
+                    "requestedQueryCost": requested,
+                    "actualQueryCost": actual,
+                    "throttleStatus": {
+                        "maximumAvailable": 1000,
+                        "currentlyAvailable": available,
+                        "restoreRate": rate,
+                    },
+                }
+            },
+        },
+    )
 
 
 @respx.mock

@@ -12,8 +12,13 @@ import respx
 from connectors.shopify.client import ShopifyClient
 
 URL = "https://pages.myshopify.com/admin/api/2026-10/graphql.json"
-COST = {"cost": {"requestedQueryCost": 50, "actualQueryCost": 40,
-                 "throttleStatus": {"maximumAvailable": 2000, "currentlyAvailable": 1900, "restoreRate": 100}}}
+COST = {
+    "cost": {
+        "requestedQueryCost": 50,
+        "actualQueryCost": 40,
+        "throttleStatus": {"maximumAvailable": 2000, "currentlyAvailable": 1900, "restoreRate": 100},
+    }
+}
 
 
 def money(amount: str) -> dict[str, Any]:
@@ -21,34 +26,69 @@ def money(amount: str) -> dict[str, Any]:
 
 
 def line(n: int, price: str = "10.00") -> dict[str, Any]:
-    return {"id": f"gid://shopify/LineItem/{n}", "sku": f"SKU-{n}", "title": f"Item {n}", "quantity": 2,
-            "requiresShipping": True, "originalUnitPriceSet": money(price), "totalDiscountSet": money("1.00"),
-            "variant": {"id": f"gid://shopify/ProductVariant/{n + 100}"}, "product": None}
+    return {
+        "id": f"gid://shopify/LineItem/{n}",
+        "sku": f"SKU-{n}",
+        "title": f"Item {n}",
+        "quantity": 2,
+        "requiresShipping": True,
+        "originalUnitPriceSet": money(price),
+        "totalDiscountSet": money("1.00"),
+        "variant": {"id": f"gid://shopify/ProductVariant/{n + 100}"},
+        "product": None,
+    }
 
 
 def order(n: int, lines: list[dict[str, Any]], more_lines: bool) -> dict[str, Any]:
     return {
-        "id": f"gid://shopify/Order/{n}", "name": f"#{n}", "email": None, "currencyCode": "EUR",
-        "createdAt": "2026-03-01T10:00:00Z", "updatedAt": "2026-03-02T10:00:00+01:00", "processedAt": None,
-        "cancelledAt": None, "cancelReason": None, "displayFinancialStatus": "PAID",
-        "displayFulfillmentStatus": "UNFULFILLED", "tags": ["b", "a"],
-        "subtotalPriceSet": money("0"), "totalDiscountsSet": money("0.00"), "totalShippingPriceSet": money("4.90"),
-        "totalTaxSet": money("0.00"), "totalPriceSet": money("100.00"), "shippingAddress": None,
+        "id": f"gid://shopify/Order/{n}",
+        "name": f"#{n}",
+        "email": None,
+        "currencyCode": "EUR",
+        "createdAt": "2026-03-01T10:00:00Z",
+        "updatedAt": "2026-03-02T10:00:00+01:00",
+        "processedAt": None,
+        "cancelledAt": None,
+        "cancelReason": None,
+        "displayFinancialStatus": "PAID",
+        "displayFulfillmentStatus": "UNFULFILLED",
+        "tags": ["b", "a"],
+        "subtotalPriceSet": money("0"),
+        "totalDiscountsSet": money("0.00"),
+        "totalShippingPriceSet": money("4.90"),
+        "totalTaxSet": money("0.00"),
+        "totalPriceSet": money("100.00"),
+        "shippingAddress": None,
         "billingAddress": None,
-        "lineItems": {"pageInfo": {"hasNextPage": more_lines, "endCursor": f"L{n}-1" if more_lines else None},
-                      "nodes": lines},
+        "lineItems": {
+            "pageInfo": {"hasNextPage": more_lines, "endCursor": f"L{n}-1" if more_lines else None},
+            "nodes": lines,
+        },
     }
 
 
 def page(orders: list[dict[str, Any]], cursor: str | None) -> dict[str, Any]:
-    return {"data": {"orders": {"pageInfo": {"hasNextPage": cursor is not None, "endCursor": cursor},
-                                "nodes": orders}}, "extensions": COST}
+    return {
+        "data": {
+            "orders": {"pageInfo": {"hasNextPage": cursor is not None, "endCursor": cursor}, "nodes": orders}
+        },
+        "extensions": COST,
+    }
 
 
 def line_page(order_id: int, lines: list[dict[str, Any]], cursor: str | None) -> dict[str, Any]:
-    return {"data": {"order": {"id": f"gid://shopify/Order/{order_id}", "lineItems": {
-        "pageInfo": {"hasNextPage": cursor is not None, "endCursor": cursor}, "nodes": lines}}},
-        "extensions": COST}
+    return {
+        "data": {
+            "order": {
+                "id": f"gid://shopify/Order/{order_id}",
+                "lineItems": {
+                    "pageInfo": {"hasNextPage": cursor is not None, "endCursor": cursor},
+                    "nodes": lines,
+                },
+            }
+        },
+        "extensions": COST,
+    }
 
 
 @respx.mock
@@ -61,8 +101,9 @@ def test_orders_follow_cursors_and_fetch_remaining_lines(policy: Any, budget: An
         variables = body["variables"]
         if body["operationName"] == "Orders":
             if variables["after"] is None:
-                return httpx.Response(200, json=page([order(1, [line(1), line(2)], True),
-                                                      order(2, [line(5)], False)], "C2"))
+                return httpx.Response(
+                    200, json=page([order(1, [line(1), line(2)], True), order(2, [line(5)], False)], "C2")
+                )
             assert variables["after"] == "C2"
             return httpx.Response(200, json=page([order(3, [line(6)], False)], None))
         assert body["operationName"] == "OrderLineItems"
@@ -81,7 +122,7 @@ def test_orders_follow_cursors_and_fetch_remaining_lines(policy: Any, budget: An
     assert [ln.external_id for ln in first.lines] == ["1", "2", "3", "4"]
     assert [ln.sku for ln in first.lines] == ["SKU-1", "SKU-2", "SKU-3", "SKU-4"]
     assert first.lines[3].unit_price == Decimal("2.50") and first.lines[0].variant_id == "101"
-    # subtotal = Σ(unit × qty − discount) over all four lines, including the paged-in ones
+    # subtotal = Σ(unit x qty - discount) over all four lines, including the paged-in ones
     assert first.subtotal_price == Decimal("10.00") * 2 * 3 + Decimal("2.50") * 2 - 4 * Decimal("1.00")
     assert first.tags == ("a", "b") and first.total_shipping == Decimal("4.90")
     assert first.updated_at.utcoffset() is not None and first.updated_at.hour == 9
@@ -111,4 +152,7 @@ def test_page_size_is_capped_so_a_query_stays_under_1000_points(policy: Any, bud
     variables = json.loads(route.calls.last.request.content)["variables"]
     cost = querycost.estimate(documents.load("Orders").text, variables)
     assert cost is not None and cost <= 1000
-    assert querycost.estimate(documents.load("Orders").text, {**variables, "first": variables["first"] + 1}) > 1000
+    assert (
+        querycost.estimate(documents.load("Orders").text, {**variables, "first": variables["first"] + 1})
+        > 1000
+    )

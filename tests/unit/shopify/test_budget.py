@@ -10,8 +10,13 @@ from connectors.shopify.budget import CostBudget, QueryCost, ThrottleStatus, bud
 from tests.connectors.shopify.conftest import FakeClock
 
 
-def status(available: float, maximum: float = 2000, rate: float = 100, requested: float = 10,
-           actual: float | None = 10) -> QueryCost:
+def status(
+    available: float,
+    maximum: float = 2000,
+    rate: float = 100,
+    requested: float = 10,
+    actual: float | None = 10,
+) -> QueryCost:
     return QueryCost(requested, actual, ThrottleStatus(maximum, available, rate))
 
 
@@ -99,13 +104,26 @@ def test_registry_gives_one_budget_per_shop() -> None:
     assert budget_for("a-shop.myshopify.com") is not budget_for("b-shop.myshopify.com")
 
 
-@pytest.mark.parametrize("extensions", [None, {}, {"cost": "x"}, {"cost": {"requestedQueryCost": "a"}},
-                                        {"cost": {"requestedQueryCost": True}}])
+@pytest.mark.parametrize(
+    "extensions",
+    [None, {}, {"cost": "x"}, {"cost": {"requestedQueryCost": "a"}}, {"cost": {"requestedQueryCost": True}}],
+)
 def test_query_cost_parse_tolerates_garbage(extensions: object) -> None:
     assert QueryCost.parse(extensions) is None
 
 
 def test_query_cost_parse_reads_shopify_extension() -> None:
-    parsed = QueryCost.parse({"cost": {"requestedQueryCost": 52, "actualQueryCost": 12, "throttleStatus": {
-        "maximumAvailable": 2000.0, "currentlyAvailable": 1988, "restoreRate": 100.0}}})
+    parsed = QueryCost.parse(
+        {
+            "cost": {
+                "requestedQueryCost": 52,
+                "actualQueryCost": 12,
+                "throttleStatus": {
+                    "maximumAvailable": 2000.0,
+                    "currentlyAvailable": 1988,
+                    "restoreRate": 100.0,
+                },
+            }
+        }
+    )
     assert parsed == QueryCost(52, 12, ThrottleStatus(2000, 1988, 100))

@@ -26,10 +26,13 @@ def test_roundtrip_verifies() -> None:
     assert verify_webhook(BODY, sign_webhook(BODY, SECRET), SECRET)
 
 
-@pytest.mark.parametrize(("body", "secret"), [
-    (BODY + b" ", SECRET),  # body changed
-    (BODY, "other"),  # wrong secret
-])
+@pytest.mark.parametrize(
+    ("body", "secret"),
+    [
+        (BODY + b" ", SECRET),  # body changed
+        (BODY, "other"),  # wrong secret
+    ],
+)
 def test_tampering_fails(body: bytes, secret: str) -> None:
     assert not verify_webhook(body, sign_webhook(BODY, SECRET), secret)
 
