@@ -64,7 +64,9 @@ def test_expected_cost_comes_from_the_cost_model_then_from_shopify(policy: Any) 
     clock = FakeClock()
     budget = CostBudget(1000, 50, clock=clock, sleep=clock.sleep)
     client = ShopifyClient("pace.myshopify.com", "t", retry=policy, budget=budget)
-    doc = "query Q($first: Int!) { orders(first: $first) { nodes { id totalPriceSet { shopMoney { amount } } } } }"
+    doc = """query Q($first: Int!) {
+      orders(first: $first) { nodes { id totalPriceSet { shopMoney { amount } } } }
+    }"""
     assert client.expected_cost(doc, {"first": 10}) == 2 + 10 * 3
     respx.post(URL).mock(return_value=reply(900, requested=77, actual=5))
     client.execute(doc, {"first": 10})
