@@ -179,6 +179,15 @@ class SandboxShopify:
                     result[f.key] = n.project(f.selections, resolver(ctx, args))
             except n.BadRequest as exc:
                 return _json(200, {"errors": [_error(str(exc), "BAD_REQUEST")], "data": None})
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:  # variables of the wrong shape
+                logger.info("sandbox refused malformed variables: %s", exc)
+                return _json(
+                    200,
+                    {
+                        "errors": [_error("Variables are invalid for this operation", "INVALID_VARIABLE")],
+                        "data": None,
+                    },
+                )
             actual = querycost.actual_cost(operation, result)
             self.bucket.spend(actual)
             self.stats["points"] += actual

@@ -380,3 +380,29 @@ def test_asgi_app_serves_the_same_core() -> None:
         assert denied.status_code == 401
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [{"fulfillment": []}, {"fulfillment": {"lineItemsByFulfillmentOrder": "x"}}, {"fulfillment": 3}],
+)
+def test_malformed_variables_get_a_graphql_error_not_a_crash(variables: dict[str, Any]) -> None:
+    sandbox = make(orders=1)
+    response = post(sandbox, documents.load("FulfillmentCreate").text, variables)
+    assert response.status_code == 200
+    body = response.json()
+    if "errors" in body:
+        assert body["errors"][0]["extensions"]["code"] in ("INVALID_VARIABLE", "BAD_REQUEST")
+    else:
+        assert body["data"]["fulfillmentCreate"]["userErrors"]
+
+
+def test_bad_body_is_400() -> None:
+    sandbox = make(orders=1)
+    with httpx.Client(transport=sandbox.transport(), base_url="http://sandbox") as http:
+        response = http.post(
+            "/admin/api/2026-10/graphql.json",
+            content=b"not json",
+            headers={"X-Shopify-Access-Token": sandbox.config.access_token},
+        )
+    assert response.status_code == 400
