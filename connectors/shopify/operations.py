@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,7 @@ from connectors.shopify import resource_mappers as rm
 from connectors.shopify.documents import Document
 from connectors.shopify.errors import ShopifyMappingError, ShopifyUserErrors, UserError
 from connectors.shopify.mappers import line_from_graphql, order_from_graphql
-from hub.domain.orders import OrderIn
+from hub.domain.orders import OrderIn, OrderLineIn
 from hub.domain.storefront import (
     BalanceTransaction,
     FulfillmentLineRequest,
@@ -116,7 +116,9 @@ class ShopifyOperations:
         doc = documents.load("Orders")
         variables: dict[str, Any] = {"linesFirst": lines_per_order, "query": None}
         if updated_since is not None:
-            variables["query"] = f"updated_at:>='{updated_since.isoformat()}'"
+            # whole seconds, rounded down: an overlap of under a second is harmless, a gap is not
+            stamp = updated_since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            variables["query"] = f"updated_at:>='{stamp}'"
         ceiling = max_page_size(doc, variables)
         size = ceiling if page_size is None else max(1, min(page_size, ceiling))
         for node in self.paginate(doc, variables, ("orders",), page_size=size):
@@ -145,7 +147,7 @@ class ShopifyOperations:
                 after = info.get("endCursor") if info.get("hasNextPage") else None
         return order_from_graphql(node, extra)
 
-    def order_line_items(self, order_id: str) -> list[Any]:
+    def order_line_items(self, order_id: str) -> list[OrderLineIn]:
         """All lines of one order (used when a caller needs lines only)."""
         doc = documents.load("OrderLineItems")
         variables = {"id": gid("Order", order_id)}

@@ -138,7 +138,7 @@ def test_updated_since_becomes_a_search_query(policy: Any, budget: Any) -> None:
     client = ShopifyClient("pages.myshopify.com", "t", retry=policy, budget=budget)
     assert list(client.orders(datetime(2026, 5, 1, 12, tzinfo=UTC))) == []
     variables = json.loads(route.calls.last.request.content)["variables"]
-    assert variables["query"] == "updated_at:>='2026-05-01T12:00:00+00:00'"
+    assert variables["query"] == "updated_at:>='2026-05-01T12:00:00Z'"
     assert 1 <= variables["first"] <= 250
 
 

@@ -406,3 +406,13 @@ def test_bad_body_is_400() -> None:
             headers={"X-Shopify-Access-Token": sandbox.config.access_token},
         )
     assert response.status_code == 400
+
+
+def test_updated_since_filters_in_the_sandbox() -> None:
+    sandbox = make(orders=20)
+    client = client_for(sandbox)
+    cut = sandbox.data.orders[12].updated_at
+    pulled = list(client.orders(updated_since=cut))
+    assert [o.external_id for o in pulled] == [str(o.id) for o in sandbox.data.orders[12:]]
+    lines = client.order_line_items(pulled[0].external_id)
+    assert lines == list(pulled[0].lines)
