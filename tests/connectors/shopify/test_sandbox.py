@@ -416,3 +416,14 @@ def test_updated_since_filters_in_the_sandbox() -> None:
     assert [o.external_id for o in pulled] == [str(o.id) for o in sandbox.data.orders[12:]]
     lines = client.order_line_items(pulled[0].external_id)
     assert lines == list(pulled[0].lines)
+
+
+def test_seed_is_deterministic_and_some_orders_have_shipped() -> None:
+    one, two = make(orders=10), make(orders=10)
+    assert [o.id for o in one.data.orders] == [o.id for o in two.data.orders]
+    assert [o.total for o in one.data.orders] == [o.total for o in two.data.orders]
+    client = client_for(one)
+    statuses = [o.fulfillment_status.value for o in client.orders()]
+    assert statuses.count("fulfilled") == 2 and statuses.count("unfulfilled") == 8
+    shipped = one.data.orders[4]
+    assert shipped.fulfillments[0].number and client.fulfillment_orders(str(shipped.id))[0].status == "closed"
