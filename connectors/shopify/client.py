@@ -156,9 +156,10 @@ class ShopifyClient(ShopifyOperations):
         path: Sequence[str],
         *,
         page_size: int,
+        after: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Yield every node of the connection at `path` in `data`, following `pageInfo.endCursor`."""
-        after: str | None = None
+        """Yield every node of the connection at `path` in `data`, following `pageInfo.endCursor`
+        (from `after` when resuming a connection whose first page came with another query)."""
         while True:
             data = self.execute(document, {**variables, "first": page_size, "after": after})
             connection = dig(data, path)

@@ -97,7 +97,13 @@ class ShopifyOperations:
         raise NotImplementedError
 
     def paginate(
-        self, document: Document, variables: Mapping[str, Any], path: Sequence[str], *, page_size: int
+        self,
+        document: Document,
+        variables: Mapping[str, Any],
+        path: Sequence[str],
+        *,
+        page_size: int,
+        after: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         raise NotImplementedError
 
@@ -137,14 +143,16 @@ class ShopifyOperations:
         lines = node.get("lineItems") if isinstance(node, Mapping) else None
         page = lines.get("pageInfo") if isinstance(lines, Mapping) else None
         if isinstance(page, Mapping) and page.get("hasNextPage") and page.get("endCursor"):
-            after = page["endCursor"]
             doc = documents.load("OrderLineItems")
-            while after:
-                data = self.execute(doc, {"id": node["id"], "first": LINE_PAGE, "after": after})
-                connection = ((data.get("order") or {}).get("lineItems")) or {}
-                extra.extend(connection.get("nodes") or [])
-                info = connection.get("pageInfo") or {}
-                after = info.get("endCursor") if info.get("hasNextPage") else None
+            extra = list(
+                self.paginate(
+                    doc,
+                    {"id": node.get("id")},
+                    ("order", "lineItems"),
+                    page_size=LINE_PAGE,
+                    after=str(page["endCursor"]),
+                )
+            )
         return order_from_graphql(node, extra)
 
     def order_line_items(self, order_id: str) -> list[OrderLineIn]:
@@ -167,19 +175,25 @@ class ShopifyOperations:
         data = self.execute(
             documents.load("FulfillmentOrders"), {"id": gid("Order", order_id), "first": 5, "linesFirst": 50}
         )
-        order = data.get("order")
+        order = p.opt_obj(data.get("order"), "order")
         if order is None:
             return []
-        nodes = ((order.get("fulfillmentOrders") or {}).get("nodes")) or []
-        return [rm.fulfillment_order_from_graphql(n) for n in nodes]
+        connection = p.obj(order.get("fulfillmentOrders") or {}, "order.fulfillmentOrders")
+        return [
+            rm.fulfillment_order_from_graphql(n)
+            for n in p.items(connection.get("nodes"), "order.fulfillmentOrders.nodes")
+        ]
 
     def order_transactions(self, order_id: str) -> list[OrderTransaction]:
         data = self.execute(documents.load("OrderTransactions"), {"id": gid("Order", order_id), "first": 100})
-        order = data.get("order")
+        order = p.opt_obj(data.get("order"), "order")
         if order is None:
             return []
         numeric = p.ident(order.get("id"), "order.id")
-        return [rm.transaction_from_graphql(t, numeric) for t in order.get("transactions") or []]
+        return [
+            rm.transaction_from_graphql(t, numeric)
+            for t in p.items(order.get("transactions"), "order.transactions")
+        ]
 
     def payouts(self, issued_since: date | None = None, page_size: int = 50) -> Iterator[Payout]:
         doc = documents.load("Payouts")
