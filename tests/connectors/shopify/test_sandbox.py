@@ -437,3 +437,36 @@ def test_every_seeded_order_maps_identically_from_both_shapes() -> None:
     for record in sandbox.data.orders:
         body = json.loads(json.dumps(rest.order_body(record)), parse_float=__import__("decimal").Decimal)
         assert order_from_rest(body) == pulled[str(record.id)]
+
+
+def test_threads_sharing_one_shop_budget_are_never_throttled() -> None:
+    """Real time, a small fast bucket: four threads, four clients, one budget per shop."""
+    import threading
+
+    config = SandboxConfig(orders=40, lines_per_order=1, bucket_size=300, restore_rate=10_000)
+    sandbox = SandboxShopify(config)
+    shared = CostBudget()
+    failures: list[BaseException] = []
+
+    def pull() -> None:
+        client = ShopifyClient(
+            sandbox.config.shop_domain,
+            sandbox.config.access_token,
+            transport=sandbox.transport(),
+            base_url="http://sandbox",
+            retry=RetryPolicy(attempts=1),
+            budget=shared,
+        )
+        try:
+            for _ in range(3):
+                assert len(list(client.orders(page_size=5, lines_per_order=1))) == 40
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=pull) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert sandbox.stats["throttled"] == 0 and sandbox.stats["requests"] == 4 * 3 * 8
