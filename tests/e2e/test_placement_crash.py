@@ -38,6 +38,7 @@ ORDERS = 1000
 KILLS = 20
 
 pytestmark = pytest.mark.slow
+pytest.importorskip("connectors.suppliers.sandbox", reason="the sandbox supplier is not built yet")
 
 
 @pytest.fixture
