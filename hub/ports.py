@@ -10,7 +10,15 @@ from enum import StrEnum
 from typing import Protocol
 
 from hub.domain.orders import Address, OrderIn
-from hub.domain.storefront import ShopInfo, StoreVariant, WebhookSubscription
+from hub.domain.storefront import (
+    FulfillmentLineRequest,
+    FulfillmentOrder,
+    FulfillmentResult,
+    ShopInfo,
+    StoreVariant,
+    Tracking,
+    WebhookSubscription,
+)
 
 
 class Storefront(Protocol):
@@ -25,6 +33,15 @@ class Storefront(Protocol):
     def register_webhooks(self, address: str, topics: Sequence[str]) -> list[WebhookSubscription]: ...
 
     def products_and_variants(self, page_size: int = 100) -> Iterator[StoreVariant]: ...
+
+    def fulfillment_orders(self, order_id: str) -> list[FulfillmentOrder]: ...
+
+    def order_fulfillments(self, order_id: str) -> list[FulfillmentResult]:
+        """The fulfillments the store already has for an order (to never create one twice)."""
+        ...
+
+    def create_fulfillment(self, lines: Sequence[FulfillmentLineRequest], tracking: Tracking | None = None,
+                           notify_customer: bool = True) -> FulfillmentResult: ...
 
     def close(self) -> None: ...
 
