@@ -137,7 +137,7 @@ def test_conflict_adopts_the_order_already_placed_under_our_reference() -> None:
 
 def test_get_order_unknown_is_none_and_ships_after_the_delay() -> None:
     clock = Clock()
-    server, supplier = make(SupplierSandboxConfig(catalogue=CATALOGUE, ship_after=30, split_rate=0.0), clock)
+    _, supplier = make(SupplierSandboxConfig(catalogue=CATALOGUE, ship_after=30, split_rate=0.0), clock)
     assert supplier.get_order("missing") is None
     supplier.place_order(order_request("SO-1", ("A", 1), ("B", 1)))
     status = supplier.get_order("SO-1")
@@ -201,7 +201,8 @@ def test_api_key_is_required_when_configured() -> None:
 def test_generated_catalogue_is_deterministic_and_overlaps_by_coverage() -> None:
     one = SandboxSupplierServer(SupplierSandboxConfig(seed=1, coverage=0.7)).books.catalogue
     again = SandboxSupplierServer(SupplierSandboxConfig(seed=1, coverage=0.7)).books.catalogue
-    other = SandboxSupplierServer(SupplierSandboxConfig(seed=2, coverage=0.7, price_factor=Decimal("1.2"))).books.catalogue
+    dearer = SupplierSandboxConfig(seed=2, coverage=0.7, price_factor=Decimal("1.2"))
+    other = SandboxSupplierServer(dearer).books.catalogue
     assert {k: (v.cost, v.stock) for k, v in one.items()} == {k: (v.cost, v.stock) for k, v in again.items()}
     assert 0 < len(set(one) & set(other)) < len(one)
     assert all(sku.startswith("SBX-") for sku in one)

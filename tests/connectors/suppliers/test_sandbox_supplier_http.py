@@ -39,7 +39,7 @@ def test_asgi_app_mounted_under_a_prefix_serves_the_same_core() -> None:
 def test_runnable_server_takes_orders_over_real_http() -> None:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    proc = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+    proc = subprocess.Popen(
         [sys.executable, "-m", "connectors.suppliers.sandbox", "--host", "127.0.0.1", "--port", str(port),
          "--ship-after", "-1"],
         cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
