@@ -15,17 +15,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import Timer, peak_rss_mb, temp_database  # noqa: E402
-from connectors.registry import ConnectorRegistry  # noqa: E402
-from connectors.shopify.client import ShopifyClient  # noqa: E402
-from connectors.shopify.sandbox import SandboxConfig, SandboxShopify  # noqa: E402
-from connectors.shopify.sandbox.data import EPOCH  # noqa: E402
-from hub.bootstrap import Hub  # noqa: E402
-from hub.config import Settings  # noqa: E402
-from hub.crypto import TokenCipher  # noqa: E402
-from hub.services import stores  # noqa: E402
-from hub.services.intake import ingest_orders  # noqa: E402
-from hub.services.pull import pull_orders  # noqa: E402
+from bench.common import Timer, peak_rss_mb, temp_database
+from connectors.registry import ConnectorRegistry
+from connectors.shopify.client import ShopifyClient
+from connectors.shopify.sandbox import SandboxConfig, SandboxShopify
+from connectors.shopify.sandbox.data import EPOCH
+from hub.bootstrap import Hub
+from hub.config import Settings
+from hub.crypto import TokenCipher
+from hub.services import stores
+from hub.services.intake import ingest_orders
+from hub.services.pull import pull_orders
 
 
 def main() -> None:

@@ -56,8 +56,14 @@ class Settings(BaseSettings):
     orders_reconcile_days: int = Field(default=3, ge=1)
     orders_reconcile_interval_seconds: float = Field(default=86_400, gt=0)
 
+    route_interval_seconds: float = Field(default=10, gt=0)
+    outbox_interval_seconds: float = Field(default=5, gt=0)
+    outbox_lease_seconds: int = Field(default=120, ge=1)  # a delivery a dead worker left is retried after this
+    products_sync_interval_seconds: float = Field(default=3600, gt=0)
+    supplier_hold_seconds: int = Field(default=0, ge=0)  # wait before placing, so early cancels never leave
+
     scheduler_enabled: bool = True
-    job_lease_seconds: int = Field(default=300, ge=5)
+    job_lease_seconds: int = Field(default=300, ge=1)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from hub.domain.orders import Address, OrderIn
-from hub.domain.storefront import ShopInfo, WebhookSubscription
+from hub.domain.storefront import ShopInfo, StoreVariant, WebhookSubscription
 
 
 class Storefront(Protocol):
@@ -23,6 +23,8 @@ class Storefront(Protocol):
         ...
 
     def register_webhooks(self, address: str, topics: Sequence[str]) -> list[WebhookSubscription]: ...
+
+    def products_and_variants(self, page_size: int = 100) -> Iterator[StoreVariant]: ...
 
     def close(self) -> None: ...
 

@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from hub.config import Settings
 from hub.db.base import utcnow
 from hub.db.models import JobRun
-from hub.services import pull, webhooks
+from hub.services import cancellation, listings, outbox, placement, pull, routing, webhooks
 from hub.services.intake import IntakeResult
 from jobs.registry import JobSpec, registry
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from hub.bootstrap import Hub
 
 JOB_RUN_RETENTION = timedelta(days=30)
+_ = placement  # imported for its outbox handler registration
 
 
 def prune_job_runs(hub: Hub, _store_id: int | None) -> dict[str, int]:
@@ -50,6 +51,22 @@ def webhooks_sweep(hub: Hub, _store_id: int | None) -> dict[str, int]:
     return webhooks.process_pending(hub)
 
 
+def orders_route(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    """Route paid new orders and stop supplier orders of cancelled ones."""
+    counts = routing.route_pending(hub)
+    cancelled = cancellation.cancel_open_supplier_orders(hub)
+    return {**counts, **{f"cancel_{k}": v for k, v in cancelled.items()}}
+
+
+def outbox_dispatch(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    return outbox.dispatch(hub)
+
+
+def products_sync(hub: Hub, store_id: int | None) -> dict[str, int]:
+    assert store_id is not None
+    return listings.sync_listings(hub, store_id)
+
+
 def register_all(settings: Settings) -> None:
     """Register the jobs with intervals from settings (idempotent: known names are left alone)."""
     specs = [
@@ -57,6 +74,9 @@ def register_all(settings: Settings) -> None:
         JobSpec("orders.pull", orders_pull, settings.orders_pull_interval_seconds),
         JobSpec("orders.reconcile", orders_reconcile, settings.orders_reconcile_interval_seconds),
         JobSpec("webhooks.sweep", webhooks_sweep, interval_seconds=60, per_store=False),
+        JobSpec("orders.route", orders_route, settings.route_interval_seconds, per_store=False),
+        JobSpec("outbox.dispatch", outbox_dispatch, settings.outbox_interval_seconds, per_store=False),
+        JobSpec("products.sync", products_sync, settings.products_sync_interval_seconds),
     ]
     known = set(registry.names())
     for spec in specs:

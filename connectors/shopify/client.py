@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_API_VERSION = "2026-10"
 THROTTLED = "THROTTLED"
+UNKNOWN_COST = 50.0  # reserved for a document our cost model cannot read, until Shopify prices it
 
 
 def normalize_shop_domain(shop_domain: str) -> str:
@@ -73,7 +74,8 @@ class ShopifyClient(ShopifyOperations):
             timeout=timeout,
             headers={"X-Shopify-Access-Token": access_token, "Accept": "application/json"},
         )
-        self._learned: dict[str, float] = {}
+        self._learned: dict[str, float] = {}  # what Shopify requested, per document and page sizes
+        self._modelled: dict[str, int | None] = {}  # what our cost model says, same key
         self.last_cost: QueryCost | None = None
 
     def __repr__(self) -> str:  # never show the token
@@ -95,11 +97,13 @@ class ShopifyClient(ShopifyOperations):
     def expected_cost(self, document: Document | str, variables: Mapping[str, Any] | None) -> float:
         """What to reserve before sending: our model's estimate, or more if Shopify asked for more."""
         text = document.text if isinstance(document, Document) else document
-        key = _cost_key(text, variables)
-        estimate = querycost.estimate(text, variables)
-        learned = self._learned.get(key)
-        values = [v for v in (estimate, learned) if v is not None]
-        return float(max(values)) if values else 50.0
+        return self._expected(text, variables, _cost_key(text, variables))
+
+    def _expected(self, text: str, variables: Mapping[str, Any] | None, key: str) -> float:
+        if key not in self._modelled:  # the estimate depends only on the text and the page sizes
+            self._modelled[key] = querycost.estimate(text, variables)
+        values = [v for v in (self._modelled[key], self._learned.get(key)) if v is not None]
+        return float(max(values)) if values else UNKNOWN_COST
 
     def execute(
         self,
@@ -118,8 +122,8 @@ class ShopifyClient(ShopifyOperations):
         payload: dict[str, Any] = {"query": text, "variables": dict(variables or {})}
         if isinstance(document, Document):
             payload["operationName"] = document.operation
-        cost = expected_cost if expected_cost is not None else self.expected_cost(text, variables)
         key = _cost_key(text, variables)
+        cost = expected_cost if expected_cost is not None else self._expected(text, variables, key)
         return self.retry.call(lambda: self._attempt(payload, cost, key))
 
     def _attempt(self, payload: dict[str, Any], cost: float, key: str) -> dict[str, Any]:
@@ -156,9 +160,10 @@ class ShopifyClient(ShopifyOperations):
         path: Sequence[str],
         *,
         page_size: int,
+        after: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Yield every node of the connection at `path` in `data`, following `pageInfo.endCursor`."""
-        after: str | None = None
+        """Yield every node of the connection at `path` in `data`, following `pageInfo.endCursor`
+        (from `after` when resuming a connection whose first page came with another query)."""
         while True:
             data = self.execute(document, {**variables, "first": page_size, "after": after})
             connection = dig(data, path)

@@ -72,23 +72,34 @@ def _shop_amount(node: Mapping[str, Any], key: str, where: str) -> Decimal | Non
     return p.amount(shop.get("amount"), f"{where}.{key}.shopMoney.amount")
 
 
-def address_from_graphql(value: Any, where: str) -> Address | None:
+def _address(value: Any, where: str, country_key: str, province_key: str) -> Address | None:
+    """Both shapes share every address field but the two codes' names (and REST's split name)."""
     node = p.opt_obj(value, where)
-    if node is None:
+    if not node:
         return None
-    code = p.opt_text(node.get("countryCodeV2"), f"{where}.countryCodeV2")
-    province = p.opt_text(node.get("provinceCode"), f"{where}.provinceCode")
+
+    def field(key: str) -> str | None:
+        return p.opt_text(node.get(key), f"{where}.{key}")
+
+    name = field("name")
+    if name is None:  # REST may send only first_name / last_name
+        name = " ".join(x for x in (field("first_name"), field("last_name")) if x) or None
+    code, province = field(country_key), field(province_key)
     return Address(
-        name=p.opt_text(node.get("name"), f"{where}.name"),
-        company=p.opt_text(node.get("company"), f"{where}.company"),
-        address1=p.opt_text(node.get("address1"), f"{where}.address1"),
-        address2=p.opt_text(node.get("address2"), f"{where}.address2"),
-        city=p.opt_text(node.get("city"), f"{where}.city"),
+        name=name,
+        company=field("company"),
+        address1=field("address1"),
+        address2=field("address2"),
+        city=field("city"),
         province_code=province.upper() if province else None,
-        zip=p.opt_text(node.get("zip"), f"{where}.zip"),
+        zip=field("zip"),
         country_code=code.upper() if code else None,
-        phone=p.opt_text(node.get("phone"), f"{where}.phone"),
+        phone=field("phone"),
     )
+
+
+def address_from_graphql(value: Any, where: str) -> Address | None:
+    return _address(value, where, "countryCodeV2", "provinceCode")
 
 
 def line_from_graphql(value: Any, where: str = "lineItem") -> OrderLineIn:
@@ -168,26 +179,7 @@ def _rest_amount(node: Mapping[str, Any], key: str, where: str) -> Decimal | Non
 
 
 def address_from_rest(value: Any, where: str) -> Address | None:
-    node = p.opt_obj(value, where)
-    if node is None or not node:
-        return None
-    code = p.opt_text(node.get("country_code"), f"{where}.country_code")
-    province = p.opt_text(node.get("province_code"), f"{where}.province_code")
-    name = p.opt_text(node.get("name"), f"{where}.name")
-    if name is None:
-        parts = [p.opt_text(node.get(k), f"{where}.{k}") for k in ("first_name", "last_name")]
-        name = " ".join(x for x in parts if x) or None
-    return Address(
-        name=name,
-        company=p.opt_text(node.get("company"), f"{where}.company"),
-        address1=p.opt_text(node.get("address1"), f"{where}.address1"),
-        address2=p.opt_text(node.get("address2"), f"{where}.address2"),
-        city=p.opt_text(node.get("city"), f"{where}.city"),
-        province_code=province.upper() if province else None,
-        zip=p.opt_text(node.get("zip"), f"{where}.zip"),
-        country_code=code.upper() if code else None,
-        phone=p.opt_text(node.get("phone"), f"{where}.phone"),
-    )
+    return _address(value, where, "country_code", "province_code")
 
 
 def line_from_rest(value: Any, where: str) -> OrderLineIn:

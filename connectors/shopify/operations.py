@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,7 @@ from connectors.shopify import resource_mappers as rm
 from connectors.shopify.documents import Document
 from connectors.shopify.errors import ShopifyMappingError, ShopifyUserErrors, UserError
 from connectors.shopify.mappers import line_from_graphql, order_from_graphql
-from hub.domain.orders import OrderIn
+from hub.domain.orders import OrderIn, OrderLineIn
 from hub.domain.storefront import (
     BalanceTransaction,
     FulfillmentLineRequest,
@@ -97,7 +97,13 @@ class ShopifyOperations:
         raise NotImplementedError
 
     def paginate(
-        self, document: Document, variables: Mapping[str, Any], path: Sequence[str], *, page_size: int
+        self,
+        document: Document,
+        variables: Mapping[str, Any],
+        path: Sequence[str],
+        *,
+        page_size: int,
+        after: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         raise NotImplementedError
 
@@ -116,7 +122,9 @@ class ShopifyOperations:
         doc = documents.load("Orders")
         variables: dict[str, Any] = {"linesFirst": lines_per_order, "query": None}
         if updated_since is not None:
-            variables["query"] = f"updated_at:>='{updated_since.isoformat()}'"
+            # whole seconds, rounded down: an overlap of under a second is harmless, a gap is not
+            stamp = updated_since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            variables["query"] = f"updated_at:>='{stamp}'"
         ceiling = max_page_size(doc, variables)
         size = ceiling if page_size is None else max(1, min(page_size, ceiling))
         for node in self.paginate(doc, variables, ("orders",), page_size=size):
@@ -135,17 +143,19 @@ class ShopifyOperations:
         lines = node.get("lineItems") if isinstance(node, Mapping) else None
         page = lines.get("pageInfo") if isinstance(lines, Mapping) else None
         if isinstance(page, Mapping) and page.get("hasNextPage") and page.get("endCursor"):
-            after = page["endCursor"]
             doc = documents.load("OrderLineItems")
-            while after:
-                data = self.execute(doc, {"id": node["id"], "first": LINE_PAGE, "after": after})
-                connection = ((data.get("order") or {}).get("lineItems")) or {}
-                extra.extend(connection.get("nodes") or [])
-                info = connection.get("pageInfo") or {}
-                after = info.get("endCursor") if info.get("hasNextPage") else None
+            extra = list(
+                self.paginate(
+                    doc,
+                    {"id": node.get("id")},
+                    ("order", "lineItems"),
+                    page_size=LINE_PAGE,
+                    after=str(page["endCursor"]),
+                )
+            )
         return order_from_graphql(node, extra)
 
-    def order_line_items(self, order_id: str) -> list[Any]:
+    def order_line_items(self, order_id: str) -> list[OrderLineIn]:
         """All lines of one order (used when a caller needs lines only)."""
         doc = documents.load("OrderLineItems")
         variables = {"id": gid("Order", order_id)}
@@ -165,19 +175,25 @@ class ShopifyOperations:
         data = self.execute(
             documents.load("FulfillmentOrders"), {"id": gid("Order", order_id), "first": 5, "linesFirst": 50}
         )
-        order = data.get("order")
+        order = p.opt_obj(data.get("order"), "order")
         if order is None:
             return []
-        nodes = ((order.get("fulfillmentOrders") or {}).get("nodes")) or []
-        return [rm.fulfillment_order_from_graphql(n) for n in nodes]
+        connection = p.obj(order.get("fulfillmentOrders") or {}, "order.fulfillmentOrders")
+        return [
+            rm.fulfillment_order_from_graphql(n)
+            for n in p.items(connection.get("nodes"), "order.fulfillmentOrders.nodes")
+        ]
 
     def order_transactions(self, order_id: str) -> list[OrderTransaction]:
         data = self.execute(documents.load("OrderTransactions"), {"id": gid("Order", order_id), "first": 100})
-        order = data.get("order")
+        order = p.opt_obj(data.get("order"), "order")
         if order is None:
             return []
         numeric = p.ident(order.get("id"), "order.id")
-        return [rm.transaction_from_graphql(t, numeric) for t in order.get("transactions") or []]
+        return [
+            rm.transaction_from_graphql(t, numeric)
+            for t in p.items(order.get("transactions"), "order.transactions")
+        ]
 
     def payouts(self, issued_since: date | None = None, page_size: int = 50) -> Iterator[Payout]:
         doc = documents.load("Payouts")

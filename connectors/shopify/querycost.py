@@ -118,6 +118,8 @@ class _Parser:
                 obj[key] = self.value()
             self.take("}")
             return obj
+        if self.i >= len(self.tokens):
+            raise QuerySyntaxError("unexpected end of document in a value")
         kind, raw = self.tokens[self.i]
         self.i += 1
         if kind == "num":

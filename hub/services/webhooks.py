@@ -20,6 +20,7 @@ from connectors.http import ConnectorError
 from hub.db.base import utcnow
 from hub.db.models import Order, OrderEvent, Store, WebhookDelivery
 from hub.db.sql import dialect_insert
+from hub.services import routing
 from hub.services.intake import ingest
 from hub.services.stores import mark_disconnected
 
@@ -99,16 +100,18 @@ def process(hub: Hub, delivery_id: int) -> str:
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             return "skipped"
     try:
-        outcome = _act(hub, delivery_id)
+        outcome, order_id = _act(hub, delivery_id)
     except (ConnectorError, ValueError) as exc:
         _finish(hub, delivery_id, "error", f"{type(exc).__name__}: {exc}"[:2000])
         logger.warning("webhook not processed", extra={"delivery_id": delivery_id, "reason": str(exc)[:200]})
         return "error"
     _finish(hub, delivery_id, "processed", None)
+    if order_id is not None and outcome in ("created", "updated"):
+        routing.react_to_orders(hub, [order_id])  # route within seconds of the sale, not at the next tick
     return outcome
 
 
-def _act(hub: Hub, delivery_id: int) -> str:
+def _act(hub: Hub, delivery_id: int) -> tuple[str, int | None]:
     with hub.db.transaction() as session:
         delivery = session.get(WebhookDelivery, delivery_id)
         assert delivery is not None
@@ -118,15 +121,17 @@ def _act(hub: Hub, delivery_id: int) -> str:
         if delivery.topic in ORDER_TOPICS:
             order = hub.connectors.order_from_webhook(store.platform, payload)
             result = ingest(session, store.id, [order], source=f"webhook {delivery.topic}")
-            return "created" if result.created else "updated" if result.updated else "unchanged"
+            ids = result.created_ids + result.changed_ids
+            touched = ids[0] if ids else None
+            return ("created" if result.created else "updated" if result.updated else "unchanged"), touched
         if delivery.topic == "refunds/create":
-            return _note_refund(session, store.id, payload)
+            return _note_refund(session, store.id, payload), None
         if delivery.topic == "app/uninstalled":
             store_id = store.id
         else:
-            return "ignored"
+            return "ignored", None
     mark_disconnected(hub.db, store_id)
-    return "disconnected"
+    return "disconnected", None
 
 
 def _note_refund(session: Any, store_id: int, payload: dict[str, Any]) -> str:

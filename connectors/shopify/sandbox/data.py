@@ -197,7 +197,9 @@ class ShopData:
         self.events: list[tuple[str, int]] = []  # (webhook topic, order id), drained by the server
         self.recording = False
         for i in range(config.orders):
-            self.add_order(EPOCH + timedelta(minutes=7 * i))
+            order = self.add_order(EPOCH + timedelta(minutes=7 * i))
+            if i % 5 == 4:  # every fifth seeded order has already shipped
+                self.fulfil_all(order, order.created_at + timedelta(hours=20))
         self.settle_payouts(EPOCH + timedelta(minutes=7 * config.orders + 1))
         self.recording = True
 
@@ -247,6 +249,25 @@ class ShopData:
         if self.recording:
             self.events.append(("ORDERS_CREATE", order.id))
         return order
+
+    def fulfil_all(self, order: Order, at: datetime) -> Fulfillment:
+        """Ship everything that remains of an order in one fulfillment with tracking."""
+        for fo in order.fulfillment_orders:
+            for fl in fo.lines:
+                fl.remaining = 0
+            fo.status = "CLOSED"
+        number = f"1Z{order.id:016d}"
+        fulfillment = Fulfillment(
+            self.new_id(),
+            order.id,
+            "SUCCESS",
+            "UPS",
+            number,
+            f"https://www.ups.com/track?tracknum={number}",
+            at,
+        )
+        order.fulfillments.append(fulfillment)
+        return fulfillment
 
     def touch(self, order: Order, at: datetime) -> None:
         """Mark an order updated (keeps `orders` sorted by update time)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,13 +22,12 @@ NEW_INVENTORY_API = "2026-04"
 
 
 class Context:
-    """What a resolver may touch: the shop's data, the API version, the time, the raw document."""
+    """What a resolver may touch: the shop's data, the API version, the time."""
 
-    def __init__(self, shop: d.ShopData, api_version: str, now: datetime, document: str) -> None:
+    def __init__(self, shop: d.ShopData, api_version: str, now: datetime) -> None:
         self.shop = shop
         self.api_version = api_version
         self.now = now
-        self.document = document
 
 
 def _user_errors(*errors: tuple[list[str], str, str | None]) -> list[Node]:
@@ -43,6 +42,8 @@ def _orders(ctx: Context, args: dict[str, Any]) -> Node:
             since = datetime.fromisoformat(match.group(1))
         except ValueError as exc:
             raise BadRequest(f"Invalid date in query {match.group(1)!r}") from exc
+        if since.tzinfo is None:  # Shopify reads a date without offset in the shop's zone; ours is UTC
+            since = since.replace(tzinfo=UTC)
         orders = [o for o in orders if o.updated_at >= since]
     return n.connection(orders, n.order_node, d.order_key)(args)
 

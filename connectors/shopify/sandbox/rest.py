@@ -105,4 +105,16 @@ def order_body(order: d.Order) -> dict[str, Any]:
         ],
         "shipping_address": _address(order),
         "billing_address": _address(order),
+        "fulfillments": [
+            {
+                "id": f.id,
+                "order_id": order.id,
+                "status": f.status.lower(),
+                "tracking_company": f.company,
+                "tracking_number": f.number,
+                "tracking_url": f.url,
+                "created_at": iso(f.created_at),
+            }
+            for f in order.fulfillments
+        ],
     }

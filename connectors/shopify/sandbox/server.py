@@ -125,9 +125,9 @@ class SandboxShopify:
             operation = querycost.parse_operation(payload["query"], variables, payload.get("operationName"))
         except querycost.QuerySyntaxError as exc:
             return _json(200, {"errors": [_error(f"Parse error: {exc}", "PARSE_ERROR")]})
-        return self._run(operation, match.group("version"), payload["query"])
+        return self._run(operation, match.group("version"))
 
-    def _run(self, operation: querycost.Operation, version: str, document: str) -> Reply:
+    def _run(self, operation: querycost.Operation, version: str) -> Reply:
         requested = querycost.requested_cost(operation)
         max_cost = self.config.max_query_cost
         if requested > max_cost:
@@ -152,7 +152,7 @@ class SandboxShopify:
             if requested > self.bucket.available():
                 self.stats["throttled"] += 1
                 return self._throttled(requested)
-            ctx = Context(self.data, version, self.now(), document)
+            ctx = Context(self.data, version, self.now())
             table = MUTATIONS if operation.kind == "mutation" else QUERIES
             result: dict[str, Any] = {}
             try:
@@ -179,6 +179,15 @@ class SandboxShopify:
                     result[f.key] = n.project(f.selections, resolver(ctx, args))
             except n.BadRequest as exc:
                 return _json(200, {"errors": [_error(str(exc), "BAD_REQUEST")], "data": None})
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:  # variables of the wrong shape
+                logger.info("sandbox refused malformed variables: %s", exc)
+                return _json(
+                    200,
+                    {
+                        "errors": [_error("Variables are invalid for this operation", "INVALID_VARIABLE")],
+                        "data": None,
+                    },
+                )
             actual = querycost.actual_cost(operation, result)
             self.bucket.spend(actual)
             self.stats["points"] += actual
