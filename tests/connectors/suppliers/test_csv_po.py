@@ -123,7 +123,8 @@ def test_answer_file_groups_parcels_and_rejects_bad_rows_with_line_and_reason() 
 
 
 def test_answer_file_without_required_columns_or_not_utf8() -> None:
-    assert parse_answer_file(b"ref,carrier\r\nSO-1,DHL\r\n").rejects[0].reason == "header lacks reference, tracking_number"
+    missing = parse_answer_file(b"ref,carrier\r\nSO-1,DHL\r\n")
+    assert missing.rejects[0].reason == "header lacks reference, tracking_number"
     assert parse_answer_file("reference,tracking_number\nSO-1,X\n".encode("utf-16")).rejects[0].line == 1
     assert parse_answer_file(b"").shipments == []
 
