@@ -31,6 +31,7 @@ CJ_BASE_URL = "https://developers.cjdropshipping.com/api2.0/v1"
 TOKEN_HEADER = "CJ-Access-Token"  # noqa: S105 - a header name, not a secret
 LOGIN_PATH = "/authentication/getAccessToken"
 REFRESH_PATH = "/authentication/refreshAccessToken"
+LOGIN_INTERVAL = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class CJSession:
         self.bucket = bucket
         self.tokens: CJTokens | None = None
         self.lock = threading.Lock()
+        self.login_refused: tuple[datetime, CJAuthError] | None = None  # until when, and why
 
     def __repr__(self) -> str:
         return f"CJSession(rate={self.bucket.rate}/s, has_token={self.tokens is not None})"
@@ -157,10 +159,24 @@ class CJClient:
             except CJAuthError:
                 logger.info("CJ refresh token refused; logging in again")
         if fresh is None:
-            fresh = tokens_from(self._exchange("POST", LOGIN_PATH, json={"apiKey": self._api_key}), now)
+            fresh = tokens_from(self._login(now), now)
             logger.info("CJ access token obtained")
         self.session.tokens = fresh
         return fresh
+
+    def _login(self, now: datetime) -> Any:
+        """getAccessToken, at most once per LOGIN_INTERVAL after a refusal (CJ's own limit is once
+        per 5 minutes): a wrong key fails fast instead of hammering CJ from every job run."""
+        refused = self.session.login_refused
+        if refused is not None and refused[0] > now:
+            raise refused[1]
+        try:
+            data = self._exchange("POST", LOGIN_PATH, json={"apiKey": self._api_key})
+        except CJAuthError as exc:
+            self.session.login_refused = (now + LOGIN_INTERVAL, exc)
+            raise
+        self.session.login_refused = None
+        return data
 
     def _exchange(self, method: str, path: str, *, params: Mapping[str, str] | None = None, json: Any = None,
                   token: str | None = None) -> Any:

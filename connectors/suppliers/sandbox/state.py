@@ -103,7 +103,10 @@ class Books:
             self.counts["conflicts"] += 1
             raise Refusal(409, f"order {reference!r} already exists under another Idempotency-Key")
         product_cost = shipping_cost = Decimal(0)
+        wanted: Counter[str] = Counter()
         for sku, qty in lines:
+            wanted[sku] += qty
+        for sku, qty in wanted.items():
             item = self.catalogue.get(sku)
             if item is None:
                 raise Refusal(422, f"unknown sku {sku!r}")

@@ -130,10 +130,19 @@ def test_rejected_token_is_renewed_once_and_the_call_repeated(cj: respx.MockRout
         "f59ac98193d64d62a9e887abea830369", "renewed"]
 
 
-def test_wrong_api_key_is_a_permanent_auth_error(cj: respx.MockRouter) -> None:
-    cj.post("/authentication/getAccessToken").respond(json=envelope(None, 1600005, "APIkey is wrong"))
+def test_wrong_api_key_is_a_permanent_auth_error_and_login_is_not_hammered(cj: respx.MockRouter) -> None:
+    login = cj.post("/authentication/getAccessToken").respond(json=envelope(None, 1600005, "APIkey is wrong"))
+    clock = Clock()
+    s = supplier(clock)
+    for _ in range(3):
+        with pytest.raises(CJAuthError) as caught:
+            s.stock(["V-1"])
+        assert caught.value.code == 1600005
+    assert login.call_count == 1  # CJ allows one getAccessToken per 5 minutes
+    clock.advance(301)
     with pytest.raises(CJAuthError):
-        supplier().stock(["V-1"])
+        s.stock(["V-1"])
+    assert login.call_count == 2
 
 
 def test_http_429_5xx_and_cj_limit_codes_are_retried(cj: respx.MockRouter) -> None:

@@ -206,3 +206,10 @@ def test_generated_catalogue_is_deterministic_and_overlaps_by_coverage() -> None
     assert {k: (v.cost, v.stock) for k, v in one.items()} == {k: (v.cost, v.stock) for k, v in again.items()}
     assert 0 < len(set(one) & set(other)) < len(one)
     assert all(sku.startswith("SBX-") for sku in one)
+
+
+def test_the_same_sku_on_two_lines_cannot_oversell() -> None:
+    server, supplier = make()
+    with pytest.raises(RemoteRejected, match="out of stock"):
+        supplier.place_order(order_request("SO-1", ("B", 2), ("B", 2)))  # 3 in stock
+    assert server.books.catalogue["B"].stock == 3
