@@ -1,9 +1,10 @@
 """Run the sandbox supplier as its own process (uvicorn), e.g. for the crash test:
 
-    python -m connectors.suppliers.sandbox --host 127.0.0.1 --port 8765 --ship-after 5 \
-        --fail-rate timeout=0.05 --fail-rate 5xx=0.05
+    python -m connectors.suppliers.sandbox --host 127.0.0.1 --port 8765 --ship-after 5
+        --fail-rate timeout=0.05 --fail-rate 5xx=0.05 --timeout-seconds 0.2
 
 It keeps counting while workers come and go; read the counts at GET /_stats.
+A bare `--fail-rate 0.09` spreads the rate over the temporary faults (5xx, timeout, 429).
 """
 
 from __future__ import annotations
@@ -21,12 +22,21 @@ from connectors.suppliers.sandbox.server import SandboxSupplierServer
 logger = logging.getLogger(__name__)
 
 
-def _fault_rate(text: str) -> tuple[str, float]:
+TEMPORARY = ("5xx", "timeout", "429")
+
+
+def _fault_rate(text: str) -> list[tuple[str, float]]:
+    try:
+        total = float(text)
+    except ValueError:
+        pass
+    else:
+        return [(kind, total / len(TEMPORARY)) for kind in TEMPORARY]
     kind, sep, rate = text.partition("=")
     if not sep or kind not in FAULT_KINDS:
         raise argparse.ArgumentTypeError(f"expected KIND=RATE with KIND in {', '.join(FAULT_KINDS)}")
     try:
-        return kind, float(rate)
+        return [(kind, float(rate))]
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"rate {rate!r} is not a number") from exc
 
@@ -54,7 +64,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def config_from_args(args: argparse.Namespace) -> SupplierSandboxConfig:
-    faults = SupplierFaults(rates=dict(args.fail_rate), latency=args.latency,
+    faults = SupplierFaults(rates=dict(pair for given in args.fail_rate for pair in given), latency=args.latency,
                             timeout_seconds=args.timeout_seconds, seed=args.fault_seed)
     return SupplierSandboxConfig(seed=args.seed, products=args.products, coverage=args.coverage,
                                  price_factor=args.price_factor, ship_after=args.ship_after,

@@ -72,3 +72,14 @@ def test_runnable_server_takes_orders_over_real_http() -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+
+
+def test_command_line_fault_rates() -> None:
+    from connectors.suppliers.sandbox.__main__ import config_from_args, parse_args
+
+    config = config_from_args(parse_args(["--fail-rate", "timeout=0.1", "--fail-rate", "reject=0.02",
+                                          "--ship-after", "3", "--timeout-seconds", "0.2"]))
+    assert config.faults.rates == {"timeout": 0.1, "reject": 0.02}
+    assert config.ship_after == 3 and config.faults.timeout_seconds == 0.2
+    spread = config_from_args(parse_args(["--fail-rate", "0.09"])).faults.rates
+    assert spread == {"5xx": 0.03, "timeout": 0.03, "429": 0.03}
