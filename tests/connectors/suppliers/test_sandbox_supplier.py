@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connectors.http import RemoteRejected, RemoteUnavailable
 from connectors.suppliers.sandbox import (
@@ -213,3 +215,45 @@ def test_the_same_sku_on_two_lines_cannot_oversell() -> None:
     with pytest.raises(RemoteRejected, match="out of stock"):
         supplier.place_order(order_request("SO-1", ("B", 2), ("B", 2)))  # 3 in stock
     assert server.books.catalogue["B"].stock == 3
+
+
+def test_concurrent_repeats_of_the_same_orders_create_each_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = SandboxSupplierServer(SupplierSandboxConfig(stock_range=(10_000, 10_000)))
+
+    def place(n: int) -> str:
+        adapter = SandboxSupplier("http://supplier", transport=server.transport(), retry=no_wait())
+        return adapter.place_order(order_request(f"SO-{n % 40}", ("SBX-0001-1", 1))).remote_id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(place, range(320)))
+    stats = server.stats()
+    assert stats["order_requests"] == 320
+    assert stats["orders_created"] == 40 and stats["replays"] == 280
+    assert len(set(ids)) == 40
+    assert server.books.catalogue["SBX-0001-1"].stock == 10_000 - 40
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 2)), max_size=25))
+def test_orders_created_never_exceed_distinct_references(attempts: list[tuple[int, int]]) -> None:
+    """Any mix of references and keys: one order per reference, a new key on a used reference is a
+    409, a key reused for another reference a 422."""
+    server = SandboxSupplierServer(SupplierSandboxConfig(stock_range=(1000, 1000)))
+    first_key: dict[int, int] = {}
+    key_owner: dict[int, int] = {}
+    for ref, key in attempts:
+        body = {"reference": f"R{ref}", "lines": [{"sku": "SBX-0001-1", "quantity": 1}]}
+        status = raw_post(server, body, f"k{key}").status_code
+        if key in key_owner and key_owner[key] != ref:
+            assert status == 422
+        elif ref in first_key and first_key[ref] != key:
+            assert status == 409
+        else:
+            assert status == (200 if ref in first_key else 201)
+            first_key.setdefault(ref, key)
+            key_owner.setdefault(key, ref)
+    stats = server.stats()
+    assert stats["orders_created"] == len(first_key)
+    assert all(count == 1 for count in stats["orders_per_reference"].values())
