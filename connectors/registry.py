@@ -2,21 +2,73 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import httpx
 
 from connectors.shopify import oauth
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.mappers import order_from_rest
 from connectors.shopify.webhooks import verify_webhook
+from connectors.suppliers.cj import CJ_BASE_URL, CJSupplier
+from connectors.suppliers.csv_po import CsvPurchaseOrderSupplier, PurchaseOrderFolder
+from connectors.suppliers.sandbox import SandboxSupplier
 from hub.domain.orders import OrderIn
-from hub.ports import StoreCredentials, Storefront
+from hub.ports import StoreCredentials, Storefront, Supplier
+
+SUPPLIER_KINDS = ("sandbox", "cj", "csv_po")
+SANDBOX_SUPPLIER_URL = "http://sandbox-supplier"
 
 
 class ConnectorRegistry:
-    """Builds storefront clients. `shopify_transport` routes Shopify calls in-process (sandbox, tests)."""
+    """Builds storefront and supplier clients. `shopify_transport` routes Shopify calls in-process
+    (sandbox, tests); `supplier_transports` does the same for suppliers, looked up by the supplier
+    config's `code`, then its `base_url`, then the kind (so two sandbox suppliers can differ)."""
 
-    def __init__(self, shopify_transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, shopify_transport: httpx.BaseTransport | None = None,
+                 supplier_transports: Mapping[str, httpx.BaseTransport] | None = None) -> None:
         self.shopify_transport = shopify_transport
+        self.supplier_transports = dict(supplier_transports or {})
+
+    def supplier(self, kind: str, config: Mapping[str, Any], secrets: Mapping[str, str]) -> Supplier:
+        """The adapter for one supplier. Config per kind (secrets are decrypted by the caller):
+
+        sandbox: base_url (default http://sandbox-supplier); secrets: api_key (optional)
+        cj:      secrets: api_key (required); base_url, logistic_name, from_country_code ("CN"),
+                 pay_type (2: pay from balance), platform, requests_per_second (1: CJ's Free level)
+        csv_po:  folder (required), code (the supplier code: the sub-folder of its batches)
+        """
+        transport = self._supplier_transport(kind, config)
+        if kind == "sandbox":
+            return SandboxSupplier(str(config.get("base_url") or SANDBOX_SUPPLIER_URL),
+                                   api_key=secrets.get("api_key") or None, transport=transport)
+        if kind == "cj":
+            api_key = secrets.get("api_key")
+            if not api_key:
+                raise ValueError("a cj supplier needs secrets['api_key'] (its CJ API key)")
+            return CJSupplier(
+                api_key,
+                base_url=str(config.get("base_url") or CJ_BASE_URL),
+                transport=transport,
+                logistic_name=config.get("logistic_name") or None,
+                from_country_code=str(config.get("from_country_code") or "CN"),
+                pay_type=int(config.get("pay_type") or 2),
+                platform=config.get("platform") or None,
+                requests_per_second=float(config.get("requests_per_second") or 1.0),
+            )
+        if kind == "csv_po":
+            folder, code = config.get("folder"), config.get("code") or config.get("supplier_code")
+            if not folder or not code:
+                raise ValueError("a csv_po supplier needs config 'folder' and 'code'")
+            return CsvPurchaseOrderSupplier(str(code), PurchaseOrderFolder(str(folder)))
+        raise ValueError(f"no supplier connector of kind {kind!r}; known kinds: {', '.join(SUPPLIER_KINDS)}")
+
+    def _supplier_transport(self, kind: str, config: Mapping[str, Any]) -> httpx.BaseTransport | None:
+        for key in (config.get("code"), config.get("base_url"), kind):
+            if key and str(key) in self.supplier_transports:
+                return self.supplier_transports[str(key)]
+        return None
 
     def storefront(self, credentials: StoreCredentials) -> Storefront:
         if credentials.platform != "shopify":
