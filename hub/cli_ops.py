@@ -22,7 +22,8 @@ jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
 def map_add(
     store_sku: Annotated[str, typer.Argument(help="The store listing's SKU.")],
     supplier_offer: Annotated[str, typer.Argument(help="SUPPLIER_CODE:SUPPLIER_SKU")],
-    priority: Annotated[int, typer.Option(help="Lower goes first; equal priorities form a bundle.")] = 0,
+    priority: Annotated[int | None, typer.Option(
+        help="Lower goes first (default: after the existing ones); an existing priority makes a bundle.")] = None,
     qty: Annotated[int, typer.Option(help="Units of this offer per unit sold (bundles).")] = 1,
     store: Annotated[int | None, typer.Option(help="Store id, when the SKU is listed in several.")] = None,
 ) -> None:
@@ -32,7 +33,7 @@ def map_add(
         view = listings.add_mapping(hub, store_sku, supplier_offer, priority=priority, quantity=qty, store_id=store)
     finally:
         hub.close()
-    console.print(f"mapping {view['id']}: {store_sku} → {supplier_offer} (priority {priority}, qty {qty})")
+    console.print(f"mapping {view['id']}: {store_sku} → {supplier_offer} (priority {view['priority']}, qty {qty})")
 
 
 @map_app.command("list")

@@ -184,6 +184,15 @@ class ShopifyOperations:
             for n in p.items(connection.get("nodes"), "order.fulfillmentOrders.nodes")
         ]
 
+    def order_fulfillments(self, order_id: str) -> list[FulfillmentResult]:
+        """The order's existing fulfillments, so a retried fulfillment is never created twice."""
+        data = self.execute(documents.load("OrderFulfillments"), {"id": gid("Order", order_id), "first": 250})
+        order = p.opt_obj(data.get("order"), "order")
+        if order is None:
+            return []
+        return [rm.fulfillment_from_graphql(node)
+                for node in p.items(order.get("fulfillments") or [], "order.fulfillments")]
+
     def order_transactions(self, order_id: str) -> list[OrderTransaction]:
         data = self.execute(documents.load("OrderTransactions"), {"id": gid("Order", order_id), "first": 100})
         order = p.opt_obj(data.get("order"), "order")

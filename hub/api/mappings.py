@@ -17,7 +17,7 @@ class MappingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     store_sku: str = Field(min_length=1)
     supplier_offer: str = Field(description="SUPPLIER_CODE:SUPPLIER_SKU", min_length=3)
-    priority: int = 0
+    priority: int | None = None
     quantity: int = Field(default=1, ge=1)
     store_id: int | None = None
 

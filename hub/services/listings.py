@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
@@ -77,18 +77,21 @@ def auto_map(session: Session, store_id: int | None = None) -> int:
     barcodes = {listing.barcode for listing in listings if listing.barcode}
     by_sku: dict[str, list[int]] = {}
     by_gtin: dict[str, list[int]] = {}
+    ranked = (select(Offer.id, Offer.supplier_sku, Offer.gtin).join(Supplier, Supplier.id == Offer.supplier_id)
+              .order_by(Supplier.priority, Supplier.id, Offer.id))
     if skus:
-        for offer_id, sku in session.execute(select(Offer.id, Offer.supplier_sku).where(Offer.supplier_sku.in_(skus))):
+        for offer_id, sku, _ in session.execute(ranked.where(Offer.supplier_sku.in_(skus))):
             by_sku.setdefault(sku, []).append(offer_id)
     if barcodes:
-        for offer_id, gtin in session.execute(select(Offer.id, Offer.gtin).where(Offer.gtin.in_(barcodes))):
+        for offer_id, _, gtin in session.execute(ranked.where(Offer.gtin.in_(barcodes))):
             by_gtin.setdefault(gtin or "", []).append(offer_id)
     for listing in listings:
         offers, source = by_sku.get(listing.sku or "", []), "sku"
         if not offers:
             offers, source = by_gtin.get(listing.barcode or "", []), "gtin"
-        rows += [{"listing_id": listing.id, "offer_id": offer_id, "priority": 0, "quantity": 1, "source": source,
-                  "created_at": now} for offer_id in offers]
+        # One priority per offer (fallbacks in supplier order): equal priorities would make a bundle.
+        rows += [{"listing_id": listing.id, "offer_id": offer_id, "priority": rank, "quantity": 1, "source": source,
+                  "created_at": now} for rank, offer_id in enumerate(offers)]
     return insert_ignore(session, Mapping.__table__, rows, conflict=["listing_id", "offer_id"])  # type: ignore[arg-type]
 
 
@@ -104,9 +107,12 @@ def _listing_by_sku(session: Session, sku: str, store_id: int | None) -> Listing
     return found[0]
 
 
-def add_mapping(hub: Hub, store_sku: str, supplier_ref: str, *, priority: int = 0, quantity: int = 1,
+def add_mapping(hub: Hub, store_sku: str, supplier_ref: str, *, priority: int | None = None, quantity: int = 1,
                 store_id: int | None = None) -> dict[str, Any]:
-    """Map a listing (by its SKU) to a supplier offer given as `SUPPLIER_CODE:SUPPLIER_SKU`."""
+    """Map a listing (by its SKU) to a supplier offer given as `SUPPLIER_CODE:SUPPLIER_SKU`.
+
+    Without a priority the mapping becomes the listing's next fallback; giving the priority of an
+    existing mapping makes the two one bundle (both ship for each unit sold)."""
     code, _, supplier_sku = supplier_ref.partition(":")
     if not code or not supplier_sku:
         raise UserError(f"expected SUPPLIER:SKU, got {supplier_ref!r}")
@@ -121,6 +127,10 @@ def add_mapping(hub: Hub, store_sku: str, supplier_ref: str, *, priority: int = 
         if session.execute(select(Mapping.id).where(Mapping.listing_id == listing.id,
                                                     Mapping.offer_id == offer.id)).first():
             raise Conflict(f"{store_sku} is already mapped to {supplier_ref}")
+        if priority is None:
+            highest = session.execute(select(func.max(Mapping.priority)).where(Mapping.listing_id == listing.id)
+                                      ).scalar_one()
+            priority = 0 if highest is None else highest + 1
         mapping = Mapping(listing_id=listing.id, offer_id=offer.id, priority=priority, quantity=quantity,
                           source="manual")
         session.add(mapping)

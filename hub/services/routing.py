@@ -16,7 +16,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
@@ -73,15 +73,32 @@ def route(hub: Hub, order_id: int) -> RoutingResult | None:
 
 
 def route_pending(hub: Hub, limit: int = 500) -> dict[str, int]:
+    """Route paid, unfulfilled new orders; orders the store already fulfilled are set aside."""
+    _set_aside_fulfilled(hub)
     with hub.db.transaction() as session:
         ids = list(session.execute(select(Order.id).where(
-            Order.status == "new", Order.financial_status.in_(ROUTABLE_PAYMENT)).order_by(Order.id).limit(limit))
-            .scalars())
+            Order.status == "new", Order.financial_status.in_(ROUTABLE_PAYMENT),
+            Order.fulfillment_status == "unfulfilled").order_by(Order.id).limit(limit)).scalars())
     counts: dict[str, int] = defaultdict(int)
     for order_id in ids:
         result = route(hub, order_id)
         counts[result.status if result else "skipped"] += 1
     return dict(counts)
+
+
+def _set_aside_fulfilled(hub: Hub) -> None:
+    """A new order the store has (partly) fulfilled itself is not ours to ship: say so on its timeline."""
+    with hub.db.transaction() as session:
+        ids = list(session.execute(select(Order.id).where(
+            Order.status == "new", Order.fulfillment_status != "unfulfilled")).scalars())
+        if not ids:
+            return
+        session.execute(update(Order).where(Order.id.in_(ids), Order.status == "new")
+                        .values(status="fulfilled_by_store").execution_options(synchronize_session=False))
+        now = utcnow()
+        session.execute(insert(OrderEvent), [
+            {"order_id": order_id, "kind": "not_routed", "occurred_at": now, "data": {},
+             "message": "Already fulfilled at the store: not sent to a supplier"} for order_id in ids])
 
 
 def react_to_orders(hub: Hub, order_ids: list[int]) -> None:
@@ -95,7 +112,8 @@ def react_to_orders(hub: Hub, order_ids: list[int]) -> None:
 
 def _route(session: Session, order_id: int, hold_seconds: int) -> RoutingResult | None:
     claimed = session.execute(update(Order).where(Order.id == order_id, Order.status == "new",
-                                                  Order.financial_status.in_(ROUTABLE_PAYMENT))
+                                                  Order.financial_status.in_(ROUTABLE_PAYMENT),
+                                                  Order.fulfillment_status == "unfulfilled")
                               .values(status="routing", updated_at=utcnow()).execution_options(
                                   synchronize_session=False))
     if claimed.rowcount != 1:  # type: ignore[attr-defined]

@@ -233,6 +233,11 @@ def order_node(o: d.Order) -> Node:
         "billingAddress": address_node(o),
         "lineItems": connection(o.lines, lambda ln: line_node(ln, cur), lambda ln: ln.id),
         "fulfillmentOrders": connection(o.fulfillment_orders, fulfillment_order_node, lambda fo: fo.id),
+        "fulfillments": lambda args: [
+            {"id": gid("Fulfillment", f.id), "status": f.status,
+             "trackingInfo": [{"company": f.company, "number": f.number, "url": f.url}]}
+            for f in o.fulfillments[: args.get("first") or 250]
+        ],
         "transactions": lambda args: [
             transaction_node(t, cur) for t in o.transactions[: args.get("first") or 100]
         ],

@@ -164,7 +164,7 @@ class Books:
         groups = [order.lines[: len(order.lines) // 2], order.lines[len(order.lines) // 2:]] if split else [order.lines]
         for n, group in enumerate(groups):
             carrier = self.config.carriers[rng.randrange(len(self.config.carriers))]
-            number = "1Z" + _digest(order.id, str(n)).upper()[:16]
+            number = "1Z" + _digest(str(self.config.seed), order.id, str(n)).upper()[:16]  # unique per supplier
             url = f"https://tracking.sandbox-supplier.invalid/{carrier.lower()}/{number}"
             order.parcels.append(Parcel(number, carrier, url, list(group), now))
         order.state = "shipped"
