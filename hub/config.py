@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     outbox_interval_seconds: float = Field(default=5, gt=0)
     outbox_lease_seconds: int = Field(default=120, ge=1)  # a delivery a dead worker left is retried after this
     products_sync_interval_seconds: float = Field(default=3600, gt=0)
+    late_shipment_days: int = Field(default=7, ge=1)  # placed, no tracking after this many days
+    stalled_shipment_days: int = Field(default=10, ge=1)  # tracked, no progress for this many days
+    supplier_poll_interval_seconds: float = Field(default=300, gt=0)
     supplier_hold_seconds: int = Field(default=0, ge=0)  # wait before placing, so early cancels never leave
 
     scheduler_enabled: bool = True

@@ -10,7 +10,18 @@ from sqlalchemy import delete
 from hub.config import Settings
 from hub.db.base import utcnow
 from hub.db.models import JobRun
-from hub.services import cancellation, listings, outbox, placement, pull, routing, webhooks
+from hub.services import (
+    cancellation,
+    fulfillment,
+    late,
+    listings,
+    outbox,
+    placement,
+    pull,
+    routing,
+    supplier_polling,
+    webhooks,
+)
 from hub.services.intake import IntakeResult
 from jobs.registry import JobSpec, registry
 
@@ -18,7 +29,7 @@ if TYPE_CHECKING:
     from hub.bootstrap import Hub
 
 JOB_RUN_RETENTION = timedelta(days=30)
-_ = placement  # imported for its outbox handler registration
+_ = (placement, fulfillment)  # imported for their outbox handler registrations
 
 
 def prune_job_runs(hub: Hub, _store_id: int | None) -> dict[str, int]:
@@ -67,6 +78,14 @@ def products_sync(hub: Hub, store_id: int | None) -> dict[str, int]:
     return listings.sync_listings(hub, store_id)
 
 
+def suppliers_poll(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    return supplier_polling.poll_shipments(hub)
+
+
+def shipments_watch(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    return late.flag_late(hub)
+
+
 def register_all(settings: Settings) -> None:
     """Register the jobs with intervals from settings (idempotent: known names are left alone)."""
     specs = [
@@ -77,6 +96,8 @@ def register_all(settings: Settings) -> None:
         JobSpec("orders.route", orders_route, settings.route_interval_seconds, per_store=False),
         JobSpec("outbox.dispatch", outbox_dispatch, settings.outbox_interval_seconds, per_store=False),
         JobSpec("products.sync", products_sync, settings.products_sync_interval_seconds),
+        JobSpec("suppliers.poll", suppliers_poll, settings.supplier_poll_interval_seconds, per_store=False),
+        JobSpec("shipments.watch", shipments_watch, interval_seconds=3600, per_store=False),
     ]
     known = set(registry.names())
     for spec in specs:
