@@ -13,6 +13,7 @@ from connectors.shopify.mappers import order_from_rest
 from connectors.shopify.webhooks import verify_webhook
 from connectors.suppliers.cj import CJ_BASE_URL, CJSupplier
 from connectors.suppliers.csv_po import CsvPurchaseOrderSupplier, PurchaseOrderFolder
+from connectors.suppliers.csv_po.answers import AnswerFile, parse_answer_file
 from connectors.suppliers.sandbox import SandboxSupplier
 from hub.domain.orders import OrderIn
 from hub.ports import StoreCredentials, Storefront, Supplier
@@ -100,3 +101,8 @@ class ConnectorRegistry:
     @staticmethod
     def oauth_callback_is_authentic(params: dict[str, str], client_id: str, client_secret: str) -> bool:
         return oauth.callback_is_authentic(params, client_id, client_secret)
+
+    @staticmethod
+    def parse_shipment_file(content: bytes) -> AnswerFile:
+        """A supplier's tracking CSV (reference, tracking_number, carrier, tracking_url, sku, quantity)."""
+        return parse_answer_file(content)

@@ -75,8 +75,16 @@ def backoff(attempt: int) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** max(0, attempt - 1)), BACKOFF_CAP)
 
 
+def _register_handlers() -> None:
+    """Every handler lives beside its use case; importing them registers them (once)."""
+    from hub.services import handlers
+
+    del handlers
+
+
 def dispatch(hub: Hub, kinds: list[str] | None = None, limit: int = 200) -> dict[str, int]:
     """Deliver due messages; returns counts by outcome."""
+    _register_handlers()
     now = utcnow()
     query = (select(OutboxMessage.id).where(OutboxMessage.state == "pending", OutboxMessage.available_at <= now,
                                             or_(OutboxMessage.locked_until.is_(None),

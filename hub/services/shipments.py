@@ -145,3 +145,28 @@ def store_order_for(session: Session, supplier_order_id: int) -> Order:
     order = session.execute(select(Order).join(SupplierOrder, SupplierOrder.order_id == Order.id).where(
         SupplierOrder.id == supplier_order_id)).scalar_one()
     return order
+
+
+@dataclass
+class ShipmentImport:
+    created: int
+    already_known: int
+    rejects: list[tuple[int, str]]
+
+
+def import_shipments_csv(hub: Hub, supplier_code: str, content: bytes) -> ShipmentImport:
+    """Tracking from a supplier's CSV: every good parcel recorded, every bad row with its line and reason."""
+    parsed = hub.connectors.parse_shipment_file(content)
+    rejects = [(r.line, r.reason) for r in parsed.rejects]
+    created = known = 0
+    for reference, parcel in parsed.shipments:
+        try:
+            result = record_shipment(hub, supplier_code, ShipmentIn(reference, parcel.tracking_number, parcel.carrier,
+                                                                    parcel.tracking_url, parcel.lines,
+                                                                    parcel.shipped_at))
+        except UserError as exc:
+            rejects.append((0, f"{reference}: {exc}"))
+            continue
+        created += int(result.created)
+        known += int(not result.created)
+    return ShipmentImport(created, known, sorted(rejects))
