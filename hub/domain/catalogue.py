@@ -43,7 +43,9 @@ FIELDS: tuple[str, ...] = (
 
 MAX_AMOUNT = Decimal("1e12")
 MAX_QUANTITY = 1_000_000_000
+_ZERO = Decimal(0)
 _MIN_AMOUNT = Decimal(1).scaleb(-STORAGE_DECIMALS)
+_DOT_TAIL = STORAGE_DECIMALS + 1  # len(".1234")
 _GTIN_LENGTHS = frozenset((8, 12, 13, 14))
 _CACHE_LIMIT = 1024
 
@@ -260,6 +262,9 @@ def parse_countries(text: str) -> tuple[tuple[str, ...], list[str]]:
     return tuple(codes), bad
 
 
+_new_tuple = tuple.__new__  # builds an OfferRow without the Python-level NamedTuple __new__
+
+
 class RowValidator:
     """Turns one row's raw strings into an `OfferRow` or a `RowReject`; remembers seen SKUs.
 
@@ -278,7 +283,6 @@ class RowValidator:
         self._currencies[""] = options.currency
         self._availability: dict[str, str] = {}
         self._countries: dict[str, tuple[str, ...]] = {"": ()}
-        self._max_decimals_len = STORAGE_DECIMALS + 1
 
     def warn(self, line: int, field_name: str, reason: str, sku: str | None = None) -> None:
         self.warnings.append(RowWarning(line, field_name, reason, sku))
@@ -307,10 +311,10 @@ class RowValidator:
                     qty = -1
                 if not 0 <= qty <= MAX_QUANTITY:
                     qty = parse_quantity(quantity)
-                if avail == OUT_OF_STOCK:
-                    qty = 0
-                elif not avail:
+                if not avail:
                     avail = IN_STOCK if qty else OUT_OF_STOCK
+                elif avail == OUT_OF_STOCK:
+                    qty = 0
             elif avail == IN_STOCK:
                 qty = self.options.default_quantity
             elif avail == OUT_OF_STOCK:
@@ -320,13 +324,15 @@ class RowValidator:
             else:
                 raise FieldError("quantity", "missing quantity")
 
-            on_sale = bool(sale_price) and not sale_price.isspace()
-            price_text, price_field = (sale_price, "sale_price") if on_sale else (cost, "cost")
+            if sale_price and not sale_price.isspace():
+                price_text, price_field = sale_price, "sale_price"
+            else:
+                price_text, price_field = cost, "cost"
             code = self._currencies.get(currency, "")
             try:
                 price = Decimal(price_text)
                 fast = _MIN_AMOUNT <= price <= MAX_AMOUNT and (
-                    (dot := price_text.rfind(".")) < 0 or len(price_text) - dot <= self._max_decimals_len
+                    (dot := price_text.rfind(".")) < 0 or len(price_text) - dot <= _DOT_TAIL
                 )
             except InvalidOperation:
                 fast = False
@@ -336,18 +342,34 @@ class RowValidator:
                 raise FieldError("currency", "missing currency")
 
             ship: Decimal | None = None
-            if shipping and not shipping.isspace():
-                if ":" in shipping:  # Google's "US:CA:Overnight:16.00 USD,GB:::3.65 GBP" list
-                    ship, shipping_countries = self._shipping_list(shipping, code)
-                    countries = countries or shipping_countries
-                else:
-                    ship = self._shipping(shipping, code)
+            if shipping:
+                try:
+                    ship = Decimal(shipping)
+                    if not (_ZERO <= ship <= MAX_AMOUNT and (
+                        (dot := shipping.rfind(".")) < 0 or len(shipping) - dot <= _DOT_TAIL
+                    )):
+                        ship = None
+                except InvalidOperation:
+                    ship = None
+                if ship is None and not shipping.isspace():
+                    if ":" in shipping:  # Google's "US:CA:Overnight:16.00 USD,GB:::3.65 GBP" list
+                        ship, shipping_countries = self._shipping_list(shipping, code)
+                        countries = countries or shipping_countries
+                    else:
+                        ship = self._shipping(shipping, code)
 
             gtin_value: str | None = None
             if gtin:
-                gtin_value = gtin.strip() or None
-                if gtin_value is not None and (problem := gtin_problem(gtin_value)) is not None:
-                    self.warn(line, "gtin", problem, sku)
+                gtin_value = gtin.strip()
+                n = len(gtin_value)
+                # Valid when all digits, a GTIN length, and the weighted digit sum (3,1,3,… from the
+                # right, check digit included) is a multiple of 10; ASCII codes are summed in C.
+                if not (n in _GTIN_LENGTHS and gtin_value.isdigit() and gtin_value.isascii() and (
+                    3 * sum(digits := gtin_value.encode()[-2::-2]) + sum(gtin_value.encode()[-1::-2])
+                    - 48 * (3 * len(digits) + (n + 1) // 2)
+                ) % 10 == 0):
+                    if gtin_value:
+                        self.warn(line, "gtin", gtin_problem(gtin_value) or "invalid GTIN", sku)
                     gtin_value = None
 
             country_codes = self._countries.get(countries)
@@ -355,8 +377,8 @@ class RowValidator:
                 country_codes = self._parse_countries(line, countries, sku)
         except FieldError as exc:
             return RowReject(line, exc.field, exc.reason, sku)
-        return OfferRow(line, sku, qty, price, code, ship, title.strip(), gtin_value,
-                        country_codes, avail)
+        return _new_tuple(OfferRow, (line, sku, qty, price, code, ship, title.strip(), gtin_value,
+                                     country_codes, avail))
 
     def _normalize_availability(self, text: str) -> str:
         value = normalize_availability(text)
