@@ -1,0 +1,181 @@
+"""Set-based writes of feed rows into `offers`: one statement per chunk, never one object per row.
+
+Why hand-written SQL rather than ORM or Core parameter dicts: the per-value type processing of
+SQLAlchemy (Money, UTCDateTime) costs more than the database's own work on a million-row feed, so
+rows arrive here already in storage form (money as scaled integers, countries as JSON text) and
+go to the driver's `executemany` (SQLite) or `COPY` into a temporary table plus one merge
+(PostgreSQL, measured about 3× faster than executemany there).
+
+The upsert writes a row only when cost, shipping, stock, currency or countries differ (the
+`WHERE` of `DO UPDATE`), so its row count is exactly "inserted + changed", and such rows get
+`changed = true`. Rows that did not change are then only stamped with the run id (and title/GTIN
+refreshed) so a full import can find the offers missing from the feed in one UPDATE.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hub.db.models import Offer
+from hub.domain.catalogue import OfferRow, RowReject
+from hub.domain.money import STORAGE_DECIMALS
+
+logger = logging.getLogger(__name__)
+
+# (supplier_sku, title, gtin, cost, shipping_cost, currency, stock, countries_json)
+OfferParams = tuple[str, str | None, str | None, int, int | None, str, int, str]
+
+MAX_SKU = 255
+MAX_TITLE = 1000
+_COUNTRIES_CACHE: dict[tuple[str, ...], str] = {(): "[]"}
+_COLUMNS = "supplier_sku, title, gtin, cost, shipping_cost, currency, stock, countries"
+
+
+def _scaled(amount: Decimal) -> int:
+    scaled = amount.scaleb(STORAGE_DECIMALS)
+    value = int(scaled)
+    if value != scaled:
+        raise ValueError(f"{amount} has more than {STORAGE_DECIMALS} decimals")
+    return value
+
+
+def _countries(codes: tuple[str, ...]) -> str:
+    text = _COUNTRIES_CACHE.get(codes)
+    if text is None:
+        text = json.dumps(list(codes))
+        if len(_COUNTRIES_CACHE) < 4096:
+            _COUNTRIES_CACHE[codes] = text
+    return text
+
+
+def to_params(offers: Sequence[OfferRow], rejects: list[RowReject]) -> list[OfferParams]:
+    """Accepted rows in storage form; rows the schema cannot hold become rejects (appended)."""
+    params: list[OfferParams] = []
+    append = params.append
+    for row in offers:
+        sku = row.sku
+        if len(sku) > MAX_SKU:
+            rejects.append(RowReject(row.line, "sku", f"SKU longer than {MAX_SKU} characters", sku[:MAX_SKU]))
+            continue
+        ship = row.shipping_cost
+        append((sku, row.title[:MAX_TITLE] or None, row.gtin, _scaled(row.cost),
+                None if ship is None else _scaled(ship), row.currency, row.quantity, _countries(row.countries)))
+    return params
+
+
+def _differs(postgres: bool, old: str, new: str) -> str:
+    """SQL: any of the fields the stores care about differs (NULL-safe)."""
+    distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
+    countries = f"{old}.countries::text {distinct} {new}.countries::text" if postgres \
+        else f"{old}.countries IS NOT {new}.countries"
+    return (f"({old}.cost <> {new}.cost OR {old}.shipping_cost {distinct} {new}.shipping_cost"
+            f" OR {old}.stock <> {new}.stock OR {old}.currency <> {new}.currency OR {countries})")
+
+
+class OfferWriter:
+    """Writes one supplier's feed rows for one run on one connection (the caller owns transactions)."""
+
+    def __init__(self, connection: Connection, supplier_id: int, run_id: int, now: datetime) -> None:
+        self.connection = connection
+        self.postgres = connection.dialect.name == "postgresql"
+        self.supplier_id, self.run_id = int(supplier_id), int(run_id)
+        processor = Offer.__table__.c.updated_at.type.bind_processor(connection.dialect)
+        stored = processor(now) if processor else now
+        self._now = f"'{stored.isoformat()}'::timestamptz" if self.postgres else f"'{stored}'"
+        self._upsert_tail = (
+            " ON CONFLICT (supplier_id, supplier_sku) DO UPDATE SET title = excluded.title,"
+            " gtin = excluded.gtin, cost = excluded.cost, shipping_cost = excluded.shipping_cost,"
+            " currency = excluded.currency, stock = excluded.stock, countries = excluded.countries,"
+            " changed = TRUE, last_feed_run_id = excluded.last_feed_run_id, updated_at = excluded.updated_at"
+            f" WHERE {_differs(self.postgres, 'offers', 'excluded')}"
+        )
+
+    def write(self, rows: Sequence[OfferParams]) -> int:
+        """Upsert the rows; returns how many were inserted or changed (exact)."""
+        if not rows:
+            return 0
+        if self.postgres:
+            return self._write_postgres(rows)
+        return self._write_sqlite(rows)
+
+    def _write_sqlite(self, rows: Sequence[OfferParams]) -> int:
+        sid, run, now = self.supplier_id, self.run_id, self._now
+        upsert = (
+            f"INSERT INTO offers (supplier_id, {_COLUMNS}, active, changed, last_feed_run_id, created_at,"
+            f" updated_at) VALUES ({sid}, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, {run}, {now}, {now})" + self._upsert_tail
+        )
+        cursor = self.connection.connection.cursor()
+        try:
+            cursor.executemany(upsert, rows)
+            written = int(cursor.rowcount)
+            if written < len(rows):
+                cursor.executemany(
+                    f"UPDATE offers SET last_feed_run_id = {run}, title = ?2, gtin = ?3"
+                    f" WHERE supplier_id = {sid} AND supplier_sku = ?1"
+                    f" AND (last_feed_run_id IS NOT {run} OR title IS NOT ?2 OR gtin IS NOT ?3)",
+                    [row[:3] for row in rows],
+                )
+        finally:
+            cursor.close()
+        return written
+
+    def _write_postgres(self, rows: Sequence[OfferParams]) -> int:
+        sid, run, now = self.supplier_id, self.run_id, self._now
+        cursor = self.connection.connection.cursor()
+        try:
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS hub_feed_stage (supplier_sku text, title text, gtin text,"
+                " cost bigint, shipping_cost bigint, currency text, stock integer, countries text)"
+                " ON COMMIT DELETE ROWS"
+            )
+            cursor.execute("TRUNCATE hub_feed_stage")
+            with cursor.copy(f"COPY hub_feed_stage ({_COLUMNS}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO offers (supplier_id, {_COLUMNS}, active, changed, last_feed_run_id, created_at,"
+                f" updated_at) SELECT {sid}, {_COLUMNS.replace('countries', 'countries::json')}, TRUE, TRUE,"
+                f" {run}, {now}, {now} FROM hub_feed_stage" + self._upsert_tail
+            )
+            written = int(cursor.rowcount)
+            if written < len(rows):
+                cursor.execute(
+                    f"UPDATE offers o SET last_feed_run_id = {run}, title = s.title, gtin = s.gtin"
+                    f" FROM hub_feed_stage s WHERE o.supplier_id = {sid} AND o.supplier_sku = s.supplier_sku"
+                    f" AND (o.last_feed_run_id IS DISTINCT FROM {run} OR o.title IS DISTINCT FROM s.title"
+                    " OR o.gtin IS DISTINCT FROM s.gtin)"
+                )
+        finally:
+            cursor.close()
+        return written
+
+    def zero_missing(self) -> int:
+        """Full feed: offers of the supplier this run did not stamp go out of stock; returns how many."""
+        result = self.connection.exec_driver_sql(
+            f"UPDATE offers SET stock = 0, changed = TRUE, updated_at = {self._now}"
+            f" WHERE supplier_id = {self.supplier_id} AND stock <> 0"
+            f" AND (last_feed_run_id IS NULL OR last_feed_run_id <> {self.run_id})"
+        )
+        return int(result.rowcount)
+
+    def write_rejects(self, rejects: Iterable[RowReject]) -> int:
+        params = [(self.run_id, r.line, (r.field or "")[:64] or None, r.reason[:500],
+                   None if r.sku is None else r.sku[:MAX_SKU]) for r in rejects]
+        if not params:
+            return 0
+        mark = "%s" if self.postgres else "?"
+        cursor: Any = self.connection.connection.cursor()
+        try:
+            cursor.executemany(
+                f"INSERT INTO feed_rejects (feed_run_id, line, field, reason, sku)"
+                f" VALUES ({', '.join([mark] * 5)})", params)
+        finally:
+            cursor.close()
+        return len(params)
