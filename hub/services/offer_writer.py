@@ -4,7 +4,7 @@ Why hand-written SQL rather than ORM or Core parameter dicts: the per-value type
 SQLAlchemy (Money, UTCDateTime) costs more than the database's own work on a million-row feed, so
 rows arrive here already in storage form (money as scaled integers, countries as JSON text) and
 go to the driver's `executemany` (SQLite) or `COPY` into a temporary table plus one merge
-(PostgreSQL, measured about 3× faster than executemany there).
+(PostgreSQL, faster than executemany there; see bench/).
 
 The upsert writes a row only when cost, shipping, stock, currency or countries differ (the
 `WHERE` of `DO UPDATE`), so its row count is exactly "inserted + changed", and such rows get
@@ -136,7 +136,7 @@ class OfferWriter:
                 " ON COMMIT DELETE ROWS"
             )
             cursor.execute("TRUNCATE hub_feed_stage")
-            with cursor.copy(f"COPY hub_feed_stage ({_COLUMNS}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cursor.copy(f"COPY hub_feed_stage ({_COLUMNS}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             cursor.execute(
