@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from hub import __version__
-from hub.api import health, v1
+from hub.api import health, supplier_feeds, suppliers, v1
 from hub.api.errors import install_error_handlers
 from hub.bootstrap import Hub
 
@@ -23,6 +23,8 @@ def create_app(hub: Hub) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(v1.router)
+    app.include_router(suppliers.router)
+    app.include_router(supplier_feeds.router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard(request: Request) -> HTMLResponse:
