@@ -27,6 +27,14 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
+def _register_subcommands() -> None:
+    from hub.cli_feeds import feed_app
+    from hub.cli_suppliers import supplier_app
+
+    app.add_typer(supplier_app, name="supplier")
+    app.add_typer(feed_app, name="feed")
+
+
 def _database() -> Database:
     url = get_settings().resolved_database_url
     try:
@@ -68,6 +76,9 @@ def db_current() -> None:
         database.dispose()
 
 
+_register_subcommands()
+
+
 @app.command()
 def run(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
@@ -102,7 +113,7 @@ def main() -> None:
     configure_logging(settings.log_level, settings.log_format)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns the code of typer.Exit(n) here
     except UserError as exc:
         err_console.print(f"error: {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
@@ -129,3 +140,5 @@ def main() -> None:
         else:
             err_console.print(f"error: {exc}", highlight=False)
         sys.exit(int(getattr(exc, "exit_code", 2)))
+    if isinstance(code, int) and code:
+        sys.exit(code)

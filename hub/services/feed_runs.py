@@ -113,10 +113,13 @@ def get_run(db: Database, run_id: int, *, code: str | None = None, offset: int =
 
 
 def last_full_accepted(session: Session, supplier_id: int) -> int | None:
-    """Accepted rows of the supplier's last applied full feed, or None when it never had one."""
+    """Accepted rows of the supplier's last complete applied full feed, or None when it had none.
+
+    An applied run with an `error` ended early (its rows applied, nothing zeroed): it is no baseline.
+    """
     return session.execute(
         select(FeedRun.accepted).where(FeedRun.supplier_id == supplier_id, FeedRun.mode == "full",
-                                       FeedRun.status == "applied")
+                                       FeedRun.status == "applied", FeedRun.error.is_(None))
         .order_by(FeedRun.id.desc()).limit(1)
     ).scalar_one_or_none()
 

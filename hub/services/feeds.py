@@ -16,7 +16,7 @@ import math
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 from sqlalchemy import Connection, exists, select, update
 from sqlalchemy.orm import Session
@@ -46,6 +46,14 @@ SOURCES = ("push", "cli", "url")
 HEAD_BYTES = 64 * 1024
 
 
+class FeedStream(Protocol):
+    """A seekable binary stream: a file, a spooled upload (the head is read, then rewound)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+
 @dataclass
 class _Progress:
     """Counters of one import as it runs."""
@@ -70,7 +78,7 @@ class _Progress:
                              self.errors, self.warnings, message)
 
 
-def resolve_format(stream: BinaryIO, fmt: str) -> str:
+def resolve_format(stream: FeedStream, fmt: str) -> str:
     """The named format, or the one detected from the (possibly gzip-compressed) head; rewinds."""
     if fmt != "auto":
         return fmt
@@ -84,7 +92,7 @@ def resolve_format(stream: BinaryIO, fmt: str) -> str:
     return detect_format(head)
 
 
-def import_feed(hub: Hub, code: str, stream: BinaryIO, *, mode: str = "full", fmt: str = "auto",
+def import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str = "full", fmt: str = "auto",
                 source: str = "cli", force: bool = False, etag: str | None = None,
                 last_modified: str | None = None) -> ImportSummary:
     """Import one feed of supplier `code` from a seekable binary stream; see the module docstring.
