@@ -106,10 +106,10 @@ def runs(
     """List a supplier's latest feed runs."""
     with cli_hub() as hub:
         views = feed_runs.list_runs(hub.db, code, limit)
-    table = Table("id", "started", "source", "mode", "format", "status", "rows", "accepted", "rejected",
-                  "changed", title=f"feed runs of {code}")
+    table = Table("id", "started (UTC)", "mode", "format", "status", "rows", "accepted", "rejected", "changed",
+                  title=f"feed runs of {code}")
     for r in views:
-        table.add_row(str(r.id), when(r.started_at), r.source, r.mode, r.format, r.status, str(r.rows),
+        table.add_row(str(r.id), r.started_at.strftime("%m-%d %H:%M"), r.mode, r.format, r.status, str(r.rows),
                       str(r.accepted), str(r.rejected), str(r.changed))
     console.print(table)
 

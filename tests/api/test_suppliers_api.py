@@ -16,7 +16,8 @@ def create(client: TestClient, **fields: object) -> tuple[int, dict[str, object]
 def test_create_list_get(client: TestClient) -> None:
     status, body = create(client, mapping={"sku": "Item"}, default_quantity=5, feed_url="https://x.test/f.xml")
     assert status == 201, body
-    assert (body["code"], body["currency"], body["mapping"], body["default_quantity"]) == ("acme", "USD", {"sku": "Item"}, 5)
+    got = (body["code"], body["currency"], body["mapping"], body["default_quantity"])
+    assert got == ("acme", "USD", {"sku": "Item"}, 5)
     assert [s["code"] for s in client.get("/api/v1/suppliers", headers=AUTH).json()] == ["acme"]
     assert client.get("/api/v1/suppliers/acme", headers=AUTH).json()["name"] == "Acme"
     missing = client.get("/api/v1/suppliers/nope", headers=AUTH)

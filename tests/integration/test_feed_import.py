@@ -131,7 +131,8 @@ def test_guard_passes_midway_and_applies_everything(hub: Hub, acme: str) -> None
 
 
 def test_rejects_are_stored_with_line_field_reason(hub: Hub, acme: str) -> None:
-    feed = csv_feed({"A1": (1, "2.00")}, extra=",3,1.00,,\nA1,4,2.00,,\nB2,-1,1.00,,\nC3,2,abc,,\n" + "L" * 300 + ",1,1.00,,\n")
+    extra = ",3,1.00,,\nA1,4,2.00,,\nB2,-1,1.00,,\nC3,2,abc,,\n" + "L" * 300 + ",1,1.00,,\n"
+    feed = csv_feed({"A1": (1, "2.00")}, extra=extra)
     summary = feeds.import_feed(hub, acme, feed, mode="delta")
     assert (summary.accepted, summary.rejected) == (1, 5)
     with hub.db.transaction() as session:
