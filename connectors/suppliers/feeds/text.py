@@ -94,10 +94,7 @@ class LineSource:
                 if cut < 0:
                     continue
                 text = text[cut:]
-                if text.startswith("\r\n"):
-                    text = text[2:]
-                else:
-                    text = text[1:]
+                text = text[2:] if text.startswith("\r\n") else text[1:]
                 skipping = False
                 if not text:
                     continue
