@@ -62,7 +62,8 @@ def main() -> None:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"feed: {rows:,} rows, {size_mb:.1f} MB")
     print(f"csv.reader floor : {rows / base:12,.0f} rows/s  ({base:.2f} s)")
-    print(f"parse_feed       : {rows / mine:12,.0f} rows/s  ({mine:.2f} s)  offers={offers:,} rejects={rejects:,}")
+    print(f"parse_feed       : {rows / mine:12,.0f} rows/s  ({mine:.2f} s)")
+    print(f"rows             : offers={offers:,} rejects={rejects:,}")
     print(f"ratio            : {mine / base:.2f}x the floor")
     print(f"peak RSS         : {rss:.0f} MB (before parse_feed: {rss_before:.0f} MB)")
 

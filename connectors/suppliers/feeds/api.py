@@ -15,6 +15,7 @@ from connectors.suppliers.feeds.base import ByteSource, ChunkBuilder, FeedChunk,
 from connectors.suppliers.feeds.csv_feed import parse_csv
 from connectors.suppliers.feeds.gmc_xml import parse_gmc_xml
 from connectors.suppliers.feeds.json_feed import parse_json_array, parse_jsonl
+from connectors.suppliers.feeds.text import looks_binary
 from hub.domain.catalogue import FeedOptions, RowReject, RowValidator
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def detect_format(head: bytes) -> str:
         raise FeedFormatError("the feed is gzip-compressed: decompress it or pass it to parse_feed")
     if not text:
         raise FeedFormatError("the feed is empty")
-    if b"\x00" in text[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if looks_binary(text[:4096]) and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FeedFormatError("binary data, not a feed")
     first = text[:1]
     if first == b"<":

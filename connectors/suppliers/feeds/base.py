@@ -69,10 +69,10 @@ class ChunkBuilder:
 
     def add(self, item: OfferRow | RowReject) -> bool:
         """Add one row; True when the chunk is full and should be flushed."""
-        if item.__class__ is OfferRow:
-            self.offers.append(item)  # type: ignore[arg-type]
+        if isinstance(item, RowReject):
+            self.rejects.append(item)
         else:
-            self.rejects.append(item)  # type: ignore[arg-type]
+            self.offers.append(item)
         return len(self.offers) + len(self.rejects) >= self.size
 
     def pending(self) -> int:
@@ -98,7 +98,7 @@ class ByteSource:
         self._stream: Readable = stream
         self._head = self._read_raw(head_size)
         if self._head.startswith(_GZIP_MAGIC):
-            self._stream = gzip.GzipFile(fileobj=_Prefixed(self._head, stream), mode="rb")
+            self._stream = gzip.GzipFile(fileobj=_Prefixed(self._head, stream), mode="rb")  # type: ignore[call-overload]
             self._head = self._read_raw(head_size)
 
     def _read_raw(self, size: int) -> bytes:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from itertools import chain
 from operator import itemgetter
 
+from connectors.suppliers.feeds import fastpath
 from connectors.suppliers.feeds.base import ByteSource, ChunkBuilder, FeedChunk, FeedFormatError
 from connectors.suppliers.feeds.mapping import require_columns, resolve
 from connectors.suppliers.feeds.text import LineSource, iter_text
@@ -27,6 +28,7 @@ from hub.domain.catalogue import FIELDS, FeedOptions, OfferRow, RowReject
 logger = logging.getLogger(__name__)
 
 DELIMITERS = (",", ";", "|", "\t")
+BATCH_ROWS = 500  # rows validated together on the fast path (see fastpath.py)
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -68,8 +70,27 @@ def parse_csv(
     ncols = len(header)
     logger.debug("csv feed: delimiter %r, columns %s", delimiter, found)
     getter = itemgetter(*[found.get(name, ncols) for name in FIELDS])
-    validate = builder.validator.validate
-    add = builder.add
+    validator = builder.validator
+    validate = validator.validate
+    fast = fastpath.supported(found)
+    batch_size = min(BATCH_ROWS, options.chunk_rows)
+    batch_rows: list[list[str]] = []
+    batch_lines: list[int] = []
+
+    def run_batch() -> None:
+        offers = fastpath.validate_batch(validator, batch_lines, batch_rows, found) if fast else None
+        if offers is not None:
+            builder.offers.extend(offers)
+        else:
+            for line, row in zip(batch_lines, batch_rows, strict=True):
+                row.append("")
+                item = validate(line, *getter(row))
+                if item.__class__ is not OfferRow and not "".join(row).strip():
+                    continue
+                builder.add(item)
+        batch_rows.clear()
+        batch_lines.clear()
+
     too_long = lines.too_long
     row_limit = options.max_row_bytes
     prev = reader.line_num
@@ -78,26 +99,33 @@ def parse_csv(
             for row in reader:
                 line = prev + 1
                 prev = reader.line_num
-                if len(row) != ncols or prev != line:
-                    odd = _odd_row(row, line, prev, ncols, too_long, row_limit)
-                    if odd is None:
-                        continue
-                    if odd.__class__ is RowReject:
-                        if add(odd):  # type: ignore[arg-type]
+                if len(row) == ncols and prev == line:
+                    batch_rows.append(row)
+                    batch_lines.append(line)
+                    if len(batch_rows) >= batch_size:
+                        run_batch()
+                        if builder.pending() >= builder.size:
                             yield builder.flush()
-                        continue
-                row.append("")
-                item = validate(line, *getter(row))
-                if item.__class__ is not OfferRow and not "".join(row).strip():
                     continue
-                if add(item):
+                run_batch()
+                odd = _odd_row(row, line, prev, ncols, too_long, row_limit)
+                if odd is None:
+                    continue
+                if odd.__class__ is RowReject:
+                    builder.add(odd)
+                else:
+                    batch_rows.append(odd)  # type: ignore[arg-type]
+                    batch_lines.append(line)
+                    run_batch()
+                if builder.pending() >= builder.size:
                     yield builder.flush()
+            run_batch()
             return
         except csv.Error as exc:
+            run_batch()
             line = prev + 1
             prev = reader.line_num
-            if add(RowReject(line, "row", f"malformed CSV: {exc}")):
-                yield builder.flush()
+            builder.add(RowReject(line, "row", f"malformed CSV: {exc}"))
 
 
 def _odd_row(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import cast
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
@@ -46,7 +47,7 @@ def _split(tag: str) -> tuple[str, str]:
 
 def parse_gmc_xml(source: ByteSource, builder: ChunkBuilder, options: FeedOptions) -> Iterator[FeedChunk]:
     """Yield full chunks of validated items; the caller flushes the last one."""
-    parser = XMLPullParser(events=("start", "end"))
+    parser: XMLPullParser[Element] = XMLPullParser(events=("start", "end"))
     stack: list[Element] = []
     index = 0
     in_prolog = True
@@ -61,7 +62,8 @@ def parse_gmc_xml(source: ByteSource, builder: ChunkBuilder, options: FeedOption
                 parser.feed(data)
             else:
                 parser.close()
-            for event, elem in parser.read_events():
+            for pair in parser.read_events():
+                event, elem = cast(tuple[str, Element], pair)
                 if event == "start":
                     if in_prolog:
                         in_prolog = False

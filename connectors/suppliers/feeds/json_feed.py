@@ -87,7 +87,8 @@ def parse_jsonl(source: ByteSource, builder: ChunkBuilder, options: FeedOptions)
     for text in chain.from_iterable(lines):
         line_no += 1
         if line_no in lines.too_long:
-            item: OfferRow | RowReject = RowReject(line_no, "row", f"row longer than {options.max_row_bytes} bytes")
+            reason = f"row longer than {options.max_row_bytes} bytes"
+            item: OfferRow | RowReject = RowReject(line_no, "row", reason)
         elif not text.strip():
             continue
         else:

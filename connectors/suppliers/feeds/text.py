@@ -33,6 +33,11 @@ def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_FALLBACK_ERRORS, _cp1252_fallback)
 
 
+def looks_binary(head: bytes) -> bool:
+    """More than 10% NUL bytes: binary data or BOM-less UTF-16 (a stray NUL in text is just data)."""
+    return head.count(b"\x00") * 10 > len(head)
+
+
 def choose_encoding(head: bytes, forced: str | None = None) -> tuple[str, str]:
     """(codec, error handler) for a feed whose first bytes are `head`."""
     if forced:
@@ -45,7 +50,7 @@ def choose_encoding(head: bytes, forced: str | None = None) -> tuple[str, str]:
         return "utf-8-sig", _FALLBACK_ERRORS
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", "replace"
-    if b"\x00" in head:
+    if looks_binary(head):
         raise FeedFormatError("binary data, not a text feed (NUL bytes and no UTF-16 byte-order mark)")
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
@@ -94,10 +99,7 @@ class LineSource:
                 if cut < 0:
                     continue
                 text = text[cut:]
-                if text.startswith("\r\n"):
-                    text = text[2:]
-                else:
-                    text = text[1:]
+                text = text[2:] if text.startswith("\r\n") else text[1:]
                 skipping = False
                 if not text:
                     continue
