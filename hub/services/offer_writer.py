@@ -35,15 +35,8 @@ OfferParams = tuple[str, str | None, str | None, int, int | None, str, int, str]
 MAX_SKU = 255
 MAX_TITLE = 1000
 _COUNTRIES_CACHE: dict[tuple[str, ...], str] = {(): "[]"}
+_FACTOR = Decimal(10) ** STORAGE_DECIMALS
 _COLUMNS = "supplier_sku, title, gtin, cost, shipping_cost, currency, stock, countries"
-
-
-def _scaled(amount: Decimal) -> int:
-    scaled = amount.scaleb(STORAGE_DECIMALS)
-    value = int(scaled)
-    if value != scaled:
-        raise ValueError(f"{amount} has more than {STORAGE_DECIMALS} decimals")
-    return value
 
 
 def _countries(codes: tuple[str, ...]) -> str:
@@ -55,19 +48,38 @@ def _countries(codes: tuple[str, ...]) -> str:
     return text
 
 
+def _inexact(amount: Decimal | None) -> bool:
+    return amount is not None and amount * _FACTOR != int(amount * _FACTOR)
+
+
 def to_params(offers: Sequence[OfferRow], rejects: list[RowReject]) -> list[OfferParams]:
-    """Accepted rows in storage form; rows the schema cannot hold become rejects (appended)."""
-    params: list[OfferParams] = []
-    append = params.append
-    for row in offers:
-        sku = row.sku
-        if len(sku) > MAX_SKU:
-            rejects.append(RowReject(row.line, "sku", f"SKU longer than {MAX_SKU} characters", sku[:MAX_SKU]))
-            continue
-        ship = row.shipping_cost
-        append((sku, row.title[:MAX_TITLE] or None, row.gtin, _scaled(row.cost),
-                None if ship is None else _scaled(ship), row.currency, row.quantity, _countries(row.countries)))
-    return params
+    """Accepted rows in storage form (money as integer 1/10,000 units); rows the schema cannot
+    hold (SKU too long, more than 4 decimals) become rejects, appended to `rejects`.
+
+    Column-wise comprehensions over tuple indexes, because this runs for every row of every feed.
+    The exactness check is per chunk: amounts are never negative, so a truncated fraction
+    anywhere makes the sum of the integers smaller than the exact sum.
+    """
+    if offers and max(map(len, [row[1] for row in offers])) > MAX_SKU:
+        rejects.extend(RowReject(row.line, "sku", f"SKU longer than {MAX_SKU} characters", row.sku[:MAX_SKU])
+                       for row in offers if len(row.sku) > MAX_SKU)
+        offers = [row for row in offers if len(row.sku) <= MAX_SKU]
+    factor, none = _FACTOR, None
+    costs = [row[3] * factor for row in offers]
+    ships = [none if row[5] is None else row[5] * factor for row in offers]
+    cost_ints = list(map(int, costs))
+    ship_ints = [none if ship is None else int(ship) for ship in ships]
+    if sum(cost_ints) != sum(costs) or sum(filter(None, ship_ints)) != sum(filter(None, ships)):
+        bad = [row for row in offers if _inexact(row.cost) or _inexact(row.shipping_cost)]
+        rejects.extend(RowReject(row.line, "cost", f"amount has more than {STORAGE_DECIMALS} decimals", row.sku)
+                       for row in bad)
+        return to_params([row for row in offers if row not in bad], rejects)
+    countries = _COUNTRIES_CACHE
+    return [
+        (row[1], row[6][:MAX_TITLE] or None, row[7], cost, ship, row[4], row[2],
+         countries.get(row[8]) or _countries(row[8]))
+        for row, cost, ship in zip(offers, cost_ints, ship_ints, strict=True)
+    ]
 
 
 def _differs(postgres: bool, old: str, new: str) -> str:
