@@ -6,7 +6,7 @@ long. A full feed is staged (see `feed_runs.StagedRows`) while it may still trip
 guard — fewer accepted rows than `feed_truncation_share` of the last applied full feed — and
 applied as soon as it has passed; a feed that ends below the share is held as `suspect` and
 nothing of it is applied. Offers missing from a complete full feed go out of stock in one
-UPDATE, found by the run id each upserted offer was stamped with.
+UPDATE, found against the SKUs the run wrote (see `offer_writer.OfferWriter`).
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str = "full", 
     try:
         fmt = resolve_format(stream, fmt)
         with hub.db.engine.connect() as connection:
-            writer = OfferWriter(connection, supplier.id, run_id, started)
+            writer = OfferWriter(connection, supplier.id, run_id, started, track_seen=mode == "full")
             guard_open = threshold > 0
             for chunk in parse_feed(stream, fmt, options):
                 rejects = list(chunk.rejects)
@@ -152,6 +152,8 @@ def import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str = "full", 
                 else:
                     with connection.begin():
                         progress.changed += writer.zero_missing()
+            with connection.begin():
+                writer.close()
         return _finish(hub, run_id, fmt, progress, "applied", message)
     except FeedFormatError as exc:
         staged.remove()
@@ -228,7 +230,8 @@ def confirm_run(hub: Hub, run_id: int, *, code: str | None = None) -> ImportSumm
         if run.accepted and not staged.path.exists():
             raise UserError(f"the staged rows of feed run {run_id} are gone ({staged.path}); import the feed again")
         with hub.db.engine.connect() as connection:
-            writer = OfferWriter(connection, run.supplier_id, run_id, run.started_at)
+            writer = OfferWriter(connection, run.supplier_id, run_id, run.started_at,
+                                 track_seen=run.mode == "full")
             progress.changed = _apply_staged(connection, writer, staged)
             with hub.db.transaction() as session:
                 ended_early = bool(session.execute(select(exists().where(
@@ -240,6 +243,8 @@ def confirm_run(hub: Hub, run_id: int, *, code: str | None = None) -> ImportSumm
                     progress.changed += writer.zero_missing()
             elif run.mode == "full":
                 message = "the feed ended early: offers missing from it were not set out of stock"
+            with connection.begin():
+                writer.close()
     except BaseException as exc:
         _finish(hub, run_id, run.format, progress, "failed", str(exc) if isinstance(exc, UserError)
                 else "confirm failed unexpectedly; see the hub's log")

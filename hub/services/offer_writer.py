@@ -7,9 +7,9 @@ go to the driver's `executemany` (SQLite) or `COPY` into a temporary table plus 
 (PostgreSQL, faster than executemany there; see bench/).
 
 The upsert writes a row only when cost, shipping, stock, currency or countries differ (the
-`WHERE` of `DO UPDATE`), so its row count is exactly "inserted + changed", and such rows get
-`changed = true`. Rows that did not change are then only stamped with the run id (and title/GTIN
-refreshed) so a full import can find the offers missing from the feed in one UPDATE.
+`WHERE` of `DO UPDATE`), so its row count is exactly "inserted + changed"; such rows get
+`changed = true` and `last_feed_run_id` = the run. Unchanged rows are not rewritten (their
+title/GTIN only where those differ).
 """
 
 from __future__ import annotations
@@ -92,12 +92,21 @@ def _differs(postgres: bool, old: str, new: str) -> str:
 
 
 class OfferWriter:
-    """Writes one supplier's feed rows for one run on one connection (the caller owns transactions)."""
+    """Writes one supplier's feed rows for one run on one connection (the caller owns transactions).
 
-    def __init__(self, connection: Connection, supplier_id: int, run_id: int, now: datetime) -> None:
+    With `track_seen` (full feeds) the SKUs written are also collected in a temporary table, so
+    `zero_missing` finds the offers missing from the feed in one UPDATE without rewriting the
+    offers that did not change (stamping every row with the run id was measured at 18 µs a row
+    on PostgreSQL, every index updated: 84 s for a 1M-row re-import, against a few s now).
+    """
+
+    def __init__(self, connection: Connection, supplier_id: int, run_id: int, now: datetime, *,
+                 track_seen: bool = False) -> None:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
         self.supplier_id, self.run_id = int(supplier_id), int(run_id)
+        self.track_seen = track_seen
+        self._seen_ready = False
         processor = Offer.__table__.c.updated_at.type.bind_processor(connection.dialect)
         stored = processor(now) if processor else now
         self._now = f"'{stored.isoformat()}'::timestamptz" if self.postgres else f"'{stored}'"
@@ -109,73 +118,103 @@ class OfferWriter:
             f" WHERE {_differs(self.postgres, 'offers', 'excluded')}"
         )
 
+    def _cursor(self) -> Any:
+        return self.connection.connection.cursor()
+
+    def _ensure_seen(self, cursor: Any) -> None:
+        if not self._seen_ready:
+            cursor.execute("DROP TABLE IF EXISTS temp.hub_feed_seen" if not self.postgres
+                           else "DROP TABLE IF EXISTS pg_temp.hub_feed_seen")
+            cursor.execute("CREATE TEMP TABLE hub_feed_seen (supplier_sku text PRIMARY KEY)")
+            self._seen_ready = True
+
     def write(self, rows: Sequence[OfferParams]) -> int:
         """Upsert the rows; returns how many were inserted or changed (exact)."""
         if not rows:
             return 0
-        if self.postgres:
-            return self._write_postgres(rows)
-        return self._write_sqlite(rows)
-
-    def _write_sqlite(self, rows: Sequence[OfferParams]) -> int:
-        sid, run, now = self.supplier_id, self.run_id, self._now
-        upsert = (
-            f"INSERT INTO offers (supplier_id, {_COLUMNS}, active, changed, last_feed_run_id, created_at,"
-            f" updated_at) VALUES ({sid}, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, {run}, {now}, {now})" + self._upsert_tail
-        )
-        cursor = self.connection.connection.cursor()
+        cursor = self._cursor()
         try:
-            cursor.executemany(upsert, rows)
-            written = int(cursor.rowcount)
-            if written < len(rows):
-                cursor.executemany(
-                    f"UPDATE offers SET last_feed_run_id = {run}, title = ?2, gtin = ?3"
-                    f" WHERE supplier_id = {sid} AND supplier_sku = ?1"
-                    f" AND (last_feed_run_id IS NOT {run} OR title IS NOT ?2 OR gtin IS NOT ?3)",
-                    [row[:3] for row in rows],
-                )
+            if self.track_seen:
+                self._ensure_seen(cursor)
+            if self.postgres:
+                return self._write_postgres(cursor, rows)
+            return self._write_sqlite(cursor, rows)
         finally:
             cursor.close()
+
+    def _write_sqlite(self, cursor: Any, rows: Sequence[OfferParams]) -> int:
+        sid, run, now = self.supplier_id, self.run_id, self._now
+        cursor.executemany(
+            f"INSERT INTO offers (supplier_id, {_COLUMNS}, active, changed, last_feed_run_id, created_at,"
+            f" updated_at) VALUES ({sid}, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, {run}, {now}, {now})" + self._upsert_tail,
+            rows,
+        )
+        written = int(cursor.rowcount)
+        if written < len(rows):  # unchanged rows: refresh title and GTIN only where they differ
+            cursor.executemany(
+                f"UPDATE offers SET title = ?2, gtin = ?3 WHERE supplier_id = {sid} AND supplier_sku = ?1"
+                " AND (title IS NOT ?2 OR gtin IS NOT ?3)",
+                [row[:3] for row in rows],
+            )
+        if self.track_seen:
+            cursor.executemany("INSERT OR IGNORE INTO hub_feed_seen VALUES (?)", [row[:1] for row in rows])
         return written
 
-    def _write_postgres(self, rows: Sequence[OfferParams]) -> int:
+    def _write_postgres(self, cursor: Any, rows: Sequence[OfferParams]) -> int:
         sid, run, now = self.supplier_id, self.run_id, self._now
-        cursor = self.connection.connection.cursor()
-        try:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS hub_feed_stage (supplier_sku text, title text, gtin text,"
+            " cost bigint, shipping_cost bigint, currency text, stock integer, countries text)"
+            " ON COMMIT DELETE ROWS"
+        )
+        cursor.execute("TRUNCATE hub_feed_stage")
+        with cursor.copy(f"COPY hub_feed_stage ({_COLUMNS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO offers (supplier_id, {_COLUMNS}, active, changed, last_feed_run_id, created_at,"
+            f" updated_at) SELECT {sid}, {_COLUMNS.replace('countries', 'countries::json')}, TRUE, TRUE,"
+            f" {run}, {now}, {now} FROM hub_feed_stage" + self._upsert_tail
+        )
+        written = int(cursor.rowcount)
+        if written < len(rows):
+            # A temporary table has no statistics: without them PostgreSQL scans all of `offers`
+            # for every chunk instead of probing its unique index.
+            cursor.execute("ANALYZE hub_feed_stage")
             cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS hub_feed_stage (supplier_sku text, title text, gtin text,"
-                " cost bigint, shipping_cost bigint, currency text, stock integer, countries text)"
-                " ON COMMIT DELETE ROWS"
+                f"UPDATE offers o SET title = s.title, gtin = s.gtin FROM hub_feed_stage s"
+                f" WHERE o.supplier_id = {sid} AND o.supplier_sku = s.supplier_sku"
+                " AND (o.title IS DISTINCT FROM s.title OR o.gtin IS DISTINCT FROM s.gtin)"
             )
-            cursor.execute("TRUNCATE hub_feed_stage")
-            with cursor.copy(f"COPY hub_feed_stage ({_COLUMNS}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(
-                f"INSERT INTO offers (supplier_id, {_COLUMNS}, active, changed, last_feed_run_id, created_at,"
-                f" updated_at) SELECT {sid}, {_COLUMNS.replace('countries', 'countries::json')}, TRUE, TRUE,"
-                f" {run}, {now}, {now} FROM hub_feed_stage" + self._upsert_tail
-            )
-            written = int(cursor.rowcount)
-            if written < len(rows):
-                cursor.execute(
-                    f"UPDATE offers o SET last_feed_run_id = {run}, title = s.title, gtin = s.gtin"
-                    f" FROM hub_feed_stage s WHERE o.supplier_id = {sid} AND o.supplier_sku = s.supplier_sku"
-                    f" AND (o.last_feed_run_id IS DISTINCT FROM {run} OR o.title IS DISTINCT FROM s.title"
-                    " OR o.gtin IS DISTINCT FROM s.gtin)"
-                )
-        finally:
-            cursor.close()
+        if self.track_seen:
+            cursor.execute("INSERT INTO hub_feed_seen SELECT supplier_sku FROM hub_feed_stage ON CONFLICT DO NOTHING")
         return written
 
     def zero_missing(self) -> int:
-        """Full feed: offers of the supplier this run did not stamp go out of stock; returns how many."""
-        result = self.connection.exec_driver_sql(
-            f"UPDATE offers SET stock = 0, changed = TRUE, updated_at = {self._now}"
-            f" WHERE supplier_id = {self.supplier_id} AND stock <> 0"
-            f" AND (last_feed_run_id IS NULL OR last_feed_run_id <> {self.run_id})"
-        )
-        return int(result.rowcount)
+        """Full feed: the supplier's offers not in it go out of stock (one UPDATE); returns how many."""
+        cursor = self._cursor()
+        try:
+            self._ensure_seen(cursor)
+            if self.postgres:
+                cursor.execute("ANALYZE hub_feed_seen")
+            cursor.execute(
+                f"UPDATE offers SET stock = 0, changed = TRUE, updated_at = {self._now}"
+                f" WHERE supplier_id = {self.supplier_id} AND stock <> 0 AND NOT EXISTS"
+                " (SELECT 1 FROM hub_feed_seen s WHERE s.supplier_sku = offers.supplier_sku)"
+            )
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        """Drop the SKUs collected (the connection may go back to a pool); call in a transaction."""
+        if self._seen_ready:
+            cursor = self._cursor()
+            try:
+                cursor.execute("DROP TABLE IF EXISTS hub_feed_seen")
+            finally:
+                cursor.close()
+            self._seen_ready = False
 
     def write_rejects(self, rejects: Iterable[RowReject]) -> int:
         params = [(self.run_id, r.line, (r.field or "")[:64] or None, r.reason[:500],
