@@ -167,3 +167,14 @@ def test_feed_that_ends_early_applies_rows_but_zeroes_nothing(hub: Hub, acme: st
     assert summary.errors[-1]["field"] == "feed" and 600 < summary.accepted < 1254
     assert summary.changed == 0  # same rows as before, and nothing zeroed
     assert offers(hub) == before
+
+
+def test_title_change_refreshes_the_title_without_flagging_a_change(hub: Hub, acme: str) -> None:
+    first = feeds.import_feed(hub, acme, io.BytesIO(b"sku,title,qty,price\nT1,Old name,1,2.00\nT2,Same,1,2.00\n"))
+    clear_changed(hub)
+    second = feeds.import_feed(hub, acme, io.BytesIO(b"sku,title,qty,price\nT1,New name,1,2.00\nT2,Same,1,2.00\n"))
+    assert (first.changed, second.changed) == (2, 0)
+    with hub.db.transaction() as session:
+        titles = {sku: title for sku, title in session.execute(select(Offer.supplier_sku, Offer.title))}
+    assert titles == {"T1": "New name", "T2": "Same"}
+    assert not any(changed for _, _, changed in offers(hub).values())
