@@ -8,8 +8,8 @@ go to the driver's `executemany` (SQLite) or `COPY` into a temporary table plus 
 
 The upsert writes a row only when cost, shipping, stock, currency or countries differ (the
 `WHERE` of `DO UPDATE`), so its row count is exactly "inserted + changed"; such rows get
-`changed = true` and `last_feed_run_id` = the run. Unchanged rows are not rewritten (their
-title/GTIN only where those differ).
+`changed = true` and `last_feed_run_id` = the run. The data of unchanged rows is not rewritten
+(title/GTIN only where those differ); see `OfferWriter` for how a full feed finds missing offers.
 """
 
 from __future__ import annotations
@@ -94,10 +94,12 @@ def _differs(postgres: bool, old: str, new: str) -> str:
 class OfferWriter:
     """Writes one supplier's feed rows for one run on one connection (the caller owns transactions).
 
-    With `track_seen` (full feeds) the SKUs written are also collected in a temporary table, so
-    `zero_missing` finds the offers missing from the feed in one UPDATE without rewriting the
-    offers that did not change (stamping every row with the run id was measured at 18 µs a row
-    on PostgreSQL, every index updated: 84 s for a 1M-row re-import, against a few s now).
+    `track_seen` (full feeds) remembers which offers the feed listed, so `zero_missing` finds the
+    others in one UPDATE. How differs per backend, by measurement: on PostgreSQL the SKUs go to a
+    temporary table (rewriting an unchanged row costs a new row version and an entry in every
+    index: 18 µs a row, 84 s for a 1M-row re-import); on SQLite an unchanged row is stamped with
+    the run id in place (cheaper there than a temporary table, which costs every full import
+    1.2 µs a row, even the first). Neither rewrites an unchanged row's data or `changed` flag.
     """
 
     def __init__(self, connection: Connection, supplier_id: int, run_id: int, now: datetime, *,
@@ -123,8 +125,7 @@ class OfferWriter:
 
     def _ensure_seen(self, cursor: Any) -> None:
         if not self._seen_ready:
-            cursor.execute("DROP TABLE IF EXISTS temp.hub_feed_seen" if not self.postgres
-                           else "DROP TABLE IF EXISTS pg_temp.hub_feed_seen")
+            cursor.execute("DROP TABLE IF EXISTS pg_temp.hub_feed_seen")
             cursor.execute("CREATE TEMP TABLE hub_feed_seen (supplier_sku text PRIMARY KEY)")
             self._seen_ready = True
 
@@ -134,9 +135,9 @@ class OfferWriter:
             return 0
         cursor = self._cursor()
         try:
-            if self.track_seen:
-                self._ensure_seen(cursor)
             if self.postgres:
+                if self.track_seen:
+                    self._ensure_seen(cursor)
                 return self._write_postgres(cursor, rows)
             return self._write_sqlite(cursor, rows)
         finally:
@@ -150,14 +151,14 @@ class OfferWriter:
             rows,
         )
         written = int(cursor.rowcount)
-        if written < len(rows):  # unchanged rows: refresh title and GTIN only where they differ
+        if written < len(rows):  # unchanged rows: the run stamp (full feeds), title and GTIN if they differ
+            stamp = f"last_feed_run_id = {run}, " if self.track_seen else ""
+            stale = f"last_feed_run_id IS NOT {run} OR " if self.track_seen else ""
             cursor.executemany(
-                f"UPDATE offers SET title = ?2, gtin = ?3 WHERE supplier_id = {sid} AND supplier_sku = ?1"
-                " AND (title IS NOT ?2 OR gtin IS NOT ?3)",
+                f"UPDATE offers SET {stamp}title = ?2, gtin = ?3 WHERE supplier_id = {sid} AND supplier_sku = ?1"
+                f" AND ({stale}title IS NOT ?2 OR gtin IS NOT ?3)",
                 [row[:3] for row in rows],
             )
-        if self.track_seen:
-            cursor.executemany("INSERT OR IGNORE INTO hub_feed_seen VALUES (?)", [row[:1] for row in rows])
         return written
 
     def _write_postgres(self, cursor: Any, rows: Sequence[OfferParams]) -> int:
@@ -193,15 +194,16 @@ class OfferWriter:
     def zero_missing(self) -> int:
         """Full feed: the supplier's offers not in it go out of stock (one UPDATE); returns how many."""
         cursor = self._cursor()
+        zero = f"UPDATE offers SET stock = 0, changed = TRUE, updated_at = {self._now}"
         try:
-            self._ensure_seen(cursor)
             if self.postgres:
+                self._ensure_seen(cursor)
                 cursor.execute("ANALYZE hub_feed_seen")
-            cursor.execute(
-                f"UPDATE offers SET stock = 0, changed = TRUE, updated_at = {self._now}"
-                f" WHERE supplier_id = {self.supplier_id} AND stock <> 0 AND NOT EXISTS"
-                " (SELECT 1 FROM hub_feed_seen s WHERE s.supplier_sku = offers.supplier_sku)"
-            )
+                cursor.execute(f"{zero} WHERE supplier_id = {self.supplier_id} AND stock <> 0 AND NOT EXISTS"
+                               " (SELECT 1 FROM hub_feed_seen s WHERE s.supplier_sku = offers.supplier_sku)")
+            else:
+                cursor.execute(f"{zero} WHERE supplier_id = {self.supplier_id} AND stock <> 0"
+                               f" AND (last_feed_run_id IS NULL OR last_feed_run_id <> {self.run_id})")
             return int(cursor.rowcount)
         finally:
             cursor.close()
