@@ -126,7 +126,7 @@ class OfferWriter:
     def _ensure_seen(self, cursor: Any) -> None:
         if not self._seen_ready:
             cursor.execute("DROP TABLE IF EXISTS pg_temp.hub_feed_seen")
-            cursor.execute("CREATE TEMP TABLE hub_feed_seen (supplier_sku text PRIMARY KEY)")
+            cursor.execute("CREATE TEMP TABLE hub_feed_seen (supplier_sku text)")  # unique: the parser says so
             self._seen_ready = True
 
     def write(self, rows: Sequence[OfferParams]) -> int:
@@ -172,23 +172,27 @@ class OfferWriter:
         with cursor.copy(f"COPY hub_feed_stage ({_COLUMNS}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+        # One statement: rows whose stored data differ are rewritten and stamped with the run;
+        # rows where only title/GTIN differ get those (keeping their stamp); the count of rows
+        # stamped with this run is exactly "inserted + changed".
+        differs = _differs(True, "offers", "excluded")
         cursor.execute(
-            f"INSERT INTO offers (supplier_id, {_COLUMNS}, active, changed, last_feed_run_id, created_at,"
-            f" updated_at) SELECT {sid}, {_COLUMNS.replace('countries', 'countries::json')}, TRUE, TRUE,"
-            f" {run}, {now}, {now} FROM hub_feed_stage" + self._upsert_tail
+            f"WITH upserted AS (INSERT INTO offers (supplier_id, {_COLUMNS}, active, changed, last_feed_run_id,"
+            f" created_at, updated_at) SELECT {sid}, {_COLUMNS.replace('countries', 'countries::json')}, TRUE, TRUE,"
+            f" {run}, {now}, {now} FROM hub_feed_stage"
+            " ON CONFLICT (supplier_id, supplier_sku) DO UPDATE SET title = excluded.title,"
+            " gtin = excluded.gtin, cost = excluded.cost, shipping_cost = excluded.shipping_cost,"
+            " currency = excluded.currency, stock = excluded.stock, countries = excluded.countries,"
+            f" changed = CASE WHEN {differs} THEN TRUE ELSE offers.changed END,"
+            f" last_feed_run_id = CASE WHEN {differs} THEN excluded.last_feed_run_id ELSE offers.last_feed_run_id END,"
+            f" updated_at = CASE WHEN {differs} THEN excluded.updated_at ELSE offers.updated_at END"
+            f" WHERE {differs} OR offers.title IS DISTINCT FROM excluded.title"
+            " OR offers.gtin IS DISTINCT FROM excluded.gtin RETURNING last_feed_run_id)"
+            f" SELECT count(*) FROM upserted WHERE last_feed_run_id = {run}"
         )
-        written = int(cursor.rowcount)
-        if written < len(rows):
-            # A temporary table has no statistics: without them PostgreSQL scans all of `offers`
-            # for every chunk instead of probing its unique index.
-            cursor.execute("ANALYZE hub_feed_stage")
-            cursor.execute(
-                f"UPDATE offers o SET title = s.title, gtin = s.gtin FROM hub_feed_stage s"
-                f" WHERE o.supplier_id = {sid} AND o.supplier_sku = s.supplier_sku"
-                " AND (o.title IS DISTINCT FROM s.title OR o.gtin IS DISTINCT FROM s.gtin)"
-            )
+        written = int(cursor.fetchone()[0])
         if self.track_seen:
-            cursor.execute("INSERT INTO hub_feed_seen SELECT supplier_sku FROM hub_feed_stage ON CONFLICT DO NOTHING")
+            cursor.execute("INSERT INTO hub_feed_seen SELECT supplier_sku FROM hub_feed_stage")
         return written
 
     def zero_missing(self) -> int:
