@@ -32,6 +32,14 @@ app.add_typer(cli_ops.jobs_app, name="jobs")
 app.add_typer(cli_shipments.app, name="shipments")
 
 
+def _register_subcommands() -> None:
+    from hub.cli_feeds import feed_app
+    from hub.cli_suppliers import supplier_app
+
+    app.add_typer(supplier_app, name="supplier")
+    app.add_typer(feed_app, name="feed")
+
+
 def _database() -> Database:
     url = get_settings().resolved_database_url
     try:
@@ -71,6 +79,9 @@ def db_current() -> None:
         console.print(f"{current or 'empty'}: {state}")
     finally:
         database.dispose()
+
+
+_register_subcommands()
 
 
 @app.command()
@@ -138,3 +149,5 @@ def main() -> None:
         else:
             err_console.print(f"error: {exc}", highlight=False)
         sys.exit(int(getattr(exc, "exit_code", 2)))
+    if isinstance(code, int) and code:
+        sys.exit(code)

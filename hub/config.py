@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     job_lease_seconds: int = Field(default=300, ge=1)
 
+    # Supplier feeds: the push/pull size limit, the truncation guard's share of the last full
+    # feed, and how often suppliers with a feed URL are pulled.
+    feed_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    feed_truncation_share: float = Field(default=0.5, ge=0, le=1)
+    feed_pull_interval_seconds: int = Field(default=3600, ge=60)
+    feed_pull_timeout_seconds: float = Field(default=60, gt=0)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:

@@ -32,6 +32,16 @@ JOB_RUN_RETENTION = timedelta(days=30)
 _ = (placement, fulfillment)  # imported for their outbox handler registrations
 
 
+def pull_supplier_feeds(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    """Pull the feeds of suppliers with a feed URL that are due (HUB_FEED_PULL_INTERVAL_SECONDS)."""
+    import httpx
+
+    from hub.services.feed_pull import pull_due_feeds
+
+    with httpx.Client(timeout=hub.settings.feed_pull_timeout_seconds, follow_redirects=True) as client:
+        return pull_due_feeds(hub, client)
+
+
 def prune_job_runs(hub: Hub, _store_id: int | None) -> dict[str, int]:
     """Keep the run history bounded: drop runs older than the retention window."""
     with hub.db.transaction() as session:
@@ -98,6 +108,7 @@ def register_all(settings: Settings) -> None:
         JobSpec("products.sync", products_sync, settings.products_sync_interval_seconds),
         JobSpec("suppliers.poll", suppliers_poll, settings.supplier_poll_interval_seconds, per_store=False),
         JobSpec("shipments.watch", shipments_watch, interval_seconds=3600, per_store=False),
+        JobSpec("suppliers.pull_feed", pull_supplier_feeds, interval_seconds=300, per_store=False),
     ]
     known = set(registry.names())
     for spec in specs:

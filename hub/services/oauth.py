@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from connectors.http import ConnectorError
 from hub.db.models import Store
-from hub.errors import UserError
+from hub.errors import BadRequest, UserError
 from hub.services import stores
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ STATE_COOKIE = "hub_shopify_oauth"
 def _app_credentials(hub: Hub) -> tuple[str, str]:
     client_id, secret = hub.settings.shopify_client_id, hub.settings.shopify_client_secret
     if not client_id or secret is None:
-        raise UserError("Shopify OAuth is not configured: set HUB_SHOPIFY_CLIENT_ID and HUB_SHOPIFY_CLIENT_SECRET")
+        raise BadRequest("Shopify OAuth is not configured: set HUB_SHOPIFY_CLIENT_ID and HUB_SHOPIFY_CLIENT_SECRET")
     return client_id, secret.get_secret_value()
 
 
@@ -40,9 +40,16 @@ def _sign(secret: str, text: str) -> str:
     return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
 
 
+def _domain(shop: str) -> str:
+    try:
+        return stores.validate_shop_domain(shop)
+    except UserError as exc:
+        raise BadRequest(str(exc)) from exc
+
+
 def start_install(hub: Hub, shop: str, now: float | None = None) -> tuple[str, str]:
     """(permission URL to redirect to, state cookie value)."""
-    domain = stores.validate_shop_domain(shop)
+    domain = _domain(shop)
     client_id, secret = _app_credentials(hub)
     nonce = secrets.token_urlsafe(24)
     expires = int((now or time.time()) + STATE_TTL_SECONDS)
@@ -57,21 +64,21 @@ def finish_install(hub: Hub, params: dict[str, str], cookie: str | None, now: fl
     """Check HMAC, timestamp, state and domain; exchange the code; store the token; register webhooks."""
     client_id, secret = _app_credentials(hub)
     if not hub.connectors.oauth_callback_is_authentic(params, client_id, secret):
-        raise UserError("invalid OAuth callback: bad hmac or stale timestamp")
-    domain = stores.validate_shop_domain(params.get("shop", ""))
+        raise BadRequest("invalid OAuth callback: bad hmac or stale timestamp")
+    domain = _domain(params.get("shop", ""))
     nonce, cookie_shop, expires, signature = [*(cookie or "").split(":"), "", "", "", ""][:4]
     payload = f"{nonce}:{cookie_shop}:{expires}"
     if not (cookie and hmac.compare_digest(signature, _sign(secret, payload))
             and hmac.compare_digest(nonce, params.get("state", ""))
             and cookie_shop == domain and expires.isdigit() and int(expires) >= (now or time.time())):
-        raise UserError("invalid OAuth callback: state does not match this browser's install")
+        raise BadRequest("invalid OAuth callback: state does not match this browser's install")
     code = params.get("code", "")
     if not code:
-        raise UserError("invalid OAuth callback: no code")
+        raise BadRequest("invalid OAuth callback: no code")
     try:
         token, scopes = hub.connectors.oauth_exchange(domain, client_id, secret, code)
     except ConnectorError as exc:
-        raise UserError(f"Shopify refused the code exchange: {exc}") from exc
+        raise BadRequest(f"Shopify refused the code exchange: {exc}") from exc
     view = _save(hub, domain, token)
     _register_webhooks(hub, view["id"])
     logger.info("store installed through OAuth", extra={"store_id": view["id"], "shop": domain, "scopes": scopes})

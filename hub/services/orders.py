@@ -19,7 +19,7 @@ from hub.db.sql import insert_ignore
 from hub.domain.manual_orders import REQUIRED_COLUMNS, RowReject, orders_from_csv_rows
 from hub.domain.money import format_amount
 from hub.domain.orders import OrderIn
-from hub.errors import NotFound, UserError
+from hub.errors import BadRequest, NotFound, UserError
 from hub.services.intake import IntakeResult, ingest
 
 MANUAL_DOMAIN = "manual"
@@ -98,7 +98,7 @@ def _decode_cursor(cursor: str) -> int:
             raise ValueError(raw)
         return int(value)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise UserError("invalid cursor: pass the next_cursor of the previous page") from exc
+        raise BadRequest("invalid cursor: pass the next_cursor of the previous page") from exc
 
 
 def order_summary(order: Order) -> dict[str, Any]:

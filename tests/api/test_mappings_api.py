@@ -22,7 +22,7 @@ def test_mappings_crud_and_the_attention_list(sqlite_hub: Hub) -> None:
     assert client.post("/api/v1/mappings", json=body, headers=AUTH).status_code == 409
     assert client.post("/api/v1/mappings", json={**body, "supplier_offer": "alpha:NOPE"},
                        headers=AUTH).status_code == 404
-    assert client.post("/api/v1/mappings", json={**body, "supplier_offer": "nocolon"}, headers=AUTH).status_code == 400
+    assert client.post("/api/v1/mappings", json={**body, "supplier_offer": "nocolon"}, headers=AUTH).status_code == 422
     assert [m["supplier_sku"] for m in client.get("/api/v1/mappings", headers=AUTH).json()["mappings"]] == ["A-MUG"]
 
     order_id = order_with(sqlite_hub, store_id, "1", ("UNKNOWN", 1))

@@ -19,9 +19,9 @@ def test_connect_list_remove_without_ever_showing_the_token(sqlite_hub: Hub) -> 
     assert sandbox.config.access_token not in created.text and "s3" not in created.text
     assert client.post("/api/v1/stores", json=body, headers=AUTH).status_code == 409
     bad = client.post("/api/v1/stores", json={**body, "shop": "nope.example.com"}, headers=AUTH)
-    assert bad.status_code == 400 and "myshopify.com" in bad.json()["error"]["message"]
+    assert bad.status_code == 422 and "myshopify.com" in bad.json()["error"]["message"]
     wrong = client.post("/api/v1/stores", json={**body, "shop": "x.myshopify.com", "token": "nope"}, headers=AUTH)
-    assert wrong.status_code == 400
+    assert wrong.status_code == 422
     listing = client.get("/api/v1/stores", headers=AUTH)
     assert [s["shop_domain"] for s in listing.json()["stores"]] == [sandbox.config.shop_domain]
     assert sandbox.config.access_token not in listing.text

@@ -1,0 +1,143 @@
+"""Google Merchant Center RSS 2.0 (and Atom) XML feeds, streamed.
+
+Parsed with `xml.etree.ElementTree.XMLPullParser` (the engine of `iterparse`, fed block by block
+so a read error or a parse error keeps the items before it); each ``<item>``/``<entry>`` is
+dropped from its parent once read, so memory stays at one item. Attributes are read in the ``g:``
+namespace (``http://base.google.com/ns/1.0``), or without namespace, or in Atom's.
+
+Line numbers are **item numbers** (1-based order of ``<item>`` in the feed), not source lines:
+many feeds are one physical line. Price: ``g:sale_price`` wins over ``g:price`` when present.
+Shipping: every ``g:shipping`` gives a country and a price; the offer ships to those countries
+and its shipping cost is the highest of the prices (never overstate margin), with a warning when
+they differ. Quantity comes from ``g:quantity``/``g:sell_on_google_quantity`` when present,
+else from ``g:availability``.
+
+Warnings (offer kept): a missing GTIN without ``identifier_exists`` = no/false (Google disapproves
+such products), and an ``image_link`` that is missing or points at no file (a placeholder).
+
+Security: a DOCTYPE is refused (no feed needs one; it is the door to entity-expansion attacks).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import cast
+from urllib.parse import urlsplit
+from xml.etree.ElementTree import Element, ParseError, XMLPullParser
+
+from connectors.suppliers.feeds.base import READ_SIZE, ByteSource, ChunkBuilder, FeedChunk, FeedFormatError
+from hub.domain.catalogue import FeedOptions, OfferRow, RowReject
+
+logger = logging.getLogger(__name__)
+
+G_NS = "http://base.google.com/ns/1.0"
+_NAMESPACES = frozenset(("", G_NS, "http://www.w3.org/2005/Atom"))
+_ITEM_TAGS = frozenset(("item", "entry"))
+_ROOT_TAGS = frozenset(("rss", "feed", "channel"))
+_NO_IDENTIFIER = frozenset(("no", "false", "n", "0"))
+
+
+def _split(tag: str) -> tuple[str, str]:
+    if tag.startswith("{"):
+        ns, _, local = tag[1:].partition("}")
+        return ns, local
+    return "", tag
+
+
+def parse_gmc_xml(source: ByteSource, builder: ChunkBuilder, options: FeedOptions) -> Iterator[FeedChunk]:
+    """Yield full chunks of validated items; the caller flushes the last one."""
+    parser: XMLPullParser[Element] = XMLPullParser(events=("start", "end"))
+    stack: list[Element] = []
+    index = 0
+    in_prolog = True
+    tail = b""
+    while True:
+        data = source.read(READ_SIZE)
+        if in_prolog and b"<!DOCTYPE" in tail + data:
+            raise FeedFormatError("XML with a DOCTYPE is refused (entity declarations are not allowed)")
+        tail = data[-16:]
+        try:
+            if data:
+                parser.feed(data)
+            else:
+                parser.close()
+            for pair in parser.read_events():
+                event, elem = cast(tuple[str, Element], pair)
+                if event == "start":
+                    if in_prolog:
+                        in_prolog = False
+                        root = _split(elem.tag)[1]
+                        if root not in _ROOT_TAGS:
+                            raise FeedFormatError(f"<{root}> is not an RSS or Atom feed", line=1)
+                    stack.append(elem)
+                    continue
+                stack.pop()
+                if _split(elem.tag)[1] not in _ITEM_TAGS:
+                    continue
+                index += 1
+                full = builder.add(_item(elem, index, builder, options))
+                if stack:
+                    del stack[-1][:]
+                if full:
+                    yield builder.flush()
+        except ParseError as exc:
+            where = f"in item {index + 1}" if index or not in_prolog else "before the first item"
+            raise FeedFormatError(f"malformed XML {where}: {exc}", line=index + 1) from exc
+        if not data:
+            return
+
+
+def _item(elem: Element, index: int, builder: ChunkBuilder, options: FeedOptions) -> OfferRow | RowReject:
+    values: dict[str, str] = {}
+    shipping: list[tuple[str, str]] = []
+    size = 0
+    for child in elem:
+        ns, local = _split(child.tag)
+        if ns not in _NAMESPACES:
+            continue
+        if local == "shipping":
+            country = price = ""
+            for part in child:
+                part_local = _split(part.tag)[1]
+                if part_local == "country":
+                    country = (part.text or "").strip()
+                elif part_local == "price":
+                    price = (part.text or "").strip()
+            shipping.append((country, price))
+            continue
+        text = child.text or ""
+        size += len(text)
+        values.setdefault(local, text.strip())
+    sku = values.get("id", "")
+    if size > options.max_row_bytes:
+        return RowReject(index, "row", f"row longer than {options.max_row_bytes} bytes", sku.strip() or None)
+    ship_text, countries = _shipping(shipping)
+    quantity = values.get("quantity") or values.get("sell_on_google_quantity", "")
+    validator = builder.validator
+    result = validator.validate(
+        index, sku, quantity, values.get("price", ""), values.get("sale_price", ""), "",
+        ship_text, values.get("gtin", ""), values.get("title", ""), countries,
+        values.get("availability", ""),
+    )
+    if result.__class__ is OfferRow:
+        sku = sku.strip()
+        if not values.get("gtin") and values.get("identifier_exists", "").lower() not in _NO_IDENTIFIER:
+            validator.warn(index, "gtin", "no GTIN and identifier_exists is not 'no'", sku)
+        image = values.get("image_link", "")
+        if not image:
+            validator.warn(index, "image_link", "image_link is missing", sku)
+        elif urlsplit(image).path.strip("/") == "":
+            validator.warn(index, "image_link", "image_link is a placeholder, not an image URL", sku)
+        if len({price for _, price in shipping if price}) > 1:
+            validator.warn(index, "shipping", "shipping differs by country; the highest is used", sku)
+    return result
+
+
+def _shipping(entries: list[tuple[str, str]]) -> tuple[str, str]:
+    """(price text in Google's ``COUNTRY:::PRICE`` list form, countries) for the validator."""
+    if not entries:
+        return "", ""
+    ship = ",".join(f"{country}:::{price}" for country, price in entries if price)
+    countries = ",".join(country for country, _ in entries if country)
+    return ship, countries
