@@ -106,3 +106,7 @@ class ConnectorRegistry:
     def parse_shipment_file(content: bytes) -> AnswerFile:
         """A supplier's tracking CSV (reference, tracking_number, carrier, tracking_url, sku, quantity)."""
         return parse_answer_file(content)
+
+    @staticmethod
+    def purchase_order_folder(path: str) -> PurchaseOrderFolder:
+        return PurchaseOrderFolder(path)

@@ -18,6 +18,7 @@ from hub.services import (
     outbox,
     placement,
     pull,
+    purchase_orders,
     routing,
     supplier_polling,
     webhooks,
@@ -96,6 +97,10 @@ def shipments_watch(hub: Hub, _store_id: int | None) -> dict[str, int]:
     return late.flag_late(hub)
 
 
+def write_purchase_orders(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    return purchase_orders.write_batches(hub)
+
+
 def register_all(settings: Settings) -> None:
     """Register the jobs with intervals from settings (idempotent: known names are left alone)."""
     specs = [
@@ -109,6 +114,8 @@ def register_all(settings: Settings) -> None:
         JobSpec("suppliers.poll", suppliers_poll, settings.supplier_poll_interval_seconds, per_store=False),
         JobSpec("shipments.watch", shipments_watch, interval_seconds=3600, per_store=False),
         JobSpec("suppliers.pull_feed", pull_supplier_feeds, interval_seconds=300, per_store=False),
+        JobSpec("suppliers.write_purchase_orders", write_purchase_orders,
+                settings.purchase_order_interval_seconds, per_store=False),
     ]
     known = set(registry.names())
     for spec in specs:

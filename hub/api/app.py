@@ -9,7 +9,18 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from hub import __version__
-from hub.api import health, mappings, orders, shopify_oauth, stores, supplier_feeds, suppliers, v1, webhooks
+from hub.api import (
+    health,
+    mappings,
+    orders,
+    shopify_oauth,
+    stores,
+    supplier_feeds,
+    supplier_shipments,
+    suppliers,
+    v1,
+    webhooks,
+)
 from hub.api.errors import install_error_handlers
 from hub.bootstrap import Hub
 
@@ -30,6 +41,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(shopify_oauth.router)
     app.include_router(suppliers.router)
     app.include_router(supplier_feeds.router)
+    app.include_router(supplier_shipments.router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard(request: Request) -> HTMLResponse:

@@ -88,8 +88,9 @@ def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
         supplier = session.get(Supplier, order.supplier_id)
         assert supplier is not None
         reference, remote_id, order_id = order.reference, order.remote_id, order.order_id
-        kind, config, credentials = supplier.kind, dict(supplier.config), supplier.credentials_encrypted
-    adapter = supplier_adapter(hub, kind, config, credentials)
+        kind, code, config = supplier.kind, supplier.code, dict(supplier.config)
+        credentials = supplier.credentials_encrypted
+    adapter = supplier_adapter(hub, kind, code, config, credentials)
     try:
         cancelled = adapter.cancel_order(reference, remote_id)
     except ConnectorError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -55,14 +56,20 @@ FINAL_OR_PLACED = {"accepted", "shipped", "delivered", "cancelled", "failed"}
 class _Claim:
     request: SupplierOrderRequest
     supplier_kind: str
+    supplier_code: str
     supplier_config: dict[str, Any]
     supplier_credentials: str | None
     uncertain: bool  # an earlier attempt may have reached the supplier
 
 
-def supplier_adapter(hub: Hub, kind: str, config: dict[str, Any], credentials: str | None) -> SupplierPort:
+def supplier_adapter(hub: Hub, kind: str, code: str, config: dict[str, Any],
+                     credentials: str | None) -> SupplierPort:
+    """The connector of one supplier, with its secrets decrypted only into the adapter."""
     secrets = json.loads(hub.cipher.decrypt(credentials)) if credentials else {}
-    return hub.connectors.supplier(kind, config, secrets)
+    settings: dict[str, Any] = {"code": code, **config}
+    if kind == "csv_po" and not settings.get("folder"):
+        settings["folder"] = str(Path(hub.settings.var_dir) / "purchase-orders")
+    return hub.connectors.supplier(kind, settings, secrets)
 
 
 @outbox.handler(PLACE_KIND)
@@ -71,7 +78,8 @@ def place(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
     claim = _claim(hub, supplier_order_id)
     if isinstance(claim, outbox.Done | outbox.Retry):
         return claim
-    adapter = supplier_adapter(hub, claim.supplier_kind, claim.supplier_config, claim.supplier_credentials)
+    adapter = supplier_adapter(hub, claim.supplier_kind, claim.supplier_code, claim.supplier_config,
+                               claim.supplier_credentials)
     try:
         status = None
         if claim.uncertain and not adapter.honours_idempotency_key:
@@ -126,7 +134,7 @@ def _claim(hub: Hub, supplier_order_id: int) -> _Claim | outbox.Done | outbox.Re
             lines=tuple(SupplierLineRequest(line.supplier_sku, line.quantity, line.unit_cost) for line in lines),
             ship_to=Address(**{k: v for k, v in address.items() if k in Address.__dataclass_fields__}),
             email=store_order.email, phone=address.get("phone"), note=f"{store_order.name}")
-        return _Claim(request, supplier.kind, dict(supplier.config), supplier.credentials_encrypted,
+        return _Claim(request, supplier.kind, supplier.code, dict(supplier.config), supplier.credentials_encrypted,
                       uncertain or order.place_attempts > 0)
 
 

@@ -43,7 +43,7 @@ def poll_shipments(hub: Hub, limit: int = 500) -> dict[str, int]:
     counts = {"checked": 0, "shipments": 0, "errors": 0}
     for code, orders in by_supplier.items():
         kind, config, secret = adapters_of[code]
-        adapter = supplier_adapter(hub, kind, config, secret)
+        adapter = supplier_adapter(hub, kind, code, config, secret)
         try:
             for reference, remote_id in orders:
                 counts["checked"] += 1
