@@ -103,3 +103,28 @@ def jobs_run(
     finally:
         hub.close()
     console.print(f"ran {', '.join(names)}")
+
+
+def demo(
+    orders: Annotated[int, typer.Option(min=1, max=100_000, help="How many orders the sandbox shop sells.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+) -> None:
+    """The whole flow on the configured database against in-process sandboxes, then a summary."""
+    import json
+
+    from hub.db.migrate import upgrade
+    from hub.services.demo import run_demo
+
+    hub = build_hub()
+    try:
+        upgrade(hub.db.engine)
+        summary = run_demo(hub, orders)
+    finally:
+        hub.close()
+    if as_json:
+        print(json.dumps(summary.as_dict()))
+        return
+    table = Table("", "", title="hub demo")
+    for key, value in summary.as_dict().items():
+        table.add_row(key.replace("_", " "), str(value))
+    console.print(table)

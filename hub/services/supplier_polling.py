@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -27,14 +27,26 @@ logger = logging.getLogger(__name__)
 POLLED_KINDS = ("sandbox", "cj")
 
 
-def poll_shipments(hub: Hub, limit: int = 500) -> dict[str, int]:
-    with hub.db.transaction() as session:
-        rows = session.execute(
-            select(SupplierOrder.reference, SupplierOrder.remote_id, Supplier.code, Supplier.kind, Supplier.config,
-                   Supplier.credentials_encrypted)
-            .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
-            .where(SupplierOrder.state == "accepted", Supplier.kind.in_(POLLED_KINDS))
-            .order_by(SupplierOrder.id).limit(limit)).all()
+def poll_shipments(hub: Hub, page: int = 500) -> dict[str, int]:
+    """Ask about every open supplier order, a page at a time."""
+    totals = {"checked": 0, "shipments": 0, "errors": 0}
+    after = 0
+    while True:
+        with hub.db.transaction() as session:
+            rows = session.execute(
+                select(SupplierOrder.id, SupplierOrder.reference, SupplierOrder.remote_id, Supplier.code,
+                       Supplier.kind, Supplier.config, Supplier.credentials_encrypted)
+                .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
+                .where(SupplierOrder.state == "accepted", Supplier.kind.in_(POLLED_KINDS), SupplierOrder.id > after)
+                .order_by(SupplierOrder.id).limit(page)).all()
+        if not rows:
+            return totals
+        after = rows[-1][0]
+        for key, value in _poll(hub, [tuple(row[1:]) for row in rows]).items():
+            totals[key] += value
+
+
+def _poll(hub: Hub, rows: list[tuple[Any, ...]]) -> dict[str, int]:
     by_supplier: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
     adapters_of: dict[str, tuple[str, dict[str, object], str | None]] = {}
     for reference, remote_id, code, kind, config, secret in rows:

@@ -203,6 +203,11 @@ class ShopData:
         self.settle_payouts(EPOCH + timedelta(minutes=7 * config.orders + 1))
         self.recording = True
 
+    def continue_after(self, last_id: int, last_number: int) -> None:
+        """Go on from ids and order numbers a previous run already used (the demo on one database)."""
+        self._next_id = max(self._next_id, last_id)
+        self._order_number = max(self._order_number, last_number)
+
     def new_id(self) -> int:
         self._next_id += 1
         return self._next_id
