@@ -34,10 +34,11 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
 
         loopback = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host  # noqa: S104
         runtime = SandboxRuntime(hub, f"http://{loopback}:{bind_port}")
+        settings.supplier_poll_interval_seconds = min(settings.supplier_poll_interval_seconds, 20)
         runtime.mount(app)
         runtime.register_job()
-        print(f"sandbox shop mounted at http://{loopback}:{bind_port}/sandbox/shopify "
-              f"(store {runtime.store_id})")
+        print(f"sandbox shop at http://{loopback}:{bind_port}/sandbox/shopify (store {runtime.store_id}), "
+              f"sandbox suppliers at http://{loopback}:{bind_port}/sandbox/suppliers/")
     scheduler = None
     if with_scheduler and settings.scheduler_enabled:
         from jobs.definitions import register_all
