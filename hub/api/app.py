@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI
 
 from hub import __version__
 from hub.api import (
+    dashboard,
     health,
     mappings,
     orders,
@@ -24,8 +21,6 @@ from hub.api import (
 from hub.api.errors import install_error_handlers
 from hub.bootstrap import Hub
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-
 
 def create_app(hub: Hub) -> FastAPI:
     app = FastAPI(title="the hub", version=__version__,
@@ -33,6 +28,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.state.hub = hub
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(dashboard.router)
     app.include_router(v1.router)
     app.include_router(orders.router)
     app.include_router(stores.router)
@@ -42,9 +38,4 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(suppliers.router)
     app.include_router(supplier_feeds.router)
     app.include_router(supplier_shipments.router)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def dashboard(request: Request) -> HTMLResponse:
-        return TEMPLATES.TemplateResponse(request, "index.html", {"version": __version__})
-
     return app
