@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -82,7 +82,9 @@ def _latest_per_id(orders: Sequence[OrderIn]) -> dict[str, OrderIn]:
 
 
 def _address(address: Address | None) -> dict[str, Any] | None:
-    return None if address is None else {k: v for k, v in asdict(address).items() if v is not None}
+    if address is None:
+        return None
+    return {f.name: value for f in fields(address) if (value := getattr(address, f.name)) is not None}
 
 
 def _order_values(order: OrderIn) -> dict[str, Any]:

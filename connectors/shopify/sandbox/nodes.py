@@ -72,9 +72,8 @@ def connection(
         start = 0
         if args.get("after"):
             after = _uncursor(str(args["after"]))
-            keys = [key(item) for item in items]
-            try:
-                start = bisect.bisect_right(keys, after)
+            try:  # items are sorted by key: a binary search, not a scan per page
+                start = bisect.bisect_right(items, after, key=key)
             except TypeError as exc:
                 raise BadRequest("Invalid cursor") from exc
         page = items[start : start + first]
