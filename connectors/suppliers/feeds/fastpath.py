@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from itertools import repeat
-from operator import itemgetter
+from operator import itemgetter, sub
 
 from hub.domain.catalogue import (
     _GTIN_LENGTHS,
@@ -55,11 +55,20 @@ def _amounts(texts: Sequence[str], minimum: Decimal) -> list[Decimal] | None:
             return None
     except UnicodeEncodeError:
         return None
-    parts = list(map(str.partition, texts, repeat(".")))
-    if max(map(len, map(str.rstrip, map(itemgetter(2), parts))), default=0) > STORAGE_DECIMALS:
-        return None
-    if max(map(len, map(str.strip, map(itemgetter(0), parts))), default=0) > _MAX_INTEGER_DIGITS:
-        return None
+    dots = list(map(str.rfind, texts, repeat(".")))
+    # Common case, no tuple per value: every value has a dot, <= 4 characters after it and
+    # <= 12 before it. Otherwise split each value and measure exactly.
+    if not (
+        dots
+        and min(dots) >= 0
+        and max(map(sub, map(len, texts), dots)) <= STORAGE_DECIMALS + 1
+        and max(dots) <= _MAX_INTEGER_DIGITS
+    ):
+        parts = list(map(str.partition, texts, repeat(".")))
+        if max(map(len, map(str.rstrip, map(itemgetter(2), parts))), default=0) > STORAGE_DECIMALS:
+            return None
+        if max(map(len, map(str.strip, map(itemgetter(0), parts))), default=0) > _MAX_INTEGER_DIGITS:
+            return None
     if minimum and not all(map(str.strip, texts, repeat(" +0."))):
         return None
     try:
