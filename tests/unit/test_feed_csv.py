@@ -146,6 +146,7 @@ def test_corrupt_gzip_tail_keeps_rows_and_says_so() -> None:
         (b"\xef\xbb\xbf  <?xml version='1.0'?><rss>", "gmc-xml"),
         (b" [{}]", "json"),
         (b'{"sku": 1}\n', "jsonl"),
+        ("<rss>".encode("utf-16"), "gmc-xml"),
         (b"id\ttitle\tprice\tavailability\n", "gmc-tsv"),
         (b"sku\tqty\n", "csv"),
     ],
@@ -165,3 +166,18 @@ def test_unreadable_input_is_a_format_error(data: bytes) -> None:
 def test_unknown_format_name() -> None:
     with pytest.raises(FeedFormatError, match="unknown format"):
         parse(b"x", "xls")
+
+
+def test_spooled_upload_and_utf16_with_bom() -> None:
+    import tempfile
+
+    with tempfile.SpooledTemporaryFile(max_size=10) as upload:
+        upload.write("sku\tqty\tprice\tcurrency\nA\t1\t2\tPLN\n".encode("utf-16"))
+        upload.seek(0)
+        chunks = list(parse_feed(upload, "auto", FeedOptions()))
+    assert [(o.sku, o.currency) for c in chunks for o in c.offers] == [("A", "PLN")]
+
+
+def test_a_text_stream_is_refused_clearly() -> None:
+    with pytest.raises(FeedFormatError, match="must be binary"):
+        list(parse_feed(io.StringIO("sku,qty,price\n"), "csv", FeedOptions()))  # type: ignore[arg-type]
