@@ -17,7 +17,7 @@ from itertools import repeat
 from operator import itemgetter, sub
 
 from hub.domain.catalogue import (
-    _GTIN_LENGTHS,
+    GTIN_LENGTHS,
     IN_STOCK,
     MAX_AMOUNT,
     MAX_QUANTITY,
@@ -87,7 +87,7 @@ def _gtins_valid(gtins: list[str]) -> bool:
     count = len(gtins)
     if not count:
         return True
-    if not set(map(len, gtins)) <= _GTIN_LENGTHS:
+    if not set(map(len, gtins)) <= GTIN_LENGTHS:
         return False
     joined = "".join(map(str.zfill, gtins, repeat(14)))
     if not (joined.isascii() and joined.isdigit()):
@@ -108,7 +108,7 @@ def validate_batch(
         return []
     columns = list(zip(*rows, strict=True))
     skus = list(map(str.strip, columns[found["sku"]]))
-    seen = validator._seen
+    seen = validator.seen
     if not all(skus) or len(set(skus)) != n or not seen.keys().isdisjoint(skus):
         return None
     try:
@@ -123,7 +123,7 @@ def validate_batch(
 
     if "currency" in found:
         currency_column = columns[found["currency"]]
-        known = validator._currencies
+        known = validator.currency_codes
         mapping = {raw: known.get(raw) for raw in set(currency_column)}
         if not all(mapping.values()):
             return None
@@ -156,7 +156,7 @@ def validate_batch(
 
     if "countries" in found:
         country_column = columns[found["countries"]]
-        cache = validator._countries
+        cache = validator.known_countries
         country_map = {raw: cache.get(raw) for raw in set(country_column)}
         if any(codes is None for codes in country_map.values()):
             return None
