@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from hub.domain.money import ISO_CURRENCIES, STORAGE_DECIMALS
+from hub.domain.money import ISO_CURRENCIES, STORAGE_DECIMALS, MoneyError, normalize_currency
 
 IN_STOCK = "in_stock"
 OUT_OF_STOCK = "out_of_stock"
@@ -44,7 +44,7 @@ FIELDS: tuple[str, ...] = (
 MAX_AMOUNT = Decimal("1e12")
 MAX_QUANTITY = 1_000_000_000
 _ZERO = Decimal(0)
-_MIN_AMOUNT = Decimal(1).scaleb(-STORAGE_DECIMALS)
+MIN_AMOUNT = Decimal(1).scaleb(-STORAGE_DECIMALS)
 _DOT_TAIL = STORAGE_DECIMALS + 1  # len(".1234")
 GTIN_LENGTHS = frozenset((8, 12, 13, 14))
 _CACHE_LIMIT = 1024
@@ -124,10 +124,7 @@ class FeedOptions:
         if unknown:
             raise ValueError(f"unknown field(s) in column mapping: {', '.join(unknown)}")
         if self.currency is not None:
-            code = self.currency.strip().upper()
-            if code not in ISO_CURRENCIES:
-                raise ValueError(f"unknown currency {self.currency!r}")
-            object.__setattr__(self, "currency", code)
+            object.__setattr__(self, "currency", normalize_currency(self.currency))
         for name in ("default_quantity", "backorder_quantity"):
             if not 0 <= getattr(self, name) <= MAX_QUANTITY:
                 raise ValueError(f"{name} must be between 0 and {MAX_QUANTITY}")
@@ -201,9 +198,12 @@ def parse_amount(text: str, field_name: str = "price") -> tuple[Decimal, str | N
     elif len(s) > 3 and s[-3:].isalpha() and s[-4].isdigit():
         s, code = s[:-3], s[-3:]
     if code is not None:
-        if not code.isascii() or code.upper() not in ISO_CURRENCIES:
-            raise FieldError("currency", f"unknown currency {code!r}")
-        code = code.upper()
+        try:
+            if not code.isascii():
+                raise MoneyError(code)
+            code = normalize_currency(code)
+        except MoneyError:
+            raise FieldError("currency", f"unknown currency {code!r}") from None
     return _number(s, field_name), code
 
 
@@ -333,7 +333,7 @@ class RowValidator:
             code = self.currency_codes.get(currency, "")
             try:
                 price = Decimal(price_text)
-                fast = _MIN_AMOUNT <= price <= MAX_AMOUNT and (
+                fast = MIN_AMOUNT <= price <= MAX_AMOUNT and (
                     (dot := price_text.rfind(".")) < 0 or len(price_text) - dot <= _DOT_TAIL
                 )
             except InvalidOperation:
@@ -395,11 +395,14 @@ class RowValidator:
         code = self.currency_codes.get(text, "")
         if code != "":
             return code
-        cleaned = text.strip().upper()
-        if not cleaned:
+        if not text.strip():
             return self.options.currency
-        if cleaned not in ISO_CURRENCIES:
-            raise FieldError("currency", f"unknown currency {text.strip()[:20]!r}")
+        try:
+            if not text.isascii():
+                raise MoneyError(text)
+            cleaned = normalize_currency(text)
+        except MoneyError:
+            raise FieldError("currency", f"unknown currency {text.strip()[:20]!r}") from None
         if len(self.currency_codes) < 2 * len(ISO_CURRENCIES) + _CACHE_LIMIT:
             self.currency_codes[text] = cleaned
         return cleaned

@@ -21,13 +21,13 @@ from hub.domain.catalogue import (
     IN_STOCK,
     MAX_AMOUNT,
     MAX_QUANTITY,
+    MIN_AMOUNT,
     OUT_OF_STOCK,
     OfferRow,
     RowValidator,
 )
 from hub.domain.money import STORAGE_DECIMALS
 
-_MIN_AMOUNT = Decimal(1).scaleb(-STORAGE_DECIMALS)
 _ZERO = Decimal(0)
 _MAX_INTEGER_DIGITS = len(str(int(MAX_AMOUNT))) - 1
 _DIGIT_VALUES = bytes.maketrans(b"0123456789", bytes(range(10)))
@@ -117,7 +117,7 @@ def validate_batch(
         return None
     if min(quantities) < 0 or max(quantities) > MAX_QUANTITY:
         return None
-    prices = _amounts(columns[found["cost"]], _MIN_AMOUNT)
+    prices = _amounts(columns[found["cost"]], MIN_AMOUNT)
     if prices is None:
         return None
 
