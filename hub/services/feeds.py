@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 from connectors.suppliers.feeds import FORMATS, FeedFormatError, detect_format, parse_feed
 from hub.bootstrap import Hub
 from hub.db.base import utcnow
-from hub.db.models import FeedReject, FeedRun, Offer
+from hub.db.models import FeedReject, FeedRun, Offer, Supplier
 from hub.domain.catalogue import RowReject
 from hub.errors import Conflict, UserError
 from hub.services.feed_runs import (
@@ -48,6 +49,7 @@ logger = logging.getLogger(__name__)
 MODES = ("full", "delta")
 SOURCES = ("push", "cli", "url")
 HEAD_BYTES = 64 * 1024
+STALE_RUN = timedelta(minutes=30)
 
 
 _gc_lock = threading.Lock()
@@ -149,6 +151,7 @@ def _import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str, fmt: str
     supplier = get_supplier(hub.db, code)
     options = feed_options(supplier)
     with hub.db.transaction() as session:
+        _check_not_running(session, supplier.id, code)
         run = FeedRun(supplier_id=supplier.id, source=source, mode=mode, format=fmt, status="running",
                       etag=etag, last_modified=last_modified)
         session.add(run)
@@ -204,6 +207,20 @@ def _import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str, fmt: str
         staged.remove()
         _finish(hub, run_id, fmt, progress, "failed", "import failed unexpectedly; see the hub's log")
         raise
+
+
+def _check_not_running(session: Session, supplier_id: int, code: str) -> None:
+    """One import per supplier at a time: two full feeds at once would each zero the other's rows.
+
+    The supplier row is locked (PostgreSQL; SQLite's write transaction is already exclusive) so
+    the check and the new run are one step. A run older than `STALE_RUN` is taken as crashed.
+    """
+    session.execute(select(Supplier.id).where(Supplier.id == supplier_id).with_for_update())
+    busy = session.execute(select(FeedRun.id).where(
+        FeedRun.supplier_id == supplier_id, FeedRun.status == "running",
+        FeedRun.started_at > utcnow() - STALE_RUN).limit(1)).scalar_one_or_none()
+    if busy is not None:
+        raise Conflict(f"feed run {busy} of supplier {code!r} is still running; try again when it has finished")
 
 
 def _guard_threshold(hub: Hub, session: Session, supplier_id: int) -> int:
