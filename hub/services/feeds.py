@@ -26,7 +26,7 @@ from typing import Protocol
 from sqlalchemy import Connection, exists, select, update
 from sqlalchemy.orm import Session
 
-from connectors.suppliers.feeds import FORMATS, FeedChunk, FeedFormatError, detect_format, parse_feed
+from connectors.suppliers.feeds import FORMATS, FeedFormatError, detect_format, parse_feed
 from hub.bootstrap import Hub
 from hub.db.base import utcnow
 from hub.db.models import FeedReject, FeedRun, Offer, Supplier
@@ -41,8 +41,7 @@ from hub.services.feed_runs import (
     reject_dicts,
     staging_path,
 )
-from hub.services.offer_writer import OfferParams, OfferWriter, to_params
-from hub.services.prefetch import prefetch
+from hub.services.offer_writer import OfferWriter, to_params
 from hub.services.suppliers import feed_options, get_supplier
 
 logger = logging.getLogger(__name__)
@@ -166,7 +165,9 @@ def _import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str, fmt: str
         with hub.db.engine.connect() as connection:
             writer = OfferWriter(connection, supplier.id, run_id, started, track_seen=mode == "full")
             guard_open = threshold > 0
-            for chunk, params, rejects in prefetch(_converted(parse_feed(stream, fmt, options)), name="feed-parse"):
+            for chunk in parse_feed(stream, fmt, options):
+                rejects = list(chunk.rejects)
+                params = to_params(chunk.offers, rejects)
                 progress.rows += chunk.rows
                 progress.accepted += len(params)
                 progress.ended_early = progress.ended_early or chunk.ended_early
@@ -206,13 +207,6 @@ def _import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str, fmt: str
         staged.remove()
         _finish(hub, run_id, fmt, progress, "failed", "import failed unexpectedly; see the hub's log")
         raise
-
-
-def _converted(chunks: Iterator[FeedChunk]) -> Iterator[tuple[FeedChunk, list[OfferParams], list[RowReject]]]:
-    """Each chunk with its offers in storage form and all its rejects (run in the parse thread)."""
-    for chunk in chunks:
-        rejects = list(chunk.rejects)
-        yield chunk, to_params(chunk.offers, rejects), rejects
 
 
 def _check_not_running(session: Session, supplier_id: int, code: str) -> None:
