@@ -24,7 +24,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.run-installed
 	$(BIN)/hub db upgrade
-	$(BIN)/hub run --host $(HOST) --port $(PORT)
+	$(BIN)/hub run --sandbox --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from connectors.registry import ConnectorRegistry
 from hub.config import Settings, get_settings
 from hub.crypto import TokenCipher
 from hub.db.engine import Database
@@ -19,6 +20,7 @@ class Hub:
     settings: Settings
     db: Database
     cipher: TokenCipher
+    connectors: ConnectorRegistry = field(default_factory=ConnectorRegistry)
     extras: dict[str, object] = field(default_factory=dict)
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ from rich.console import Console
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from hub import __version__
+from hub import __version__, cli_ops, cli_orders, cli_shipments, cli_stores
 from hub.config import get_settings
 from hub.db.engine import Database, safe_url
 from hub.errors import UserError
@@ -25,6 +25,12 @@ app = typer.Typer(help="The hub: dropshipping integration hub.", no_args_is_help
                   pretty_exceptions_enable=False, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(cli_orders.app, name="orders")
+app.add_typer(cli_stores.app, name="store")
+app.add_typer(cli_ops.map_app, name="map")
+app.add_typer(cli_ops.jobs_app, name="jobs")
+app.add_typer(cli_shipments.app, name="shipments")
+app.command("demo")(cli_ops.demo)
 
 
 def _register_subcommands() -> None:
@@ -84,11 +90,12 @@ def run(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     scheduler: Annotated[bool, typer.Option(help="Run the job scheduler in this process.")] = True,
+    sandbox: Annotated[bool, typer.Option(help="Mount the emulated Shopify shop and connect it as a store.")] = False,
 ) -> None:
     """Serve the API and dashboard and run the scheduler, in one process."""
     from hub.server import serve
 
-    serve(host=host, port=port, with_scheduler=scheduler)
+    serve(host=host, port=port, with_scheduler=scheduler, sandbox=sandbox)
 
 
 def _reason(exc: SQLAlchemyError) -> str:
@@ -110,10 +117,13 @@ def _database_location(url: str) -> str:
 def main() -> None:
     """Console entry point: maps failures a user can fix to one line and exit 2."""
     settings = get_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    # Commands talk to the user on the console; the log says only what went wrong (hub run re-configures).
+    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level, settings.log_format)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
-        code = app(standalone_mode=False)  # click returns the code of typer.Exit(n) here
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except UserError as exc:
         err_console.print(f"error: {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

@@ -38,13 +38,36 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     environment: Literal["development", "production"] = "development"
 
+    reporting_currency: str = "USD"
     shopify_api_version: str = "2026-10"
     shopify_client_id: str | None = None
     shopify_client_secret: SecretStr | None = None
+    shopify_scopes: str = (
+        "read_orders,write_orders,read_products,write_products,read_inventory,write_inventory,"
+        "read_locations,read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders,"
+        "read_fulfillments,write_fulfillments,read_shopify_payments_payouts"
+    )
     public_url: str = "http://127.0.0.1:8000"
 
+    webhook_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    orders_pull_interval_seconds: float = Field(default=60, gt=0)
+    orders_pull_overlap_seconds: int = Field(default=300, ge=0)
+    orders_initial_lookback_days: int = Field(default=30, ge=0)
+    orders_reconcile_days: int = Field(default=3, ge=1)
+    orders_reconcile_interval_seconds: float = Field(default=86_400, gt=0)
+
+    route_interval_seconds: float = Field(default=10, gt=0)
+    outbox_interval_seconds: float = Field(default=5, gt=0)
+    outbox_lease_seconds: int = Field(default=120, ge=1)  # a delivery a dead worker left is retried after this
+    products_sync_interval_seconds: float = Field(default=3600, gt=0)
+    late_shipment_days: int = Field(default=7, ge=1)  # placed, no tracking after this many days
+    stalled_shipment_days: int = Field(default=10, ge=1)  # tracked, no progress for this many days
+    purchase_order_interval_seconds: float = Field(default=900, gt=0)  # csv_po suppliers: a file per run
+    supplier_poll_interval_seconds: float = Field(default=300, gt=0)
+    supplier_hold_seconds: int = Field(default=0, ge=0)  # wait before placing, so early cancels never leave
+
     scheduler_enabled: bool = True
-    job_lease_seconds: int = Field(default=300, ge=5)
+    job_lease_seconds: int = Field(default=300, ge=1)
 
     # Supplier feeds: the push/pull size limit, the truncation guard's share of the last full
     # feed, and how often suppliers with a feed URL are pulled.

@@ -20,3 +20,7 @@ class NotFound(UserError):
 
 class Conflict(UserError):
     exit_code = 1
+
+
+class BadRequest(UserError):
+    """A request that is wrong as a whole (a forged callback, a garbled cursor): HTTP 400."""

@@ -1,4 +1,4 @@
-"""The hub's jobs. Importing this module registers them; each body calls a service."""
+"""The hub's jobs: `register_all` puts them in the registry; each body calls one service."""
 
 from __future__ import annotations
 
@@ -7,14 +7,30 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
 
+from hub.config import Settings
 from hub.db.base import utcnow
 from hub.db.models import JobRun
+from hub.services import (
+    cancellation,
+    fulfillment,
+    late,
+    listings,
+    outbox,
+    placement,
+    pull,
+    purchase_orders,
+    routing,
+    supplier_polling,
+    webhooks,
+)
+from hub.services.intake import IntakeResult
 from jobs.registry import JobSpec, registry
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
 
 JOB_RUN_RETENTION = timedelta(days=30)
+_ = (placement, fulfillment)  # imported for their outbox handler registrations
 
 
 def pull_supplier_feeds(hub: Hub, _store_id: int | None) -> dict[str, int]:
@@ -37,6 +53,71 @@ def prune_job_runs(hub: Hub, _store_id: int | None) -> dict[str, int]:
         return {"deleted": int(result.rowcount or 0)}  # type: ignore[attr-defined]
 
 
-registry.register(JobSpec("housekeeping.prune_job_runs", prune_job_runs, interval_seconds=3600,
-                          per_store=False))
-registry.register(JobSpec("suppliers.pull_feed", pull_supplier_feeds, interval_seconds=300, per_store=False))
+
+def _counts(result: IntakeResult) -> dict[str, int]:
+    return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+            "stale": result.stale}
+
+
+def orders_pull(hub: Hub, store_id: int | None) -> dict[str, int]:
+    assert store_id is not None
+    return _counts(pull.pull_orders(hub, store_id))
+
+
+def orders_reconcile(hub: Hub, store_id: int | None) -> dict[str, int]:
+    assert store_id is not None
+    return _counts(pull.reconcile_orders(hub, store_id))
+
+
+def webhooks_sweep(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    return webhooks.process_pending(hub)
+
+
+def orders_route(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    """Route paid new orders and stop supplier orders of cancelled ones."""
+    counts = routing.route_pending(hub)
+    cancelled = cancellation.cancel_open_supplier_orders(hub)
+    return {**counts, **{f"cancel_{k}": v for k, v in cancelled.items()}}
+
+
+def outbox_dispatch(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    return outbox.dispatch(hub)
+
+
+def products_sync(hub: Hub, store_id: int | None) -> dict[str, int]:
+    assert store_id is not None
+    return listings.sync_listings(hub, store_id)
+
+
+def suppliers_poll(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    return supplier_polling.poll_shipments(hub)
+
+
+def shipments_watch(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    return late.flag_late(hub)
+
+
+def write_purchase_orders(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    return purchase_orders.write_batches(hub)
+
+
+def register_all(settings: Settings) -> None:
+    """Register the jobs with intervals from settings (idempotent: known names are left alone)."""
+    specs = [
+        JobSpec("housekeeping.prune_job_runs", prune_job_runs, interval_seconds=3600, per_store=False),
+        JobSpec("orders.pull", orders_pull, settings.orders_pull_interval_seconds),
+        JobSpec("orders.reconcile", orders_reconcile, settings.orders_reconcile_interval_seconds),
+        JobSpec("webhooks.sweep", webhooks_sweep, interval_seconds=60, per_store=False),
+        JobSpec("orders.route", orders_route, settings.route_interval_seconds, per_store=False),
+        JobSpec("outbox.dispatch", outbox_dispatch, settings.outbox_interval_seconds, per_store=False),
+        JobSpec("products.sync", products_sync, settings.products_sync_interval_seconds),
+        JobSpec("suppliers.poll", suppliers_poll, settings.supplier_poll_interval_seconds, per_store=False),
+        JobSpec("shipments.watch", shipments_watch, interval_seconds=3600, per_store=False),
+        JobSpec("suppliers.pull_feed", pull_supplier_feeds, interval_seconds=300, per_store=False),
+        JobSpec("suppliers.write_purchase_orders", write_purchase_orders,
+                settings.purchase_order_interval_seconds, per_store=False),
+    ]
+    known = set(registry.names())
+    for spec in specs:
+        if spec.name not in known:
+            registry.register(spec)

@@ -38,6 +38,9 @@ class JobRegistry:
         except KeyError:
             raise KeyError(f"unknown job {name!r}; known: {', '.join(sorted(self._specs))}") from None
 
+    def names(self) -> list[str]:
+        return sorted(self._specs)
+
     def all(self) -> list[JobSpec]:
         return list(self._specs.values())
 

@@ -7,6 +7,7 @@ scheduler (or a worker) never does the same run twice.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -38,7 +39,8 @@ def build_scheduler(hub: Hub, registry: JobRegistry | None = None) -> Background
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
     )
     for spec in registry.all():
+        # First run right away (a fresh start pulls and routes at once), then every interval.
         scheduler.add_job(tick, "interval", seconds=spec.interval_seconds, args=[hub, spec],
-                          id=spec.name, name=spec.name)
+                          id=spec.name, name=spec.name, next_run_time=datetime.now(UTC))
         logger.info("scheduled job", extra={"job": spec.name, "every_s": spec.interval_seconds})
     return scheduler

@@ -125,3 +125,13 @@ def hub(db: Database, tmp_path: Path) -> Hub:
 def sqlite_hub(sqlite_db: Database, tmp_path: Path) -> Hub:
     settings = make_settings(tmp_path)
     return Hub(settings=settings, db=sqlite_db, cipher=TokenCipher(settings.fernet_key()))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shopify_budgets() -> Iterator[None]:
+    """Each test meets a fresh sandbox shop: forget what earlier tests learned of its cost bucket."""
+    from connectors.shopify import budget
+
+    with budget._registry_lock:
+        budget._registry.clear()
+    yield

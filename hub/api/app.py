@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI
 
 from hub import __version__
-from hub.api import health, supplier_feeds, suppliers, v1
+from hub.api import (
+    dashboard,
+    health,
+    mappings,
+    orders,
+    shopify_oauth,
+    stores,
+    supplier_feeds,
+    supplier_shipments,
+    suppliers,
+    v1,
+    webhooks,
+)
 from hub.api.errors import install_error_handlers
 from hub.bootstrap import Hub
-
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -22,12 +28,14 @@ def create_app(hub: Hub) -> FastAPI:
     app.state.hub = hub
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(dashboard.router)
     app.include_router(v1.router)
+    app.include_router(orders.router)
+    app.include_router(stores.router)
+    app.include_router(mappings.router)
+    app.include_router(webhooks.router)
+    app.include_router(shopify_oauth.router)
     app.include_router(suppliers.router)
     app.include_router(supplier_feeds.router)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def dashboard(request: Request) -> HTMLResponse:
-        return TEMPLATES.TemplateResponse(request, "index.html", {"version": __version__})
-
+    app.include_router(supplier_shipments.router)
     return app

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hub.errors import Conflict, NotFound, UserError
+from hub.errors import BadRequest, Conflict, NotFound, UserError
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UserError)
     async def _user_error(_: Request, exc: UserError) -> JSONResponse:
         # Services raise UserError for a fixable mistake: the same message the CLI prints.
-        status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
+        status = (404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict)
+                  else 400 if isinstance(exc, BadRequest) else 422)
         return JSONResponse(error_body(_CODES[status], str(exc)), status_code=status)
 
     @app.exception_handler(StarletteHTTPException)

@@ -118,3 +118,13 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """Text for APIs: at least the currency's minor unit, more only where the value has it."""
+    minimum = Decimal(1).scaleb(-minor_units(currency))
+    normalized = amount.normalize()
+    exponent = normalized.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < minimum.as_tuple().exponent:  # type: ignore[operator]
+        return f"{normalized:f}"
+    return f"{amount.quantize(minimum):f}"

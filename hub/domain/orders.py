@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -91,11 +91,26 @@ class OrderIn:
         return self.cancelled_at is not None
 
     def fingerprint(self) -> str:
-        """Stable hash of the order's content; `updated_at` is left out so a no-op touch is no change."""
-        data = asdict(self)
-        data.pop("updated_at", None)
-        encoded = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+        """Stable hash of what the order says; timestamps are left out so a no-op touch is no change.
+
+        Built by hand (not `dataclasses.asdict`, which deep-copies) because intake hashes every order.
+        """
+        parts: list[object] = [getattr(self, name) for name in _FINGERPRINT_FIELDS]
+        parts.append([astuple_shallow(line) for line in self.lines])
+        parts.append(astuple_shallow(self.shipping_address) if self.shipping_address else None)
+        parts.append(astuple_shallow(self.billing_address) if self.billing_address else None)
+        encoded = json.dumps(parts, default=str, separators=(",", ":"))
         return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+_FINGERPRINT_FIELDS = ("external_id", "name", "currency", "financial_status", "fulfillment_status",
+                       "subtotal_price", "total_discounts", "total_shipping", "total_tax", "total_price",
+                       "email", "cancelled_at", "cancel_reason", "tags")
+
+
+def astuple_shallow(value: object) -> list[object]:
+    """Field values of a flat dataclass, in declaration order, without copying."""
+    return [getattr(value, f.name) for f in fields(value)]  # type: ignore[arg-type]
 
 
 def gid_to_id(value: str | int | None) -> str | None:

@@ -1,4 +1,5 @@
-"""`hub db upgrade` then `hub run`, as `make run` does, serves /healthz with 200."""
+"""`hub db upgrade` then `hub run --sandbox`, as `make run` does: /healthz answers 200, and the
+sandbox shop's orders arrive, are routed and placed with the sandbox suppliers on their own."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def test_hub_run_serves_health_and_prints_the_generated_admin_token(tmp_path: Pa
     assert upgrade.returncode == 0, upgrade.stderr
     port = _free_port()
     log = (tmp_path / "run.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "hub", "run", "--port", str(port)], cwd=tmp_path,
+    process = subprocess.Popen([sys.executable, "-m", "hub", "run", "--sandbox", "--port", str(port)], cwd=tmp_path,
                                env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline, response = time.monotonic() + 30, None
@@ -38,9 +39,18 @@ def test_hub_run_serves_health_and_prints_the_generated_admin_token(tmp_path: Pa
         assert response is not None, (tmp_path / "run.log").read_text()
         assert response.status_code == 200 and response.json()["database"] == "ok"
         token = (tmp_path / "var" / "admin.token").read_text().strip()
-        status = httpx.get(f"http://127.0.0.1:{port}/api/v1/status",
-                           headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        auth = {"Authorization": f"Bearer {token}"}
+        status = httpx.get(f"http://127.0.0.1:{port}/api/v1/status", headers=auth, timeout=5)
         assert status.status_code == 200
+        routed: list[dict[str, object]] = []
+        while time.monotonic() < deadline + 30 and not routed:
+            orders = httpx.get(f"http://127.0.0.1:{port}/api/v1/orders?status=routed", headers=auth, timeout=5)
+            routed = orders.json()["orders"]
+            time.sleep(0.5)
+        assert routed, (tmp_path / "run.log").read_text()[-3000:]
+        detail = httpx.get(f"http://127.0.0.1:{port}/api/v1/orders/{routed[0]['id']}", headers=auth, timeout=5)
+        kinds = [event["kind"] for event in detail.json()["timeline"]]
+        assert kinds[:2] == ["received", "routed"]
     finally:
         process.terminate()
         process.wait(15)

@@ -10,7 +10,7 @@ from hub.bootstrap import Hub
 from hub.db.models import FeedRun, Offer
 from hub.services import suppliers
 from hub.services.feed_pull import due_suppliers, pull_due_feeds
-from jobs.definitions import pull_supplier_feeds
+from jobs.definitions import pull_supplier_feeds, register_all
 from jobs.registry import registry
 from jobs.runner import run_job
 
@@ -64,6 +64,7 @@ def test_http_errors_are_counted_not_raised(sqlite_hub: Hub) -> None:
 def test_job_is_registered_and_runs(sqlite_hub: Hub) -> None:
     suppliers.add_supplier(sqlite_hub.db, "acme", "Acme", "USD", feed_url=URL)
     respx.get(URL).mock(return_value=httpx.Response(200, content=CSV))
+    register_all(sqlite_hub.settings)
     spec = registry.get("suppliers.pull_feed")
     assert spec.func is pull_supplier_feeds and not spec.per_store
     outcome = run_job(sqlite_hub, spec)

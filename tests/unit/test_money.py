@@ -42,3 +42,12 @@ def test_sum_matches_decimal_sum(amounts: list[Decimal]) -> None:
     for amount in amounts:
         total = total + Money(amount, "EUR")
     assert total.amount == sum(amounts, Decimal(0))
+
+
+def test_format_amount_keeps_minor_units_and_real_precision() -> None:
+    from hub.domain.money import format_amount
+
+    assert format_amount(Decimal("30.0000"), "USD") == "30.00"
+    assert format_amount(Decimal("1.2345"), "USD") == "1.2345"
+    assert format_amount(Decimal("1200.0000"), "JPY") == "1200"
+    assert format_amount(Decimal("-0.5"), "KWD") == "-0.500"

@@ -19,6 +19,7 @@ class Offer(Base):
     __table_args__ = (
         UniqueConstraint("supplier_id", "supplier_sku"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
         Index(None, "gtin"),
         Index(None, "supplier_id", "changed"),
     )
@@ -32,6 +33,7 @@ class Offer(Base):
     shipping_cost: Mapped[Decimal | None]
     currency: Mapped[Currency]
     stock: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0, server_default="0")  # held by routed, unplaced lines
     countries: Mapped[list[Any]] = mapped_column(default=list)  # ISO codes; empty = ships anywhere
     lead_time_days: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)

@@ -42,6 +42,7 @@ class Supplier(Base):
     currency: Mapped[Currency]
     feed_url: Mapped[str | None] = mapped_column(String(2000))
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    credentials_encrypted: Mapped[str | None] = mapped_column(Text)  # API keys for the connector
     lead_time_days: Mapped[int] = mapped_column(default=7)
     priority: Mapped[int] = mapped_column(default=100)
     active: Mapped[bool] = mapped_column(default=True)

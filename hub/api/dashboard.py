@@ -1,0 +1,92 @@
+"""The dashboard: server-rendered pages for the people who run the shop. Sign-in with the admin token."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from hub import __version__
+from hub.api import session
+from hub.api.deps import HubDep
+from hub.crypto import tokens_equal
+from hub.errors import UserError
+from hub.services import attention, overview
+from hub.services import orders as order_service
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+router = APIRouter(include_in_schema=False)
+
+
+def _page(request: Request, template: str, **context: Any) -> Response:
+    if not session.signed_in(request):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return TEMPLATES.TemplateResponse(request, template, {"version": __version__, **context})
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/", error: str | None = None) -> Response:
+    return TEMPLATES.TemplateResponse(request, "login.html", {"version": __version__, "next": next, "error": error})
+
+
+@router.post("/login")
+def login(request: Request, hub: HubDep, token: Annotated[str, Form()] = "",
+          next: Annotated[str, Form()] = "/") -> Response:
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    if not session.same_origin(request) or not tokens_equal(token.strip(), hub.settings.admin_token_value()):
+        return TEMPLATES.TemplateResponse(request, "login.html", {
+            "version": __version__, "next": target, "error": "That is not the admin token."}, status_code=401)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(session.COOKIE, session.issue(hub), max_age=session.LIFETIME_SECONDS, httponly=True,
+                        samesite="lax", secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(session.COOKIE)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, hub: HubDep) -> Response:
+    return _page(request, "overview.html", data=overview.overview(hub.db))
+
+
+@router.get("/orders", response_class=HTMLResponse)
+def orders(request: Request, hub: HubDep, q: str | None = None, status: str | None = None,
+           cursor: str | None = None) -> Response:
+    try:
+        rows, next_cursor = order_service.list_orders(hub.db, status=status or None, q=q or None, limit=50,
+                                                      cursor=cursor or None)
+    except UserError:
+        rows, next_cursor = [], None
+    return _page(request, "orders.html", orders=rows, next_cursor=next_cursor, q=q or "", status=status or "")
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+def order(request: Request, hub: HubDep, order_id: int) -> Response:
+    try:
+        detail = order_service.get_order(hub.db, order_id)
+    except UserError:
+        return _page(request, "missing.html", what=f"order {order_id}")
+    return _page(request, "order.html", order=detail, supplier_orders=overview.supplier_orders_of(hub.db, order_id))
+
+
+@router.get("/attention", response_class=HTMLResponse)
+def attention_list(request: Request, hub: HubDep) -> Response:
+    return _page(request, "attention.html", items=attention.open_items(hub.db, limit=500))
+
+
+@router.post("/attention/{item_id}/resolve")
+def resolve(request: Request, hub: HubDep, item_id: int) -> Response:
+    if not session.signed_in(request) or not session.same_origin(request):
+        return RedirectResponse("/login", status_code=303)
+    with contextlib.suppress(UserError):  # already gone: the list shows what is left
+        attention.resolve(hub.db, item_id)
+    return RedirectResponse("/attention", status_code=303)

@@ -1,0 +1,51 @@
+"""/api/v1/mappings and /api/v1/attention (admin token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.api.deps import HubDep, require_admin
+from hub.services import attention, listings
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)])
+
+
+class MappingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    store_sku: str = Field(min_length=1)
+    supplier_offer: str = Field(description="SUPPLIER_CODE:SUPPLIER_SKU", min_length=3)
+    priority: int | None = None
+    quantity: int = Field(default=1, ge=1)
+    store_id: int | None = None
+
+
+@router.get("/mappings", tags=["mappings"])
+def list_mappings(hub: HubDep, store_sku: str | None = None) -> dict[str, Any]:
+    return {"mappings": listings.list_mappings(hub, store_sku)}
+
+
+@router.post("/mappings", tags=["mappings"], status_code=201)
+def add_mapping(body: MappingIn, hub: HubDep) -> dict[str, Any]:
+    return listings.add_mapping(hub, body.store_sku, body.supplier_offer, priority=body.priority,
+                                quantity=body.quantity, store_id=body.store_id)
+
+
+@router.delete("/mappings/{mapping_id}", tags=["mappings"])
+def remove_mapping(mapping_id: int, hub: HubDep) -> dict[str, Any]:
+    listings.remove_mapping(hub, mapping_id)
+    return {"id": mapping_id, "removed": True}
+
+
+@router.get("/attention", tags=["attention"])
+def open_attention(hub: HubDep, kind: str | None = None, limit: int = 200) -> dict[str, Any]:
+    """What needs a person: unroutable lines, refused supplier orders, late shipments, anomalies."""
+    return {"items": attention.open_items(hub.db, kind=kind, limit=min(max(limit, 1), 1000))}
+
+
+@router.post("/attention/{item_id}/resolve", tags=["attention"])
+def resolve(item_id: int, hub: HubDep) -> dict[str, Any]:
+    attention.resolve(hub.db, item_id)
+    return {"id": item_id, "resolved": True}

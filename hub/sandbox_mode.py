@@ -1,0 +1,127 @@
+"""`hub run --sandbox`: mount an emulated Shopify shop and two emulated suppliers, connect them.
+
+The sandboxes are reached over real HTTP under /sandbox/ of this very server, so the hub talks to
+them exactly as it talks to Shopify and to suppliers: the shop sells a few orders a minute and
+sends signed webhooks, the suppliers publish their catalogues as feeds, take orders and ship them
+after a while, and the hub routes, places, tracks and fulfils on its own schedule.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select, update
+
+from connectors.registry import ConnectorRegistry
+from connectors.shopify.client import ShopifyClient
+from connectors.shopify.sandbox import SandboxConfig, SandboxShopify, create_app
+from connectors.shopify.sandbox.data import EPOCH
+from connectors.suppliers.sandbox.asgi import create_app as create_supplier_app
+from connectors.suppliers.sandbox.config import SupplierSandboxConfig
+from connectors.suppliers.sandbox.server import SandboxSupplierServer
+from hub.db.models import Store, Supplier, SyncCursor
+from hub.services import stores, suppliers
+from hub.services.feeds import import_feed
+from hub.services.listings import sync_listings
+from hub.services.pull import ORDERS_CURSOR
+from jobs.registry import JobSpec, registry
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+
+logger = logging.getLogger(__name__)
+
+MOUNT = "/sandbox/shopify"
+SUPPLIER_MOUNT = "/sandbox/suppliers"
+SUPPLIERS = {  # code → (name, catalogue seed, price factor, priority)
+    "sandbox-east": ("Sandbox East Wholesale", 7, Decimal("1.00"), 1),
+    "sandbox-west": ("Sandbox West Dropship", 8, Decimal("0.92"), 2),
+}
+
+
+class SandboxRuntime:
+    def __init__(self, hub: Hub, public_base: str, orders_per_minute: float = 6.0) -> None:
+        self.hub = hub
+        self.base = public_base.rstrip("/")
+        self.shop = SandboxShopify(SandboxConfig(orders_per_minute=orders_per_minute))
+        self.store_id = self._connect()
+        self._subscribe()
+        self._http = httpx.Client(timeout=10)
+        self.suppliers = {code: SandboxSupplierServer(SupplierSandboxConfig(
+            name=name, seed=seed, coverage=0.8, price_factor=factor, ship_after=30, split_rate=0.15))
+            for code, (name, seed, factor, _) in SUPPLIERS.items()}
+        self._connect_suppliers()
+
+    def mount(self, app: FastAPI) -> None:
+        app.mount(MOUNT, create_app(self.shop))
+        for code, server in self.suppliers.items():
+            app.mount(f"{SUPPLIER_MOUNT}/{code}", create_supplier_app(server))
+
+    def _connect_suppliers(self) -> None:
+        """Both suppliers exist, point at their mount, and their catalogues arrive as full feeds."""
+        for code, (name, _, _, priority) in SUPPLIERS.items():
+            with self.hub.db.transaction() as session:
+                known = session.execute(select(Supplier.id).where(Supplier.code == code)).scalar_one_or_none()
+            if known is None:
+                suppliers.add_supplier(self.hub.db, code, name, "USD", kind="sandbox")
+            with self.hub.db.transaction() as session:
+                session.execute(update(Supplier).where(Supplier.code == code).values(
+                    config={"base_url": f"{self.base}{SUPPLIER_MOUNT}/{code}"}, priority=priority))
+            feed = io.StringIO()
+            writer = csv.writer(feed)
+            writer.writerow(["sku", "cost", "shipping", "quantity", "currency"])
+            for item in self.suppliers[code].books.catalogue.values():
+                writer.writerow([item.sku, item.cost, item.shipping, item.stock, "USD"])
+            import_feed(self.hub, code, io.BytesIO(feed.getvalue().encode()), mode="full", fmt="csv",
+                        source="cli", force=True)
+        sync_listings_in_process(self.hub, self.shop, self.store_id)
+
+    def _connect(self) -> int:
+        """The sandbox store, created once; its address follows the port the hub runs on."""
+        config = self.shop.config
+        with self.hub.db.transaction() as session:
+            store = session.execute(select(Store).where(Store.platform == "shopify",
+                                                        Store.shop_domain == config.shop_domain)).scalar_one_or_none()
+            if store is not None:
+                store.api_base_url, store.status = self.base + MOUNT, "active"
+                return store.id
+        view = stores.add_shopify_store(self.hub, stores.NewShopifyStore(
+            shop=config.shop_domain, token=config.access_token, webhook_secret=config.webhook_secret,
+            verify=False, currency=config.currency, base_url=self.base + MOUNT, name=config.shop_name))
+        with self.hub.db.transaction() as session:  # the first pull brings the seeded history
+            session.add(SyncCursor(store_id=view["id"], name=ORDERS_CURSOR,
+                                   value=(EPOCH - timedelta(days=1)).isoformat()))
+        logger.info("sandbox store connected", extra={"store_id": view["id"]})
+        return int(view["id"])
+
+    def _subscribe(self) -> None:
+        config = self.shop.config
+        with ShopifyClient(config.shop_domain, config.access_token, transport=self.shop.transport()) as client:
+            client.register_webhooks(f"{self.base}/webhooks/shopify", stores.WEBHOOK_TOPICS)
+
+    def tick(self, _hub: Hub, _store: int | None) -> dict[str, int]:
+        """Sell: create the orders due by now and send their webhooks to the hub."""
+        created = self.shop.tick()
+        delivered = self.shop.deliver_webhooks(self._http)
+        return {"orders_created": created, "webhooks_sent": len(delivered)}
+
+    def register_job(self, interval_seconds: float = 5) -> None:
+        if "sandbox.tick" not in registry.names():
+            registry.register(JobSpec("sandbox.tick", self.tick, interval_seconds, per_store=False))
+
+
+def sync_listings_in_process(hub: Hub, shop: SandboxShopify, store_id: int) -> None:
+    """The shop's variants as listings at start (the server is not listening yet: go in-process)."""
+    real = hub.connectors
+    hub.connectors = ConnectorRegistry(shopify_transport=shop.transport())
+    try:
+        sync_listings(hub, store_id)
+    finally:
+        hub.connectors = real

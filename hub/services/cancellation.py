@@ -1,0 +1,121 @@
+"""An order cancelled at the store: stop what has not left, ask suppliers to cancel what has.
+
+Unplaced supplier orders are cancelled here with a claim (`pending → cancelled`), so a placement
+that starts later finds nothing to place; placed ones get a `supplier.cancel` outbox message.
+Held stock is released either way, and every step lands on the order's timeline.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from connectors.http import ConnectorError
+from hub.db.base import utcnow
+from hub.db.models import AttentionItem, Order, OrderEvent, OrderLine, Supplier, SupplierOrder
+from hub.db.sql import insert_ignore
+from hub.services import outbox, reservations
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+
+logger = logging.getLogger(__name__)
+
+CANCEL_KIND = "supplier.cancel"
+OPEN_STATES = ("pending", "placing", "accepted")
+
+
+def cancel_open_supplier_orders(hub: Hub, order_ids: list[int] | None = None) -> dict[str, int]:
+    """For cancelled orders (all, or the given ones): cancel or ask to cancel every open supplier order."""
+    query = (select(SupplierOrder.id, SupplierOrder.order_id).join(Order, Order.id == SupplierOrder.order_id)
+             .where(Order.status == "cancelled", SupplierOrder.state.in_(OPEN_STATES)).order_by(SupplierOrder.id))
+    if order_ids is not None:
+        query = query.where(Order.id.in_(order_ids))
+    with hub.db.transaction() as session:
+        rows = session.execute(query).all()
+    counts = {"cancelled": 0, "requested": 0}
+    for supplier_order_id, order_id in rows:
+        counts[_cancel_one(hub, supplier_order_id, order_id)] += 1
+    if order_ids:
+        _close_lines(hub, order_ids)
+    return counts
+
+
+def _cancel_one(hub: Hub, supplier_order_id: int, order_id: int) -> str:
+    now = utcnow()
+    with hub.db.transaction() as session:
+        stopped = session.execute(
+            update(SupplierOrder).where(SupplierOrder.id == supplier_order_id, SupplierOrder.state == "pending")
+            .values(state="cancelled", cancelled_at=now, updated_at=now).execution_options(synchronize_session=False))
+        reference = session.execute(select(SupplierOrder.reference).where(SupplierOrder.id == supplier_order_id)
+                                    ).scalar_one()
+        if stopped.rowcount == 1:  # type: ignore[attr-defined]
+            reservations.release(session, supplier_order_id)
+            session.add(OrderEvent(order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
+                                   message=f"{reference} cancelled before it reached the supplier",
+                                   data={"supplier_order_id": supplier_order_id}))
+            return "cancelled"
+        payload = {"supplier_order_id": supplier_order_id}
+        if outbox.enqueue(session, CANCEL_KIND, f"cancel:{supplier_order_id}", payload):
+            session.add(OrderEvent(order_id=order_id, kind="supplier_cancel_requested", occurred_at=now,
+                                   message=f"Asking the supplier to cancel {reference}",
+                                   data={"supplier_order_id": supplier_order_id}))
+        return "requested"
+
+
+def _close_lines(hub: Hub, order_ids: list[int]) -> None:
+    """Lines of cancelled orders that never reached a supplier are closed too."""
+    with hub.db.transaction() as session:
+        cancelled = select(Order.id).where(Order.id.in_(order_ids), Order.status == "cancelled")
+        session.execute(update(OrderLine).where(OrderLine.order_id.in_(cancelled),
+                                                OrderLine.routing_status.in_(["pending", "attention"]))
+                        .values(routing_status="cancelled").execution_options(synchronize_session=False))
+
+
+@outbox.handler(CANCEL_KIND)
+def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
+    from hub.services.placement import supplier_adapter
+
+    supplier_order_id = int(payload["supplier_order_id"])
+    with hub.db.transaction() as session:
+        order = session.get(SupplierOrder, supplier_order_id)
+        if order is None or order.state not in OPEN_STATES:
+            return outbox.Done("nothing to cancel")
+        if order.state in ("pending", "placing"):  # wait until we know whether it reached the supplier
+            return outbox.Retry(f"supplier order is {order.state}; cancel once placement settles")
+        supplier = session.get(Supplier, order.supplier_id)
+        assert supplier is not None
+        reference, remote_id, order_id = order.reference, order.remote_id, order.order_id
+        kind, code, config = supplier.kind, supplier.code, dict(supplier.config)
+        credentials = supplier.credentials_encrypted
+    adapter = supplier_adapter(hub, kind, code, config, credentials)
+    try:
+        cancelled = adapter.cancel_order(reference, remote_id)
+    except ConnectorError as exc:
+        return outbox.Retry(str(exc))
+    finally:
+        adapter.close()
+    now = utcnow()
+    with hub.db.transaction() as session:
+        if cancelled:
+            done = session.execute(update(SupplierOrder).where(SupplierOrder.id == supplier_order_id,
+                                                               SupplierOrder.state.in_(OPEN_STATES))
+                                   .values(state="cancelled", cancelled_at=now, updated_at=now)
+                                   .execution_options(synchronize_session=False))
+            if done.rowcount == 1:  # type: ignore[attr-defined]
+                reservations.release(session, supplier_order_id)
+                session.add(OrderEvent(order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
+                                       message=f"The supplier cancelled {reference}",
+                                       data={"supplier_order_id": supplier_order_id}))
+            return outbox.Done("cancelled")
+        session.add(OrderEvent(order_id=order_id, kind="supplier_cancel_refused", occurred_at=now,
+                               message=f"Too late to cancel {reference}: the supplier has shipped it",
+                               data={"supplier_order_id": supplier_order_id}))
+        insert_ignore(session, AttentionItem.__table__,  # type: ignore[arg-type]
+                      [{"dedupe_key": f"supplier_order:{supplier_order_id}:cancel_refused",
+                        "kind": "cancel_too_late", "reason": f"{reference} shipped before the order was cancelled",
+                        "store_id": None, "order_id": order_id, "supplier_order_id": supplier_order_id,
+                        "details": {}, "created_at": now, "resolved_at": None}], conflict=["dedupe_key"])
+    return outbox.Done("too late")

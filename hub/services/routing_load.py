@@ -1,0 +1,128 @@
+"""Loading what routing decides on: an order's lines as demands, with their options from the catalogue."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from hub.db.models import FxRate, Listing, Mapping, Offer, Order, OrderLine, Supplier, SupplierOrder, SupplierOrderLine
+from hub.domain.routing import Convert, LineDemand, Option, Part, Policy, Strategy
+
+
+def policy_of(settings: dict[str, Any]) -> Policy:
+    """The store's routing settings (stores.settings["routing"]) as a Policy."""
+    routing = settings.get("routing", {}) if isinstance(settings, dict) else {}
+    def amount(key: str) -> Decimal | None:
+        value = routing.get(key)
+        return None if value in (None, "") else Decimal(str(value))
+    return Policy(strategy=Strategy(routing.get("strategy", Strategy.PRIORITY.value)),
+                  max_unit_cost=amount("max_unit_cost"), margin_guard=bool(routing.get("margin_guard", True)),
+                  consolidate_max_extra=amount("consolidate_max_extra"))
+
+
+def demands(session: Session, order: Order, lines: list[OrderLine]) -> list[LineDemand]:
+    """Each line with the options its listing maps to (or, without a listing, offers with its SKU)."""
+    listings = _listings(session, order.store_id, lines)
+    mapped = _mappings(session, [listing_id for listing_id in listings.values() if listing_id is not None])
+    excluded = _failed_suppliers(session, [line.id for line in lines])
+    by_sku = _offers_by_sku(session, [line.sku for line in lines if listings.get(line.id) is None and line.sku])
+    result = []
+    for line in lines:
+        listing_id = listings.get(line.id)
+        if listing_id is not None:
+            groups: dict[int, list[Part]] = defaultdict(list)
+            for priority, part in mapped.get(listing_id, []):
+                groups[priority].append(part)
+            options = [Option(priority, tuple(parts)) for priority, parts in sorted(groups.items())]
+        else:
+            options = [Option(0, (part,)) for part in by_sku.get(line.sku or "", [])]
+        options = [o for o in options if not any(p.supplier_id in excluded.get(line.id, ()) for p in o.parts)]
+        unit_price = line.unit_price - (line.total_discount / line.quantity if line.quantity else Decimal(0))
+        result.append(LineDemand(line.id, line.quantity, unit_price, order.currency, tuple(options)))
+    return result
+
+
+def _listings(session: Session, store_id: int, lines: list[OrderLine]) -> dict[int, int | None]:
+    variants = {line.variant_id for line in lines if line.variant_id}
+    skus = {line.sku for line in lines if line.sku}
+    rows = session.execute(select(Listing.id, Listing.variant_id, Listing.sku).where(
+        Listing.store_id == store_id, Listing.active.is_(True),
+        (Listing.variant_id.in_(variants)) | (Listing.sku.in_(skus)))).all()
+    by_variant = {variant: listing_id for listing_id, variant, _ in rows}
+    by_sku = {sku: listing_id for listing_id, _, sku in rows if sku}
+    return {line.id: by_variant.get(line.variant_id or "") or by_sku.get(line.sku or "") for line in lines}
+
+
+def _part(offer: Offer, supplier: Supplier, per_unit: int) -> Part:
+    return Part(offer.id, supplier.id, per_unit, offer.cost, offer.shipping_cost or Decimal(0), offer.currency,
+                max(0, offer.stock - offer.reserved), frozenset(offer.countries or ()),
+                offer.lead_time_days or supplier.lead_time_days, supplier.priority)
+
+
+def _mappings(session: Session, listing_ids: list[int]) -> dict[int, list[tuple[int, Part]]]:
+    if not listing_ids:
+        return {}
+    rows = session.execute(
+        select(Mapping, Offer, Supplier).join(Offer, Mapping.offer_id == Offer.id)
+        .join(Supplier, Offer.supplier_id == Supplier.id)
+        .where(Mapping.listing_id.in_(listing_ids), Offer.active.is_(True), Supplier.active.is_(True))
+        .order_by(Mapping.listing_id, Mapping.priority, Offer.id)).all()
+    found: dict[int, list[tuple[int, Part]]] = defaultdict(list)
+    for mapping, offer, supplier in rows:
+        found[mapping.listing_id].append((mapping.priority, _part(offer, supplier, mapping.quantity)))
+    return found
+
+
+def _offers_by_sku(session: Session, skus: list[str]) -> dict[str, list[Part]]:
+    if not skus:
+        return {}
+    rows = session.execute(select(Offer, Supplier).join(Supplier, Offer.supplier_id == Supplier.id).where(
+        Offer.supplier_sku.in_(skus), Offer.active.is_(True), Supplier.active.is_(True)).order_by(Offer.id)).all()
+    found: dict[str, list[Part]] = defaultdict(list)
+    for offer, supplier in rows:
+        found[offer.supplier_sku].append(_part(offer, supplier, 1))
+    return found
+
+
+def _failed_suppliers(session: Session, line_ids: list[int]) -> dict[int, set[int]]:
+    """Suppliers that already refused a line: rerouting must not send it back to them."""
+    rows = session.execute(
+        select(SupplierOrderLine.order_line_id, SupplierOrder.supplier_id)
+        .join(SupplierOrder, and_(SupplierOrder.id == SupplierOrderLine.supplier_order_id,
+                                  SupplierOrder.state == "failed"))
+        .where(SupplierOrderLine.order_line_id.in_(line_ids))).all()
+    found: dict[int, set[int]] = defaultdict(set)
+    for line_id, supplier_id in rows:
+        found[line_id].add(supplier_id)
+    return found
+
+
+def fx_converter(session: Session, day: date) -> Convert:
+    """Conversion at the latest rate on or before `day`; None (never a guess) when there is none."""
+    cache: dict[tuple[str, str], Decimal | None] = {}
+
+    def rate(base: str, quote: str) -> Decimal | None:
+        if (base, quote) not in cache:
+            direct = session.execute(select(FxRate.rate).where(FxRate.base == base, FxRate.quote == quote,
+                                                               FxRate.day <= day)
+                                     .order_by(FxRate.day.desc()).limit(1)).scalar_one_or_none()
+            if direct is None:
+                inverse = session.execute(select(FxRate.rate).where(FxRate.base == quote, FxRate.quote == base,
+                                                                    FxRate.day <= day)
+                                          .order_by(FxRate.day.desc()).limit(1)).scalar_one_or_none()
+                direct = (Decimal(1) / inverse) if inverse else None
+            cache[(base, quote)] = direct
+        return cache[(base, quote)]
+
+    def convert(amount: Decimal, source: str, target: str) -> Decimal | None:
+        if source == target:
+            return amount
+        found = rate(source, target)
+        return None if found is None else amount * found
+
+    return convert

@@ -1,0 +1,169 @@
+"""Webhooks: verify, store, acknowledge, process — in that order.
+
+The request only verifies the signature and stores the raw delivery (unique per store and webhook
+id, so Shopify's retries are no-ops); processing happens after commit, and a sweep job picks up
+anything a crash left unprocessed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from connectors.http import ConnectorError
+from hub.db.base import utcnow
+from hub.db.models import Order, OrderEvent, Store, WebhookDelivery
+from hub.db.sql import dialect_insert
+from hub.services import routing
+from hub.services.intake import ingest
+from hub.services.stores import mark_disconnected
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+
+logger = logging.getLogger(__name__)
+
+STUCK_AFTER = timedelta(minutes=10)
+ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled", "orders/paid",
+                          "orders/fulfilled", "orders/partially_fulfilled", "orders/edited"})
+
+
+@dataclass(frozen=True)
+class Receipt:
+    status_code: int
+    message: str
+    delivery_id: int | None = None
+    duplicate: bool = False
+
+
+def receive(hub: Hub, platform: str, headers: dict[str, str], body: bytes) -> Receipt:
+    """Verify and store one delivery; returns what to answer. Never processes the order itself."""
+    shop = (headers.get("x-shopify-shop-domain") or "").strip().lower()
+    with hub.db.transaction() as session:
+        store = session.execute(select(Store).where(Store.platform == platform, Store.shop_domain == shop)
+                                ).scalar_one_or_none()
+        secret = _secret(hub, store)
+    if store is None or secret is None:
+        return Receipt(401, "unknown shop")
+    if not hub.connectors.verify_webhook(platform, body, headers.get("x-shopify-hmac-sha256"), secret):
+        return Receipt(401, "invalid signature")
+    webhook_id = (headers.get("x-shopify-webhook-id") or "").strip()
+    topic = (headers.get("x-shopify-topic") or "").strip().lower()
+    if not webhook_id or not topic:
+        return Receipt(400, "missing X-Shopify-Webhook-Id or X-Shopify-Topic")
+    error = _json_error(body)
+    now = utcnow()
+    row = {"store_id": store.id, "webhook_id": webhook_id[:128], "topic": topic[:64], "body": body,
+           "status": "error" if error else "received", "error": error, "received_at": now,
+           "triggered_at": None}
+    with hub.db.transaction() as session:
+        statement = (dialect_insert(session, WebhookDelivery.__table__)  # type: ignore[arg-type]
+                     .values(row).on_conflict_do_nothing(index_elements=["store_id", "webhook_id"])
+                     .returning(WebhookDelivery.__table__.c.id))
+        delivery_id = session.execute(statement).scalar_one_or_none()
+    if delivery_id is None:
+        return Receipt(200, "duplicate delivery", duplicate=True)
+    if error:
+        return Receipt(400, f"body is not JSON: {error}", delivery_id)
+    return Receipt(200, "accepted", delivery_id)
+
+
+def _secret(hub: Hub, store: Store | None) -> str | None:
+    if store is None or store.status == "removed":
+        return None
+    if store.webhook_secret_encrypted:
+        return hub.cipher.decrypt(store.webhook_secret_encrypted)
+    app_secret = hub.settings.shopify_client_secret  # webhooks of an OAuth app are signed with its secret
+    return app_secret.get_secret_value() if app_secret else None
+
+
+def _json_error(body: bytes) -> str | None:
+    try:
+        payload = json.loads(body, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return str(exc)[:200]
+    return None if isinstance(payload, dict) else "top level is not an object"
+
+
+def process(hub: Hub, delivery_id: int) -> str:
+    """Process one stored delivery exactly once: claim it, act on its topic, record the outcome."""
+    with hub.db.transaction() as session:
+        claimed = session.execute(
+            update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "received")
+            .values(status="processing").execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return "skipped"
+    try:
+        outcome, order_id = _act(hub, delivery_id)
+    except (ConnectorError, ValueError) as exc:
+        _finish(hub, delivery_id, "error", f"{type(exc).__name__}: {exc}"[:2000])
+        logger.warning("webhook not processed", extra={"delivery_id": delivery_id, "reason": str(exc)[:200]})
+        return "error"
+    _finish(hub, delivery_id, "processed", None)
+    if order_id is not None and outcome in ("created", "updated"):
+        routing.react_to_orders(hub, [order_id])  # route within seconds of the sale, not at the next tick
+    return outcome
+
+
+def _act(hub: Hub, delivery_id: int) -> tuple[str, int | None]:
+    with hub.db.transaction() as session:
+        delivery = session.get(WebhookDelivery, delivery_id)
+        assert delivery is not None
+        store = session.get(Store, delivery.store_id)
+        assert store is not None
+        payload: Any = json.loads(delivery.body, parse_float=Decimal)
+        if delivery.topic in ORDER_TOPICS:
+            order = hub.connectors.order_from_webhook(store.platform, payload)
+            result = ingest(session, store.id, [order], source=f"webhook {delivery.topic}")
+            ids = result.created_ids + result.changed_ids
+            touched = ids[0] if ids else None
+            return ("created" if result.created else "updated" if result.updated else "unchanged"), touched
+        if delivery.topic == "refunds/create":
+            return _note_refund(session, store.id, payload), None
+        if delivery.topic == "app/uninstalled":
+            store_id = store.id
+        else:
+            return "ignored", None
+    mark_disconnected(hub.db, store_id)
+    return "disconnected", None
+
+
+def _note_refund(session: Any, store_id: int, payload: dict[str, Any]) -> str:
+    """Put the refund on the order's timeline; the money itself arrives with the transactions pull."""
+    order_ref = str(payload.get("order_id") or "")
+    order_id = session.execute(select(Order.id).where(Order.store_id == store_id, Order.external_id == order_ref)
+                               ).scalar_one_or_none()
+    if order_id is None:
+        return "refund for an unknown order"
+    session.add(OrderEvent(order_id=order_id, kind="refund", message=f"Refund {payload.get('id')} created at the store",
+                           data={"refund_id": str(payload.get("id")), "note": payload.get("note")}))
+    return "refund noted"
+
+
+def _finish(hub: Hub, delivery_id: int, status: str, error: str | None) -> None:
+    with hub.db.transaction() as session:
+        session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+                        .values(status=status, error=error, processed_at=utcnow())
+                        .execution_options(synchronize_session=False))
+
+
+def process_pending(hub: Hub, limit: int = 500) -> dict[str, int]:
+    """The sweep: deliveries stored but never processed (a crash after the answer, or mid-processing)."""
+    with hub.db.transaction() as session:
+        session.execute(update(WebhookDelivery)
+                        .where(WebhookDelivery.status == "processing",
+                               WebhookDelivery.received_at < utcnow() - STUCK_AFTER)
+                        .values(status="received").execution_options(synchronize_session=False))
+        ids = session.execute(select(WebhookDelivery.id).where(WebhookDelivery.status == "received")
+                              .order_by(WebhookDelivery.id).limit(limit)).scalars().all()
+    counts: dict[str, int] = {}
+    for delivery_id in ids:
+        outcome = process(hub, delivery_id)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts

@@ -1,0 +1,54 @@
+"""Dashboard pages: behind the admin-token sign-in, showing what the services know."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from hub.api.app import create_app
+from hub.bootstrap import Hub
+from hub.services.routing import route
+from tests import catalogue_builders as cb
+from tests.conftest import ADMIN_TOKEN
+from tests.integration.test_routing import order_with
+
+
+def test_pages_need_sign_in_and_show_orders_and_attention(sqlite_hub: Hub) -> None:
+    client = TestClient(create_app(sqlite_hub), follow_redirects=False)
+    assert client.get("/").headers["location"].startswith("/login")
+    assert client.get("/orders").status_code == 303
+    wrong = client.post("/login", data={"token": "nope", "next": "/orders"})
+    assert wrong.status_code == 401 and "not the admin token" in wrong.text
+    assert "hub_session" not in wrong.cookies
+    evil = client.post("/login", data={"token": ADMIN_TOKEN, "next": "/"}, headers={"Origin": "https://evil.example"})
+    assert evil.status_code == 401
+
+    store_id = cb.store(sqlite_hub.db)
+    order_id = order_with(sqlite_hub, store_id, "77", ("NOPE", 1))
+    route(sqlite_hub, order_id)
+    signed = client.post("/login", data={"token": ADMIN_TOKEN, "next": "//evil.example/"})
+    assert signed.status_code == 303 and signed.headers["location"] == "/"  # never an open redirect
+    overview = client.get("/")
+    assert overview.status_code == 200 and "need attention" in overview.text
+    orders = client.get("/orders?q=77")
+    assert orders.status_code == 200 and "#77" in orders.text
+    detail = client.get(f"/orders/{order_id}")
+    assert detail.status_code == 200 and "no_mapping" in detail.text and "received" in detail.text
+    assert "Not found" in client.get("/orders/99999").text
+    attention = client.get("/attention")
+    assert "no supplier offer is mapped" in attention.text
+    item_id = attention.text.split("/attention/")[1].split("/resolve")[0]
+    assert client.post(f"/attention/{item_id}/resolve").status_code == 303
+    assert "Nothing needs attention" in client.get("/attention").text
+    client.post("/logout")
+    client.cookies.clear()
+    assert client.get("/").status_code == 303
+
+
+def test_a_changed_admin_token_signs_everybody_out(sqlite_hub: Hub) -> None:
+    client = TestClient(create_app(sqlite_hub), follow_redirects=False)
+    client.post("/login", data={"token": ADMIN_TOKEN})
+    assert client.get("/").status_code == 200
+    from pydantic import SecretStr
+
+    sqlite_hub.settings.admin_token = SecretStr("rotated")
+    assert client.get("/").status_code == 303
