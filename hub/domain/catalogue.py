@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from hub.domain.money import ISO_CURRENCIES, STORAGE_DECIMALS
+from hub.domain.money import ISO_CURRENCIES, STORAGE_DECIMALS, MoneyError, normalize_currency
 
 IN_STOCK = "in_stock"
 OUT_OF_STOCK = "out_of_stock"
@@ -44,9 +44,9 @@ FIELDS: tuple[str, ...] = (
 MAX_AMOUNT = Decimal("1e12")
 MAX_QUANTITY = 1_000_000_000
 _ZERO = Decimal(0)
-_MIN_AMOUNT = Decimal(1).scaleb(-STORAGE_DECIMALS)
+MIN_AMOUNT = Decimal(1).scaleb(-STORAGE_DECIMALS)
 _DOT_TAIL = STORAGE_DECIMALS + 1  # len(".1234")
-_GTIN_LENGTHS = frozenset((8, 12, 13, 14))
+GTIN_LENGTHS = frozenset((8, 12, 13, 14))
 _CACHE_LIMIT = 1024
 
 _AVAILABILITY: dict[str, str] = {
@@ -124,10 +124,7 @@ class FeedOptions:
         if unknown:
             raise ValueError(f"unknown field(s) in column mapping: {', '.join(unknown)}")
         if self.currency is not None:
-            code = self.currency.strip().upper()
-            if code not in ISO_CURRENCIES:
-                raise ValueError(f"unknown currency {self.currency!r}")
-            object.__setattr__(self, "currency", code)
+            object.__setattr__(self, "currency", normalize_currency(self.currency))
         for name in ("default_quantity", "backorder_quantity"):
             if not 0 <= getattr(self, name) <= MAX_QUANTITY:
                 raise ValueError(f"{name} must be between 0 and {MAX_QUANTITY}")
@@ -201,9 +198,12 @@ def parse_amount(text: str, field_name: str = "price") -> tuple[Decimal, str | N
     elif len(s) > 3 and s[-3:].isalpha() and s[-4].isdigit():
         s, code = s[:-3], s[-3:]
     if code is not None:
-        if not code.isascii() or code.upper() not in ISO_CURRENCIES:
-            raise FieldError("currency", f"unknown currency {code!r}")
-        code = code.upper()
+        try:
+            if not code.isascii():
+                raise MoneyError(code)
+            code = normalize_currency(code)
+        except MoneyError:
+            raise FieldError("currency", f"unknown currency {code!r}") from None
     return _number(s, field_name), code
 
 
@@ -238,7 +238,7 @@ def parse_quantity(text: str) -> int:
 
 def gtin_problem(gtin: str) -> str | None:
     """Why `gtin` is not a valid GTIN-8/12/13/14 (length, digits, check digit), or None."""
-    if not (gtin.isascii() and gtin.isdigit()) or len(gtin) not in _GTIN_LENGTHS:
+    if not (gtin.isascii() and gtin.isdigit()) or len(gtin) not in GTIN_LENGTHS:
         return "GTIN is not 8, 12, 13 or 14 digits; offer kept without it"
     digits = gtin.zfill(14).encode("ascii")
     # Weights 3,1,3,1... from the left of the 14-digit form; ASCII codes summed in C, offset removed.
@@ -277,12 +277,14 @@ class RowValidator:
     def __init__(self, options: FeedOptions) -> None:
         self.options = options
         self.warnings: list[RowWarning] = []
-        self._seen: dict[str, int] = {}
-        self._currencies: dict[str, str | None] = {code: code for code in ISO_CURRENCIES}
-        self._currencies.update({code.lower(): code for code in ISO_CURRENCIES})
-        self._currencies[""] = options.currency
+        # Shared with the CSV column-wise fast path: SKU -> first line, and the caches of
+        # currency spellings and country lists already judged valid.
+        self.seen: dict[str, int] = {}
+        self.currency_codes: dict[str, str | None] = {code: code for code in ISO_CURRENCIES}
+        self.currency_codes.update({code.lower(): code for code in ISO_CURRENCIES})
+        self.currency_codes[""] = options.currency
         self._availability: dict[str, str] = {}
-        self._countries: dict[str, tuple[str, ...]] = {"": ()}
+        self.known_countries: dict[str, tuple[str, ...]] = {"": ()}
 
     def warn(self, line: int, field_name: str, reason: str, sku: str | None = None) -> None:
         self.warnings.append(RowWarning(line, field_name, reason, sku))
@@ -295,7 +297,7 @@ class RowValidator:
         sku = sku.strip()
         if not sku:
             return RowReject(line, "sku", "missing SKU", None)
-        first = self._seen.setdefault(sku, line)
+        first = self.seen.setdefault(sku, line)
         if first != line:
             return RowReject(line, "sku", f"SKU repeated (first on line {first})", sku)
         try:
@@ -328,10 +330,10 @@ class RowValidator:
                 price_text, price_field = sale_price, "sale_price"
             else:
                 price_text, price_field = cost, "cost"
-            code = self._currencies.get(currency, "")
+            code = self.currency_codes.get(currency, "")
             try:
                 price = Decimal(price_text)
-                fast = _MIN_AMOUNT <= price <= MAX_AMOUNT and (
+                fast = MIN_AMOUNT <= price <= MAX_AMOUNT and (
                     (dot := price_text.rfind(".")) < 0 or len(price_text) - dot <= _DOT_TAIL
                 )
             except InvalidOperation:
@@ -364,7 +366,7 @@ class RowValidator:
                 n = len(gtin_value)
                 # Valid when all digits, a GTIN length, and the weighted digit sum (3,1,3,… from the
                 # right, check digit included) is a multiple of 10; ASCII codes are summed in C.
-                if not (n in _GTIN_LENGTHS and gtin_value.isdigit() and gtin_value.isascii() and (
+                if not (n in GTIN_LENGTHS and gtin_value.isdigit() and gtin_value.isascii() and (
                     3 * sum(digits := gtin_value.encode()[-2::-2]) + sum(gtin_value.encode()[-1::-2])
                     - 48 * (3 * len(digits) + (n + 1) // 2)
                 ) % 10 == 0):
@@ -372,7 +374,7 @@ class RowValidator:
                         self.warn(line, "gtin", gtin_problem(gtin_value) or "invalid GTIN", sku)
                     gtin_value = None
 
-            country_codes = self._countries.get(countries)
+            country_codes = self.known_countries.get(countries)
             if country_codes is None:
                 country_codes = self._parse_countries(line, countries, sku)
         except FieldError as exc:
@@ -390,16 +392,19 @@ class RowValidator:
         return value
 
     def _currency(self, text: str) -> str | None:
-        code = self._currencies.get(text, "")
+        code = self.currency_codes.get(text, "")
         if code != "":
             return code
-        cleaned = text.strip().upper()
-        if not cleaned:
+        if not text.strip():
             return self.options.currency
-        if cleaned not in ISO_CURRENCIES:
-            raise FieldError("currency", f"unknown currency {text.strip()[:20]!r}")
-        if len(self._currencies) < 2 * len(ISO_CURRENCIES) + _CACHE_LIMIT:
-            self._currencies[text] = cleaned
+        try:
+            if not text.isascii():
+                raise MoneyError(text)
+            cleaned = normalize_currency(text)
+        except MoneyError:
+            raise FieldError("currency", f"unknown currency {text.strip()[:20]!r}") from None
+        if len(self.currency_codes) < 2 * len(ISO_CURRENCIES) + _CACHE_LIMIT:
+            self.currency_codes[text] = cleaned
         return cleaned
 
     def _slow_price(
@@ -443,6 +448,6 @@ class RowValidator:
         codes, bad = parse_countries(text)
         for raw in bad[:5]:
             self.warn(line, "countries", f"country code {raw[:20]!r} is not ISO 3166 alpha-2; ignored", sku)
-        if not bad and len(self._countries) < _CACHE_LIMIT:
-            self._countries[text] = codes
+        if not bad and len(self.known_countries) < _CACHE_LIMIT:
+            self.known_countries[text] = codes
         return codes

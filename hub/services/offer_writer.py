@@ -56,30 +56,29 @@ def to_params(offers: Sequence[OfferRow], rejects: list[RowReject]) -> list[Offe
     """Accepted rows in storage form (money as integer 1/10,000 units); rows the schema cannot
     hold (SKU too long, more than 4 decimals) become rejects, appended to `rejects`.
 
-    Column-wise comprehensions over tuple indexes, because this runs for every row of every feed.
-    The exactness check is per chunk: amounts are never negative, so a truncated fraction
-    anywhere makes the sum of the integers smaller than the exact sum.
+    One comprehension over tuple indexes, because this runs for every row of every feed. The
+    exactness check is per chunk: amounts are never negative, so a fraction truncated anywhere
+    makes the sum of the integers smaller than the exact (Decimal) sum of the amounts.
     """
     if offers and max(map(len, [row[1] for row in offers])) > MAX_SKU:
         rejects.extend(RowReject(row.line, "sku", f"SKU longer than {MAX_SKU} characters", row.sku[:MAX_SKU])
                        for row in offers if len(row.sku) > MAX_SKU)
         offers = [row for row in offers if len(row.sku) <= MAX_SKU]
-    factor, none = _FACTOR, None
-    costs = [row[3] * factor for row in offers]
-    ships = [none if row[5] is None else row[5] * factor for row in offers]
-    cost_ints = list(map(int, costs))
-    ship_ints = [none if ship is None else int(ship) for ship in ships]
-    if sum(cost_ints) != sum(costs) or sum(filter(None, ship_ints)) != sum(filter(None, ships)):
+    factor, cached = _FACTOR, _COUNTRIES_CACHE.get
+    params = [
+        (row[1], row[6][:MAX_TITLE] or None, row[7], int(row[3] * factor),
+         None if row[5] is None else int(row[5] * factor), row[4], row[2], cached(row[8]) or _countries(row[8]))
+        for row in offers
+    ]
+    exact = (sum(p[3] for p in params) == sum(row[3] for row in offers) * factor
+             and sum(p[4] for p in params if p[4] is not None)
+             == sum(row[5] for row in offers if row[5] is not None) * factor)
+    if not exact:
         bad = [row for row in offers if _inexact(row.cost) or _inexact(row.shipping_cost)]
         rejects.extend(RowReject(row.line, "cost", f"amount has more than {STORAGE_DECIMALS} decimals", row.sku)
                        for row in bad)
         return to_params([row for row in offers if row not in bad], rejects)
-    countries = _COUNTRIES_CACHE
-    return [
-        (row[1], row[6][:MAX_TITLE] or None, row[7], cost, ship, row[4], row[2],
-         countries.get(row[8]) or _countries(row[8]))
-        for row, cost, ship in zip(offers, cost_ints, ship_ints, strict=True)
-    ]
+    return params
 
 
 def _differs(postgres: bool, old: str, new: str) -> str:

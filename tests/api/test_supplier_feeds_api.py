@@ -159,3 +159,12 @@ def test_sparkling_feed_reports_defects_without_crashing(api: TestClient, keys: 
     assert body["accepted"] + body["rejected"] == body["rows"] == 73
     reported = body["errors"] + body["warnings"]
     assert reported and all(e["reason"] and e["line"] for e in reported)
+
+
+def test_tsv_and_json_bodies(api: TestClient, keys: dict[str, str]) -> None:
+    tsv = b"id\ttitle\tprice\tavailability\nX1\tThing\t15.00 USD\tin stock\nX2\tOther\t3.00 USD\tout of stock\n"
+    status, body = push(api, "acme", keys["acme"], tsv, "text/tab-separated-values")
+    assert status == 200 and (body["accepted"], body["rejected"]) == (2, 0)
+    array = b'[{"sku": "J1", "qty": 4, "price": "2.50", "currency": "USD"}]'
+    status, body = push(api, "acme", keys["acme"], array, "application/json; charset=utf-8", "?mode=delta")
+    assert status == 200 and body["accepted"] == 1

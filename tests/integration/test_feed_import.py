@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -178,3 +179,16 @@ def test_title_change_refreshes_the_title_without_flagging_a_change(hub: Hub, ac
         titles = {sku: title for sku, title in session.execute(select(Offer.supplier_sku, Offer.title))}
     assert titles == {"T1": "New name", "T2": "Same"}
     assert not any(changed for _, _, changed in offers(hub).values())
+
+
+def test_a_second_import_of_the_same_supplier_waits_for_the_first(hub: Hub, acme: str) -> None:
+    first = feeds.import_feed(hub, acme, csv_feed(BASE))
+    with hub.db.transaction() as session:
+        supplier_id = session.get(FeedRun, first.feed_run_id).supplier_id  # type: ignore[union-attr]
+        session.add(FeedRun(supplier_id=supplier_id, source="push", mode="full", format="csv", status="running"))
+    with pytest.raises(Conflict, match="still running"):
+        feeds.import_feed(hub, acme, csv_feed(BASE))
+    with hub.db.transaction() as session:
+        session.execute(FeedRun.__table__.update().where(FeedRun.id != first.feed_run_id)
+                        .values(started_at=datetime(2020, 1, 1, tzinfo=UTC)))
+    assert feeds.import_feed(hub, acme, csv_feed(BASE)).status == "applied"  # a stale run is ignored

@@ -19,14 +19,18 @@ from connectors.suppliers.feeds import (
 )
 
 
-def parse(data: bytes, fmt: str = "auto", **options: object) -> tuple[list[OfferRow], list[RowReject], list[FeedChunk]]:
+def parse(
+    data: bytes, fmt: str = "auto", **options: object
+) -> tuple[list[OfferRow], list[RowReject], list[FeedChunk]]:
     chunks = list(parse_feed(io.BytesIO(data), fmt, FeedOptions(**options)))  # type: ignore[arg-type]
     return [o for c in chunks for o in c.offers], [r for c in chunks for r in c.rejects], chunks
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "|", "\t"])
 def test_delimiter_is_sniffed(delimiter: str) -> None:
-    text = delimiter.join(["sku", "qty", "price", "currency"]) + "\n" + delimiter.join(["A", "2", "3.50", "EUR"])
+    text = (
+        delimiter.join(["sku", "qty", "price", "currency"]) + "\n" + delimiter.join(["A", "2", "3.50", "EUR"])
+    )
     offers, rejects, _ = parse(text.encode(), "csv")
     assert rejects == []
     assert [(o.sku, o.quantity, o.cost, o.currency) for o in offers] == [("A", 2, Decimal("3.50"), "EUR")]
@@ -66,7 +70,9 @@ def test_price_with_currency_code_is_used() -> None:
 
 
 def test_duplicates_unknown_currency_and_ragged_rows() -> None:
-    data = b"sku,qty,price,currency\nA,1,1,USD\nB,1,1,XXX\nA,2,2,USD\nC,1\nD,1,1,USD,,\nE,1,1,USD,extra\n,,,\n"
+    data = (
+        b"sku,qty,price,currency\nA,1,1,USD\nB,1,1,XXX\nA,2,2,USD\nC,1\nD,1,1,USD,,\nE,1,1,USD,extra\n,,,\n"
+    )
     offers, rejects, _ = parse(data)
     assert [o.sku for o in offers] == ["A", "D"]
     assert [(r.line, r.field, r.reason) for r in rejects] == [
@@ -78,13 +84,20 @@ def test_duplicates_unknown_currency_and_ragged_rows() -> None:
 
 
 def test_shopify_style_headers_and_overrides() -> None:
-    data = b"Handle,Variant SKU,Variant Inventory Qty,Variant Price,Variant Barcode\nh,S1,4,2.50,4006381333931\n"
+    data = (
+        b"Handle,Variant SKU,Variant Inventory Qty,Variant Price,Variant Barcode\nh,S1,4,2.50,4006381333931\n"
+    )
     offers, _, _ = parse(data, currency="CAD")
     assert (offers[0].sku, offers[0].quantity, offers[0].gtin) == ("S1", 4, "4006381333931")
     data = b"Artikel;Bestand;EK;Name\nX;3;1,50;Tasse\n"
     mapping = {"sku": "artikel", "quantity": "BESTAND", "cost": "EK"}
     offers, _, _ = parse(data, columns=mapping, currency="EUR")
-    assert (offers[0].sku, offers[0].quantity, offers[0].cost, offers[0].title) == ("X", 3, Decimal("1.50"), "Tasse")
+    assert (offers[0].sku, offers[0].quantity, offers[0].cost, offers[0].title) == (
+        "X",
+        3,
+        Decimal("1.50"),
+        "Tasse",
+    )
 
 
 def test_header_without_required_columns_is_a_format_error() -> None:
@@ -103,7 +116,9 @@ def test_overlong_row_is_rejected_and_the_next_rows_are_read() -> None:
 
 def test_chunks_are_bounded_and_rows_add_up() -> None:
     rows = "".join(f"S{i},{i % 7},{1 + i % 5}.25,USD\n" for i in range(12_345))
-    offers, rejects, chunks = parse(("sku,qty,price,currency\n" + rows + "S1,1,1,USD\n").encode(), chunk_rows=1000)
+    offers, rejects, chunks = parse(
+        ("sku,qty,price,currency\n" + rows + "S1,1,1,USD\n").encode(), chunk_rows=1000
+    )
     assert len(offers) == 12_345 and len(rejects) == 1
     assert max(c.rows for c in chunks) < 1000 + 500
     assert [o.line for o in offers] == list(range(2, 12_347))
@@ -126,14 +141,23 @@ def test_corrupt_gzip_tail_keeps_rows_and_says_so() -> None:
 
 @pytest.mark.parametrize(
     ("head", "fmt"),
-    [(b"sku,qty\n", "csv"), (b"\xef\xbb\xbf  <?xml version='1.0'?><rss>", "gmc-xml"), (b" [{}]", "json"),
-     (b'{"sku": 1}\n', "jsonl"), (b"id\ttitle\tprice\tavailability\n", "gmc-tsv"), (b"sku\tqty\n", "csv")],
+    [
+        (b"sku,qty\n", "csv"),
+        (b"\xef\xbb\xbf  <?xml version='1.0'?><rss>", "gmc-xml"),
+        (b" [{}]", "json"),
+        (b'{"sku": 1}\n', "jsonl"),
+        ("<rss>".encode("utf-16"), "gmc-xml"),
+        (b"id\ttitle\tprice\tavailability\n", "gmc-tsv"),
+        (b"sku\tqty\n", "csv"),
+    ],
 )
 def test_detect_format(head: bytes, fmt: str) -> None:
     assert detect_format(head) == fmt
 
 
-@pytest.mark.parametrize("data", [b"", b"\x00\x01\x02garbage\x00" * 100, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"])
+@pytest.mark.parametrize(
+    "data", [b"", b"\x00\x01\x02garbage\x00" * 100, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"]
+)
 def test_unreadable_input_is_a_format_error(data: bytes) -> None:
     with pytest.raises(FeedFormatError):
         parse(data)
@@ -142,3 +166,18 @@ def test_unreadable_input_is_a_format_error(data: bytes) -> None:
 def test_unknown_format_name() -> None:
     with pytest.raises(FeedFormatError, match="unknown format"):
         parse(b"x", "xls")
+
+
+def test_spooled_upload_and_utf16_with_bom() -> None:
+    import tempfile
+
+    with tempfile.SpooledTemporaryFile(max_size=10) as upload:
+        upload.write("sku\tqty\tprice\tcurrency\nA\t1\t2\tPLN\n".encode("utf-16"))
+        upload.seek(0)
+        chunks = list(parse_feed(upload, "auto", FeedOptions()))
+    assert [(o.sku, o.currency) for c in chunks for o in c.offers] == [("A", "PLN")]
+
+
+def test_a_text_stream_is_refused_clearly() -> None:
+    with pytest.raises(FeedFormatError, match="must be binary"):
+        list(parse_feed(io.StringIO("sku,qty,price\n"), "csv", FeedOptions()))  # type: ignore[arg-type]

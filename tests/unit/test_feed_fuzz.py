@@ -20,14 +20,17 @@ HEADER = ["sku", "title", "quantity", "price", "currency", "shipping", "gtin", "
 
 text_field = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 plausible = {
-    "sku": st.one_of(st.sampled_from(["A", "B", "C", " D ", ""]),
-                     st.from_regex(r"[A-Z]{1,3}-[0-9]{1,3}", fullmatch=True)),
+    "sku": st.one_of(
+        st.sampled_from(["A", "B", "C", " D ", ""]), st.from_regex(r"[A-Z]{1,3}-[0-9]{1,3}", fullmatch=True)
+    ),
     "title": text_field,
     "quantity": st.one_of(st.integers(-3, 10**10).map(str), st.sampled_from(["", "1.0", "x", " 7 ", "1_0"])),
     "price": st.one_of(
         st.decimals(min_value=-5, max_value=10**13, allow_nan=False, allow_infinity=False).map(str),
         st.decimals(allow_nan=True, allow_infinity=True).map(str),
-        st.sampled_from(["15.00 USD", "15,00", "1,000", "EUR 3", "", "0", "$1", "1e3", "2.12345", "7.1000000"]),
+        st.sampled_from(
+            ["15.00 USD", "15,00", "1,000", "EUR 3", "", "0", "$1", "1e3", "2.12345", "7.1000000"]
+        ),
     ),
     "currency": st.sampled_from(["USD", "usd", " EUR ", "", "XYZ", "GBP"]),
     "shipping": st.sampled_from(["", "0", "4.95", "-1", "3 USD", "3 EUR", "x", "US:::5 USD", " "]),
@@ -114,8 +117,14 @@ json_values = st.recursive(
     max_leaves=8,
 )
 json_items = st.one_of(
-    st.fixed_dictionaries({"sku": plausible["sku"], "qty": plausible["quantity"], "price": plausible["price"],
-                           "currency": plausible["currency"]}),
+    st.fixed_dictionaries(
+        {
+            "sku": plausible["sku"],
+            "qty": plausible["quantity"],
+            "price": plausible["price"],
+            "currency": plausible["currency"],
+        }
+    ),
     st.fixed_dictionaries({"id": json_values, "quantity": json_values, "price": json_values}),
     json_values,
 )
@@ -151,7 +160,10 @@ def test_truncated_json_keeps_a_prefix_and_never_crashes(items: list[object], da
 
 
 @FUZZ
-@given(st.lists(st.fixed_dictionaries({k: plausible[k] for k in ("sku", "price", "gtin")}), max_size=12), st.data())
+@given(
+    st.lists(st.fixed_dictionaries({k: plausible[k] for k in ("sku", "price", "gtin")}), max_size=12),
+    st.data(),
+)
 def test_xml_truncated_anywhere_never_crashes(items: list[dict[str, str]], data: st.DataObject) -> None:
     from xml.sax.saxutils import escape
 

@@ -10,12 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from connectors.suppliers.feeds import FeedChunk, FeedFormatError, FeedOptions, OfferRow, RowReject, parse_feed
+from connectors.suppliers.feeds import (
+    FeedChunk,
+    FeedFormatError,
+    FeedOptions,
+    OfferRow,
+    RowReject,
+    parse_feed,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 
 
-def parse(data: bytes, fmt: str = "auto", **options: object) -> tuple[list[OfferRow], list[RowReject], list[FeedChunk]]:
+def parse(
+    data: bytes, fmt: str = "auto", **options: object
+) -> tuple[list[OfferRow], list[RowReject], list[FeedChunk]]:
     chunks = list(parse_feed(io.BytesIO(data), fmt, FeedOptions(**options)))  # type: ignore[arg-type]
     return [o for c in chunks for o in c.offers], [r for c in chunks for r in c.rejects], chunks
 
@@ -37,14 +46,16 @@ def rss(*items: str) -> bytes:
 
 def test_items_prices_availability_and_shipping() -> None:
     data = rss(
-        "<g:id>A</g:id><g:title>Mug</g:title><g:price>15.00 USD</g:price><g:availability>in stock</g:availability>"
+        "<g:id>A</g:id><g:title>Mug</g:title><g:price>15.00 USD</g:price>"
+        "<g:availability>in stock</g:availability>"
         "<g:gtin>4006381333931</g:gtin><g:image_link>https://x.test/a.jpg</g:image_link>"
         "<g:shipping><g:country>US</g:country><g:price>4.00 USD</g:price></g:shipping>"
         "<g:shipping><g:country>CA</g:country><g:price>9.00 USD</g:price></g:shipping>",
         "<g:id>B</g:id><g:price>20.00 USD</g:price><g:sale_price>12.50 USD</g:sale_price>"
         "<g:availability>out_of_stock</g:availability><g:identifier_exists>no</g:identifier_exists>"
         "<g:image_link>https://x.test/b.jpg</g:image_link>",
-        "<g:id>C</g:id><g:price>5 USD</g:price><g:availability>backorder</g:availability><g:quantity>4</g:quantity>"
+        "<g:id>C</g:id><g:price>5 USD</g:price><g:availability>backorder</g:availability>"
+        "<g:quantity>4</g:quantity>"
         "<g:identifier_exists>no</g:identifier_exists><g:image_link>https://x.test/c.jpg</g:image_link>",
         "<g:id>D</g:id><g:price>5 USD</g:price><g:availability>preorder</g:availability>"
         "<g:identifier_exists>no</g:identifier_exists><g:image_link>https://x.test/d.jpg</g:image_link>",
@@ -52,11 +63,19 @@ def test_items_prices_availability_and_shipping() -> None:
     offers, rejects, chunks = parse(data, default_quantity=7, backorder_quantity=2)
     assert rejects == []
     assert [(o.line, o.sku, o.quantity, o.cost, o.availability) for o in offers] == [
-        (1, "A", 7, Decimal("15.00"), "in_stock"), (2, "B", 0, Decimal("12.50"), "out_of_stock"),
-        (3, "C", 4, Decimal("5"), "backorder"), (4, "D", 2, Decimal("5"), "preorder"),
+        (1, "A", 7, Decimal("15.00"), "in_stock"),
+        (2, "B", 0, Decimal("12.50"), "out_of_stock"),
+        (3, "C", 4, Decimal("5"), "backorder"),
+        (4, "D", 2, Decimal("5"), "preorder"),
     ]
-    assert (offers[0].shipping_cost, offers[0].countries, offers[0].title) == (Decimal("9.00"), ("US", "CA"), "Mug")
-    assert [w.reason for c in chunks for w in c.warnings] == ["shipping differs by country; the highest is used"]
+    assert (offers[0].shipping_cost, offers[0].countries, offers[0].title) == (
+        Decimal("9.00"),
+        ("US", "CA"),
+        "Mug",
+    )
+    assert [w.reason for c in chunks for w in c.warnings] == [
+        "shipping differs by country; the highest is used"
+    ]
 
 
 def test_item_rejects_use_item_numbers() -> None:
@@ -69,7 +88,8 @@ def test_item_rejects_use_item_numbers() -> None:
     )
     _, rejects, _ = parse(data)
     assert [(r.line, r.field, r.reason) for r in rejects] == [
-        (1, "cost", "cost is not an amount: 'abc'"), (2, "sku", "missing SKU"),
+        (1, "cost", "cost is not an amount: 'abc'"),
+        (2, "sku", "missing SKU"),
         (3, "availability", "unknown availability 'sometimes'"),
         (4, "shipping", "shipping currency GBP differs from price currency USD"),
     ]
@@ -86,8 +106,11 @@ def test_truncated_xml_keeps_items_before_the_break() -> None:
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [(b"<rss><channel><item>", "malformed XML"), (b"<html><body/></html>", "not an RSS or Atom feed"),
-     (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaa">]><rss/>', "DOCTYPE is refused")],
+    [
+        (b"<rss><channel><item>", "malformed XML"),
+        (b"<html><body/></html>", "not an RSS or Atom feed"),
+        (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaa">]><rss/>', "DOCTYPE is refused"),
+    ],
 )
 def test_unreadable_xml(data: bytes, message: str) -> None:
     with pytest.raises(FeedFormatError, match=message):
@@ -95,13 +118,17 @@ def test_unreadable_xml(data: bytes, message: str) -> None:
 
 
 def test_gmc_tsv() -> None:
-    data = (b"id\ttitle\tprice\tavailability\tshipping\tgtin\n"
-            b"A\tMug\t15.00 USD\tin stock\tUS:CA:Overnight:16.00 USD\t4006381333931\n"
-            b"B\tCup\t3.00 USD\tout of stock\t\t\n")
+    data = (
+        b"id\ttitle\tprice\tavailability\tshipping\tgtin\n"
+        b"A\tMug\t15.00 USD\tin stock\tUS:CA:Overnight:16.00 USD\t4006381333931\n"
+        b"B\tCup\t3.00 USD\tout of stock\t\t\n"
+    )
     offers, rejects, _ = parse(data)
     assert rejects == []
     assert [(o.sku, o.quantity, o.shipping_cost, o.countries) for o in offers] == [
-        ("A", 10, Decimal("16.00"), ("US",)), ("B", 0, None, ())]
+        ("A", 10, Decimal("16.00"), ("US",)),
+        ("B", 0, None, ()),
+    ]
 
 
 def test_real_importpc_feed_yields_1254_czk_offers_and_reports_the_repeat() -> None:
@@ -113,12 +140,16 @@ def test_real_importpc_feed_yields_1254_czk_offers_and_reports_the_repeat() -> N
     assert len(offers) == 1254 and len({o.sku for o in offers}) == 1254
     assert {o.currency for o in offers} == {"CZK"}
     assert rejects == [RowReject(1008, "sku", "SKU repeated (first on line 1007)", "BC-FU-LI3560")]
-    # 1,243 items carry a GTIN (all valid); one of them is the repeat. The 12 others say identifier_exists=false.
+    # 1,243 items carry a GTIN (all valid), one of them the repeat; the 12 others say identifier_exists=false.
     assert sum(1 for o in offers if o.gtin) == 1242
     assert [w for c in chunks for w in c.warnings] == []
     first = offers[0]
     assert (first.cost, first.shipping_cost, first.gtin, first.countries) == (
-        Decimal("599"), Decimal("79"), "5902687180165", ("CZ",))
+        Decimal("599"),
+        Decimal("79"),
+        "5902687180165",
+        ("CZ",),
+    )
     assert Counter(o.availability for o in offers) == {"in_stock": 1245, "out_of_stock": 9}
 
 
@@ -136,7 +167,8 @@ def test_real_sparkling_feed_reports_every_defect() -> None:
     warnings = [w for c in chunks for w in c.warnings]
     assert len(offers) == 73 and [r for c in chunks for r in c.rejects] == []
     assert {(o.currency, o.shipping_cost, o.countries, o.quantity) for o in offers} == {
-        ("GBP", Decimal("3.65"), ("GB",), 3)}
+        ("GBP", Decimal("3.65"), ("GB",), 3)
+    }
     # Its defects: no item has a GTIN or identifier_exists; 72 of 73 image links are the shop's home page.
     by_reason = Counter((w.field, w.reason) for w in warnings)
     assert by_reason == {

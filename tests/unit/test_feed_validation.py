@@ -20,13 +20,25 @@ from hub.domain.catalogue import (
 
 
 def check(
-    *, sku: str = "A", quantity: str = "5", cost: str = "10.00", sale_price: str = "", currency: str = "USD",
-    shipping: str = "", gtin: str = "", title: str = "T", countries: str = "", availability: str = "",
-    options: FeedOptions | None = None, validator: RowValidator | None = None, line: int = 2,
+    *,
+    sku: str = "A",
+    quantity: str = "5",
+    cost: str = "10.00",
+    sale_price: str = "",
+    currency: str = "USD",
+    shipping: str = "",
+    gtin: str = "",
+    title: str = "T",
+    countries: str = "",
+    availability: str = "",
+    options: FeedOptions | None = None,
+    validator: RowValidator | None = None,
+    line: int = 2,
 ) -> OfferRow | RowReject:
     v = validator or RowValidator(options or FeedOptions())
-    return v.validate(line, sku, quantity, cost, sale_price, currency, shipping, gtin, title, countries,
-                      availability)
+    return v.validate(
+        line, sku, quantity, cost, sale_price, currency, shipping, gtin, title, countries, availability
+    )
 
 
 def reason(**kwargs: object) -> tuple[str, str]:
@@ -36,15 +48,25 @@ def reason(**kwargs: object) -> tuple[str, str]:
 
 
 def test_a_plain_row_becomes_an_offer() -> None:
-    offer = check(sku=" A-1 ", quantity="7", cost="12.50", shipping="4.95", title=" Mug ", gtin="4006381333931")
-    assert offer == OfferRow(2, "A-1", 7, Decimal("12.50"), "USD", Decimal("4.95"), "Mug", "4006381333931",
-                             (), "in_stock")
+    offer = check(
+        sku=" A-1 ", quantity="7", cost="12.50", shipping="4.95", title=" Mug ", gtin="4006381333931"
+    )
+    assert offer == OfferRow(
+        2, "A-1", 7, Decimal("12.50"), "USD", Decimal("4.95"), "Mug", "4006381333931", (), "in_stock"
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "amount", "code"),
-    [("15.00 USD", "15.00", "USD"), ("USD 15.00", "15.00", "USD"), ("15.00usd", "15.00", "USD"),
-     ("15,00", "15.00", None), ("1.234,56", "1234.56", None), ("1,234.56", "1234.56", None), (" 7 ", "7", None)],
+    [
+        ("15.00 USD", "15.00", "USD"),
+        ("USD 15.00", "15.00", "USD"),
+        ("15.00usd", "15.00", "USD"),
+        ("15,00", "15.00", None),
+        ("1.234,56", "1234.56", None),
+        ("1,234.56", "1234.56", None),
+        (" 7 ", "7", None),
+    ],
 )
 def test_amount_spellings(text: str, amount: str, code: str | None) -> None:
     assert parse_amount(text) == (Decimal(amount), code)
@@ -52,8 +74,13 @@ def test_amount_spellings(text: str, amount: str, code: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "why"),
-    [("1,000", "ambiguous decimal separator in '1,000'"), ("$15", "price is not an amount: '$15'"),
-     ("15 XYZ", "unknown currency 'XYZ'"), ("", "missing price"), ("1 2 3", "price is not an amount: '1 2 3'")],
+    [
+        ("1,000", "ambiguous decimal separator in '1,000'"),
+        ("$15", "price is not an amount: '$15'"),
+        ("15 XYZ", "unknown currency 'XYZ'"),
+        ("", "missing price"),
+        ("1 2 3", "price is not an amount: '1 2 3'"),
+    ],
 )
 def test_amount_refusals(text: str, why: str) -> None:
     with pytest.raises(FieldError) as caught:
@@ -82,7 +109,10 @@ def test_price_with_code_sets_the_currency() -> None:
         ({"cost": "99999999999999"}, ("cost", "cost is too large")),
         ({"currency": "XYZ"}, ("currency", "unknown currency 'XYZ'")),
         ({"currency": ""}, ("currency", "missing currency")),
-        ({"cost": "15 EUR", "currency": "USD"}, ("currency", "price currency EUR differs from currency column USD")),
+        (
+            {"cost": "15 EUR", "currency": "USD"},
+            ("currency", "price currency EUR differs from currency column USD"),
+        ),
         ({"shipping": "-1"}, ("shipping", "shipping is negative")),
         ({"shipping": "3 EUR"}, ("shipping", "shipping currency EUR differs from price currency USD")),
         ({"availability": "maybe", "quantity": ""}, ("availability", "unknown availability 'maybe'")),
@@ -115,9 +145,16 @@ def test_a_rejected_first_row_still_claims_its_sku() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("in_stock", "in_stock"), ("in stock", "in_stock"), ("InStock", "in_stock"),
-     ("https://schema.org/OutOfStock", "out_of_stock"), ("out of stock", "out_of_stock"),
-     ("preorder", "preorder"), ("back order", "backorder"), ("soon", None)],
+    [
+        ("in_stock", "in_stock"),
+        ("in stock", "in_stock"),
+        ("InStock", "in_stock"),
+        ("https://schema.org/OutOfStock", "out_of_stock"),
+        ("out of stock", "out_of_stock"),
+        ("preorder", "preorder"),
+        ("back order", "backorder"),
+        ("soon", None),
+    ],
 )
 def test_availability_spellings(text: str, expected: str | None) -> None:
     assert normalize_availability(text) == expected
@@ -125,9 +162,15 @@ def test_availability_spellings(text: str, expected: str | None) -> None:
 
 def test_availability_decides_quantity_by_supplier_settings() -> None:
     options = FeedOptions(default_quantity=25, backorder_quantity=3)
-    got = {a: check(quantity="", availability=a, options=options) for a in ("in stock", "out_of_stock", "preorder")}
+    got = {
+        a: check(quantity="", availability=a, options=options)
+        for a in ("in stock", "out_of_stock", "preorder")
+    }
     assert {a: (o.quantity, o.availability) for a, o in got.items()} == {  # type: ignore[union-attr]
-        "in stock": (25, "in_stock"), "out_of_stock": (0, "out_of_stock"), "preorder": (3, "preorder")}
+        "in stock": (25, "in_stock"),
+        "out_of_stock": (0, "out_of_stock"),
+        "preorder": (3, "preorder"),
+    }
     out = check(quantity="8", availability="out_of_stock")
     assert isinstance(out, OfferRow) and out.quantity == 0
 
@@ -146,7 +189,7 @@ def test_valid_gtins(gtin: str) -> None:
     assert isinstance(offer, OfferRow) and offer.gtin == gtin
 
 
-@pytest.mark.parametrize("gtin", ["123", "12345678901", "40063813339３", "abcdefgh"])
+@pytest.mark.parametrize("gtin", ["123", "12345678901", "40063813339\uff13", "abcdefgh"])
 def test_gtin_shape(gtin: str) -> None:
     assert gtin_problem(gtin) == "GTIN is not 8, 12, 13 or 14 digits; offer kept without it"
 

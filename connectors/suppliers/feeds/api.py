@@ -31,12 +31,14 @@ def detect_format(head: bytes) -> str:
     attribute names (``id``, ``title``, ``price``…) → gmc-tsv; other text → csv.
     Raises FeedFormatError for binary data.
     """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head[: len(head) // 2 * 2].decode("utf-16", "ignore").encode()
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if text.startswith(b"\x1f\x8b"):
         raise FeedFormatError("the feed is gzip-compressed: decompress it or pass it to parse_feed")
     if not text:
         raise FeedFormatError("the feed is empty")
-    if looks_binary(text[:4096]) and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if looks_binary(text[:4096]):
         raise FeedFormatError("binary data, not a feed")
     first = text[:1]
     if first == b"<":

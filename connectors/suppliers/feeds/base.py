@@ -38,7 +38,8 @@ class FeedFormatError(ValueError):
 
 @dataclass(slots=True)
 class FeedChunk:
-    """A batch of parsed rows for one set-based write.
+    """A batch of parsed rows for one set-based write (about `FeedOptions.chunk_rows` rows: CSV
+    chunks may exceed it by up to one validation batch, 499 rows).
 
     `rows` = accepted + rejected data rows in this chunk. `ended_early` is set on the last chunk
     when the feed broke before its end (its last reject, field ``feed``, says where and why):

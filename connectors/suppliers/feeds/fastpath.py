@@ -14,20 +14,20 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from itertools import repeat
-from operator import itemgetter
+from operator import itemgetter, sub
 
 from hub.domain.catalogue import (
-    _GTIN_LENGTHS,
+    GTIN_LENGTHS,
     IN_STOCK,
     MAX_AMOUNT,
     MAX_QUANTITY,
+    MIN_AMOUNT,
     OUT_OF_STOCK,
     OfferRow,
     RowValidator,
 )
 from hub.domain.money import STORAGE_DECIMALS
 
-_MIN_AMOUNT = Decimal(1).scaleb(-STORAGE_DECIMALS)
 _ZERO = Decimal(0)
 _MAX_INTEGER_DIGITS = len(str(int(MAX_AMOUNT))) - 1
 _DIGIT_VALUES = bytes.maketrans(b"0123456789", bytes(range(10)))
@@ -55,11 +55,20 @@ def _amounts(texts: Sequence[str], minimum: Decimal) -> list[Decimal] | None:
             return None
     except UnicodeEncodeError:
         return None
-    parts = list(map(str.partition, texts, repeat(".")))
-    if max(map(len, map(str.rstrip, map(itemgetter(2), parts))), default=0) > STORAGE_DECIMALS:
-        return None
-    if max(map(len, map(str.strip, map(itemgetter(0), parts))), default=0) > _MAX_INTEGER_DIGITS:
-        return None
+    dots = list(map(str.rfind, texts, repeat(".")))
+    # Common case, no tuple per value: every value has a dot, <= 4 characters after it and
+    # <= 12 before it. Otherwise split each value and measure exactly.
+    if not (
+        dots
+        and min(dots) >= 0
+        and max(map(sub, map(len, texts), dots)) <= STORAGE_DECIMALS + 1
+        and max(dots) <= _MAX_INTEGER_DIGITS
+    ):
+        parts = list(map(str.partition, texts, repeat(".")))
+        if max(map(len, map(str.rstrip, map(itemgetter(2), parts))), default=0) > STORAGE_DECIMALS:
+            return None
+        if max(map(len, map(str.strip, map(itemgetter(0), parts))), default=0) > _MAX_INTEGER_DIGITS:
+            return None
     if minimum and not all(map(str.strip, texts, repeat(" +0."))):
         return None
     try:
@@ -78,7 +87,7 @@ def _gtins_valid(gtins: list[str]) -> bool:
     count = len(gtins)
     if not count:
         return True
-    if not set(map(len, gtins)) <= _GTIN_LENGTHS:
+    if not set(map(len, gtins)) <= GTIN_LENGTHS:
         return False
     joined = "".join(map(str.zfill, gtins, repeat(14)))
     if not (joined.isascii() and joined.isdigit()):
@@ -99,7 +108,7 @@ def validate_batch(
         return []
     columns = list(zip(*rows, strict=True))
     skus = list(map(str.strip, columns[found["sku"]]))
-    seen = validator._seen
+    seen = validator.seen
     if not all(skus) or len(set(skus)) != n or not seen.keys().isdisjoint(skus):
         return None
     try:
@@ -108,13 +117,13 @@ def validate_batch(
         return None
     if min(quantities) < 0 or max(quantities) > MAX_QUANTITY:
         return None
-    prices = _amounts(columns[found["cost"]], _MIN_AMOUNT)
+    prices = _amounts(columns[found["cost"]], MIN_AMOUNT)
     if prices is None:
         return None
 
     if "currency" in found:
         currency_column = columns[found["currency"]]
-        known = validator._currencies
+        known = validator.currency_codes
         mapping = {raw: known.get(raw) for raw in set(currency_column)}
         if not all(mapping.values()):
             return None
@@ -147,7 +156,7 @@ def validate_batch(
 
     if "countries" in found:
         country_column = columns[found["countries"]]
-        cache = validator._countries
+        cache = validator.known_countries
         country_map = {raw: cache.get(raw) for raw in set(country_column)}
         if any(codes is None for codes in country_map.values()):
             return None

@@ -45,6 +45,20 @@ def _split(tag: str) -> tuple[str, str]:
     return "", tag
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
+def _local(tag: str) -> str:
+    """Local name of a tag in an accepted namespace, "" otherwise (cached: feeds use few tags)."""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        ns, local = _split(tag)
+        name = local if ns in _NAMESPACES else ""
+        if len(_LOCAL_NAMES) < 4096:
+            _LOCAL_NAMES[tag] = name
+    return name
+
+
 def parse_gmc_xml(source: ByteSource, builder: ChunkBuilder, options: FeedOptions) -> Iterator[FeedChunk]:
     """Yield full chunks of validated items; the caller flushes the last one."""
     parser: XMLPullParser[Element] = XMLPullParser(events=("start", "end"))
@@ -73,7 +87,7 @@ def parse_gmc_xml(source: ByteSource, builder: ChunkBuilder, options: FeedOption
                     stack.append(elem)
                     continue
                 stack.pop()
-                if _split(elem.tag)[1] not in _ITEM_TAGS:
+                if _local(elem.tag) not in _ITEM_TAGS:
                     continue
                 index += 1
                 full = builder.add(_item(elem, index, builder, options))
@@ -93,13 +107,13 @@ def _item(elem: Element, index: int, builder: ChunkBuilder, options: FeedOptions
     shipping: list[tuple[str, str]] = []
     size = 0
     for child in elem:
-        ns, local = _split(child.tag)
-        if ns not in _NAMESPACES:
+        local = _local(child.tag)
+        if not local:
             continue
         if local == "shipping":
             country = price = ""
             for part in child:
-                part_local = _split(part.tag)[1]
+                part_local = _local(part.tag)
                 if part_local == "country":
                     country = (part.text or "").strip()
                 elif part_local == "price":
