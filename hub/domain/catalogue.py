@@ -333,9 +333,9 @@ class RowValidator:
             code = self.currency_codes.get(currency, "")
             try:
                 price = Decimal(price_text)
-                fast = MIN_AMOUNT <= price <= MAX_AMOUNT and (
+                fast = MIN_AMOUNT <= price <= MAX_AMOUNT and "e" not in price_text and "E" not in price_text and (
                     (dot := price_text.rfind(".")) < 0 or len(price_text) - dot <= _DOT_TAIL
-                )
+                )  # an exponent ("15E-5") is not how a feed writes money: the slow path refuses it
             except InvalidOperation:
                 fast = False
             if not fast or code == "":

@@ -210,3 +210,14 @@ def test_options_are_checked() -> None:
     with pytest.raises(ValueError, match="unknown currency"):
         FeedOptions(currency="EURO")
     assert FeedOptions(currency=" eur ").currency == "EUR"
+
+
+def test_amounts_in_exponent_notation_are_rejected() -> None:
+    import io
+
+    from connectors.suppliers.feeds import FeedOptions, parse_feed
+
+    data = b"sku,price,quantity,currency\nA,15E-5,1,USD\nB,1.5e2,1,USD\nC,12.00,1,USD\n"
+    chunks = list(parse_feed(io.BytesIO(data), "csv", FeedOptions(currency="USD")))
+    assert [o.sku for c in chunks for o in c.offers] == ["C"]
+    assert [(r.line, r.field) for c in chunks for r in c.rejects] == [(2, "cost"), (3, "cost")]
