@@ -31,6 +31,7 @@ app.add_typer(cli_ops.map_app, name="map")
 app.add_typer(cli_ops.jobs_app, name="jobs")
 app.add_typer(cli_shipments.app, name="shipments")
 app.command("demo")(cli_ops.demo)
+app.add_typer(cli_ops.sync_app, name="sync")
 
 
 def _register_subcommands() -> None:

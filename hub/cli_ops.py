@@ -128,3 +128,33 @@ def demo(
     for key, value in summary.as_dict().items():
         table.add_row(key.replace("_", " "), str(value))
     console.print(table)
+
+
+sync_app = typer.Typer(help="Stock and prices to the stores.", no_args_is_help=True)
+
+
+@sync_app.command("push")
+def sync_push(store: Annotated[int | None, typer.Option(help="One store (default: every active store).")] = None,
+              dry_run: Annotated[bool, typer.Option(help="Only show what would be sent.")] = False) -> None:
+    """Push changed stock and prices now (what the jobs do every minute)."""
+    from hub.services import store_sync
+    from hub.services.stores import active_store_ids
+
+    hub = build_hub()
+    try:
+        store_ids = [store] if store is not None else active_store_ids(hub.db, ["shopify"])
+        table = Table("store", "listings", "stock changes", "inventory calls", "price changes", "price calls",
+                      "awaiting approval")
+        for store_id in store_ids:
+            summary = store_sync.plan(hub, store_id).summary()
+            if not dry_run:
+                store_sync.push_inventory(hub, store_id)
+                store_sync.push_prices(hub, store_id)
+            table.add_row(str(store_id), str(summary["listings"]), str(summary["quantity_changes"]),
+                          str(summary["inventory_calls"]), str(summary["price_changes"]),
+                          str(summary["price_calls"]), str(summary["prices_awaiting_approval"]))
+    finally:
+        hub.close()
+    console.print(table)
+    if dry_run:
+        console.print("dry run: nothing was sent")

@@ -14,9 +14,12 @@ from hub.domain.storefront import (
     FulfillmentLineRequest,
     FulfillmentOrder,
     FulfillmentResult,
+    InventoryQuantity,
     ShopInfo,
+    StoreLocation,
     StoreVariant,
     Tracking,
+    VariantPrice,
     WebhookSubscription,
 )
 
@@ -35,6 +38,15 @@ class Storefront(Protocol):
     def products_and_variants(self, page_size: int = 100) -> Iterator[StoreVariant]: ...
 
     def fulfillment_orders(self, order_id: str) -> list[FulfillmentOrder]: ...
+
+    def locations(self) -> list[StoreLocation]: ...
+
+    def set_inventory(self, quantities: Sequence[InventoryQuantity], reason: str = "correction",
+                      name: str = "available") -> int:
+        """Absolute quantities, in batches of at most 250; returns how many were sent."""
+        ...
+
+    def update_variant_prices(self, prices: Sequence[VariantPrice]) -> int: ...
 
     def order_fulfillments(self, order_id: str) -> list[FulfillmentResult]:
         """The fulfillments the store already has for an order (to never create one twice)."""

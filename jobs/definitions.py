@@ -20,6 +20,7 @@ from hub.services import (
     pull,
     purchase_orders,
     routing,
+    store_sync,
     supplier_polling,
     webhooks,
 )
@@ -101,6 +102,16 @@ def write_purchase_orders(hub: Hub, _store_id: int | None) -> dict[str, int]:
     return purchase_orders.write_batches(hub)
 
 
+def push_inventory(hub: Hub, store_id: int | None) -> dict[str, int]:
+    assert store_id is not None
+    return store_sync.push_inventory(hub, store_id)
+
+
+def push_prices(hub: Hub, store_id: int | None) -> dict[str, int]:
+    assert store_id is not None
+    return store_sync.push_prices(hub, store_id)
+
+
 def register_all(settings: Settings) -> None:
     """Register the jobs with intervals from settings (idempotent: known names are left alone)."""
     specs = [
@@ -114,6 +125,8 @@ def register_all(settings: Settings) -> None:
         JobSpec("suppliers.poll", suppliers_poll, settings.supplier_poll_interval_seconds, per_store=False),
         JobSpec("shipments.watch", shipments_watch, interval_seconds=3600, per_store=False),
         JobSpec("suppliers.pull_feed", pull_supplier_feeds, interval_seconds=300, per_store=False),
+        JobSpec("store.push_inventory", push_inventory, settings.push_interval_seconds),
+        JobSpec("store.push_prices", push_prices, settings.push_interval_seconds),
         JobSpec("suppliers.write_purchase_orders", write_purchase_orders,
                 settings.purchase_order_interval_seconds, per_store=False),
     ]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import HubDep, require_admin
-from hub.services import attention, listings
+from hub.services import attention, listings, store_sync
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)])
 
@@ -43,6 +43,19 @@ def remove_mapping(mapping_id: int, hub: HubDep) -> dict[str, Any]:
 def open_attention(hub: HubDep, kind: str | None = None, limit: int = 200) -> dict[str, Any]:
     """What needs a person: unroutable lines, refused supplier orders, late shipments, anomalies."""
     return {"items": attention.open_items(hub.db, kind=kind, limit=min(max(limit, 1), 1000))}
+
+
+@router.post("/attention/{item_id}/approve", tags=["attention"])
+def approve(item_id: int, hub: HubDep) -> dict[str, Any]:
+    """Approve a price move held for being over the tolerance; the next push sends it."""
+    store_sync.approve_price(hub, item_id)
+    return {"id": item_id, "approved": True}
+
+
+@router.get("/stores/{store_id}/sync-plan", tags=["stores"])
+def sync_plan(store_id: int, hub: HubDep) -> dict[str, Any]:
+    """What the next push would send (a dry run): changes and calls."""
+    return store_sync.plan(hub, store_id).summary()
 
 
 @router.post("/attention/{item_id}/resolve", tags=["attention"])

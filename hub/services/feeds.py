@@ -136,8 +136,22 @@ def import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str = "full", 
     Raises UserError (with the run id) when the feed cannot be read at all; the run is then failed.
     """
     with _gc_paused():
-        return _import_feed(hub, code, stream, mode=mode, fmt=fmt, source=source, force=force, etag=etag,
-                            last_modified=last_modified)
+        summary = _import_feed(hub, code, stream, mode=mode, fmt=fmt, source=source, force=force, etag=etag,
+                               last_modified=last_modified)
+    if summary.status == "applied" and summary.changed:
+        _push_changes(hub, code)
+    return summary
+
+
+def _push_changes(hub: Hub, code: str) -> None:
+    """A feed that changed offers reaches the stores now, not at the next scheduled push."""
+    from connectors.http import ConnectorError
+    from hub.services.store_sync import push_after_feed
+
+    try:
+        push_after_feed(hub, get_supplier(hub.db, code).id)
+    except (ConnectorError, UserError) as exc:  # the scheduled push will try again
+        logger.warning("push after feed failed", extra={"supplier": code, "reason": str(exc)[:200]})
 
 
 def _import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str, fmt: str, source: str, force: bool,

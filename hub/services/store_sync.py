@@ -1,0 +1,149 @@
+"""Pushing stock and prices to the store: only what changed, in the fewest calls Shopify allows.
+
+Quantities go as absolute values (`inventorySetQuantities`, 250 a call) at the store's location:
+the hub's number is the truth, so no compare quantity is sent and a sale in between cannot make a
+batch bounce. Prices go per product (`productVariantsBulkUpdate`); a move over the tolerance
+waits on the attention list until a person approves it.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from hub.db.base import utcnow
+from hub.db.models import AttentionItem, Listing, Mapping, Offer, Store
+from hub.db.sql import insert_ignore
+from hub.domain.storefront import InventoryQuantity, VariantPrice
+from hub.services.store_sync_plan import SyncPlan, build_plan
+from hub.services.stores import credentials
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+
+logger = logging.getLogger(__name__)
+PRICE_APPROVAL = "price_approval"
+
+
+def _approved(hub: Hub, store_id: int) -> dict[int, Decimal]:
+    with hub.db.transaction() as session:
+        rows = session.execute(select(AttentionItem.details).where(
+            AttentionItem.kind == PRICE_APPROVAL, AttentionItem.store_id == store_id,
+            AttentionItem.resolved_at.is_not(None))).scalars().all()
+    return {int(d["listing_id"]): Decimal(d["price"]) for d in rows if d.get("approved")}
+
+
+def plan(hub: Hub, store_id: int) -> SyncPlan:
+    approved = _approved(hub, store_id)
+    with hub.db.transaction() as session:
+        if session.get(Store, store_id) is None:
+            from hub.errors import NotFound
+
+            raise NotFound(f"store {store_id} not found")
+        return build_plan(session, store_id, utcnow().date(), approved)
+
+
+def _location(hub: Hub, store_id: int, storefront: Any) -> str | None:
+    """The location the hub sets stock at: configured, or the first active one that ships online orders."""
+    with hub.db.transaction() as session:
+        store = session.get(Store, store_id)
+        assert store is not None
+        chosen = (store.settings or {}).get("sync", {}).get("location_id")
+    if chosen:
+        return str(chosen)
+    locations = [loc for loc in storefront.locations() if loc.active and loc.fulfills_online_orders]
+    if not locations:
+        return None
+    with hub.db.transaction() as session:
+        store = session.get(Store, store_id)
+        assert store is not None
+        settings = dict(store.settings or {})
+        settings["sync"] = {**settings.get("sync", {}), "location_id": locations[0].location_id}
+        store.settings = settings
+    return str(locations[0].location_id)
+
+
+def push_inventory(hub: Hub, store_id: int) -> dict[str, int]:
+    current = plan(hub, store_id)
+    if not current.quantities:
+        return {"listings": current.listings, "changed": 0, "calls": 0}
+    storefront = hub.connectors.storefront(credentials(hub, store_id))
+    try:
+        location = _location(hub, store_id, storefront)
+        if location is None:
+            logger.warning("no location to set stock at", extra={"store_id": store_id})
+            return {"listings": current.listings, "changed": len(current.quantities), "calls": 0}
+        quantities = [InventoryQuantity(q.inventory_item_id, location, q.quantity) for q in current.quantities]
+        storefront.set_inventory(quantities, reason="correction")
+    finally:
+        storefront.close()
+    now = utcnow()
+    with hub.db.transaction() as session:
+        session.execute(update(Listing), [{"id": q.listing_id, "last_pushed_quantity": q.quantity,
+                                           "last_pushed_at": now} for q in current.quantities])
+    calls = -(-len(quantities) // 250)
+    logger.info("stock pushed", extra={"store_id": store_id, "quantities": len(quantities), "calls": calls})
+    return {"listings": current.listings, "changed": len(quantities), "calls": calls}
+
+
+def push_prices(hub: Hub, store_id: int) -> dict[str, int]:
+    current = plan(hub, store_id)
+    live = [p for p in current.prices if not p.needs_approval]
+    waiting = [p for p in current.prices if p.needs_approval]
+    now = utcnow()
+    with hub.db.transaction() as session:
+        rows = [{"dedupe_key": f"price:{p.listing_id}:{p.price}", "kind": PRICE_APPROVAL,
+                 "reason": p.reason or "price change over the tolerance", "store_id": store_id, "order_id": None,
+                 "supplier_order_id": None, "created_at": now, "resolved_at": None,
+                 "details": {"listing_id": p.listing_id, "price": str(p.price),
+                             "current": str(p.current) if p.current is not None else None}} for p in waiting]
+        rows += [{"dedupe_key": f"price:{listing_id}:no_fx_rate", "kind": "no_fx_rate", "store_id": store_id,
+                  "reason": f"listing {listing_id}: no exchange rate for its supplier's currency; price not set",
+                  "order_id": None, "supplier_order_id": None, "created_at": now, "resolved_at": None,
+                  "details": {"listing_id": listing_id}} for listing_id in current.no_rate]
+        insert_ignore(session, AttentionItem.__table__, rows, conflict=["dedupe_key"])  # type: ignore[arg-type]
+    if live:
+        storefront = hub.connectors.storefront(credentials(hub, store_id))
+        try:
+            storefront.update_variant_prices([VariantPrice(p.variant_id, p.product_id, p.price, p.compare_at)
+                                              for p in live])
+        finally:
+            storefront.close()
+        with hub.db.transaction() as session:
+            session.execute(update(Listing), [{"id": p.listing_id, "last_pushed_price": p.price, "price": p.price,
+                                               "compare_at_price": p.compare_at, "last_pushed_at": now}
+                                              for p in live])
+    return {"changed": len(live), "awaiting_approval": len(waiting), "calls": len({p.product_id for p in live})}
+
+
+def approve_price(hub: Hub, item_id: int) -> None:
+    """A person accepts a big price move: the next push sends it."""
+    from hub.errors import NotFound, UserError
+
+    with hub.db.transaction() as session:
+        item = session.get(AttentionItem, item_id)
+        if item is None:
+            raise NotFound(f"attention item {item_id} not found")
+        if item.kind != PRICE_APPROVAL:
+            raise UserError(f"attention item {item_id} is not a price to approve")
+        item.details = {**item.details, "approved": True}
+        item.resolved_at = item.resolved_at or utcnow()
+
+
+def push_after_feed(hub: Hub, supplier_id: int) -> dict[str, int]:
+    """Right after a feed changed offers: push stock to every store that lists them, then clear the flags."""
+    with hub.db.transaction() as session:
+        changed = select(Offer.id).where(Offer.supplier_id == supplier_id, Offer.changed.is_(True))
+        store_ids = sorted(set(session.execute(
+            select(Listing.store_id).join(Mapping, Mapping.listing_id == Listing.id)
+            .where(Mapping.offer_id.in_(changed))).scalars()))
+    pushed = 0
+    for store_id in store_ids:
+        pushed += push_inventory(hub, store_id)["changed"]
+    with hub.db.transaction() as session:
+        session.execute(update(Offer).where(Offer.supplier_id == supplier_id, Offer.changed.is_(True))
+                        .values(changed=False).execution_options(synchronize_session=False))
+    return {"stores": len(store_ids), "quantities": pushed}
