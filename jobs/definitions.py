@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from hub.config import Settings
 from hub.db.base import utcnow
 from hub.db.models import JobRun
-from hub.services import cancellation, listings, outbox, placement, pull, routing, webhooks
+from hub.services import anomalies, cancellation, fx, listings, outbox, payments, placement, pull, routing, webhooks
 from hub.services.intake import IntakeResult
 from jobs.registry import JobSpec, registry
 
@@ -67,6 +67,22 @@ def products_sync(hub: Hub, store_id: int | None) -> dict[str, int]:
     return listings.sync_listings(hub, store_id)
 
 
+def payments_pull(hub: Hub, store_id: int | None) -> dict[str, int]:
+    assert store_id is not None
+    return payments.pull_payments(hub, store_id)
+
+
+def fx_pull(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    return fx.pull_url(hub)
+
+
+def money_reconcile(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    """Find money anomalies and put them on the attention list."""
+    found = anomalies.reconcile(hub.db, tolerance_pct=hub.settings.supplier_cost_tolerance_pct,
+                                grace=timedelta(minutes=hub.settings.unsent_order_grace_minutes))
+    return {"anomalies": len(found)}
+
+
 def register_all(settings: Settings) -> None:
     """Register the jobs with intervals from settings (idempotent: known names are left alone)."""
     specs = [
@@ -77,6 +93,9 @@ def register_all(settings: Settings) -> None:
         JobSpec("orders.route", orders_route, settings.route_interval_seconds, per_store=False),
         JobSpec("outbox.dispatch", outbox_dispatch, settings.outbox_interval_seconds, per_store=False),
         JobSpec("products.sync", products_sync, settings.products_sync_interval_seconds),
+        JobSpec("payments.pull", payments_pull, settings.payments_pull_interval_seconds),
+        JobSpec("fx.pull", fx_pull, settings.fx_pull_interval_seconds, per_store=False),
+        JobSpec("money.reconcile", money_reconcile, interval_seconds=3600, per_store=False),
     ]
     known = set(registry.names())
     for spec in specs:

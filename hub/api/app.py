@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from hub import __version__
-from hub.api import health, mappings, orders, shopify_oauth, stores, v1, webhooks
+from hub.api import health, mappings, money, orders, shopify_oauth, stores, v1, webhooks
 from hub.api.errors import install_error_handlers
 from hub.bootstrap import Hub
 
@@ -26,6 +26,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(orders.router)
     app.include_router(stores.router)
     app.include_router(mappings.router)
+    app.include_router(money.router)
     app.include_router(webhooks.router)
     app.include_router(shopify_oauth.router)
 

@@ -17,7 +17,8 @@ from hub.db.models.stores import Store, Supplier, SupplierKey, SyncCursor
 
 __all__ = [
     "AttentionItem", "Base", "FeedReject", "FeedRun", "FxRate", "JobLease", "JobRun", "LedgerEntry",
-    "Listing", "Mapping", "Offer", "Order", "OrderEvent", "OrderLine", "OutboxMessage", "Payout", "PayoutTransaction", "Reservation",
+    "Listing", "Mapping", "Offer", "Order", "OrderEvent", "OrderLine", "OutboxMessage", "Payout",
+    "PayoutTransaction", "Reservation",
     "Shipment", "Store", "Supplier", "SupplierKey", "SupplierOrder", "SupplierOrderLine", "SyncCursor",
     "WebhookDelivery",
 ]
