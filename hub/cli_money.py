@@ -86,7 +86,8 @@ def report_anomalies() -> None:
     hub = build_hub()
     try:
         found = anomalies.reconcile(hub.db, tolerance_pct=hub.settings.supplier_cost_tolerance_pct,
-                                    grace=timedelta(minutes=hub.settings.unsent_order_grace_minutes))
+                                    grace=timedelta(minutes=hub.settings.unsent_order_grace_minutes),
+                                    reporting_currency=hub.settings.reporting_currency)
     finally:
         hub.close()
     table = Table("kind", "order", "reason")

@@ -79,7 +79,8 @@ def fx_pull(hub: Hub, _store_id: int | None) -> dict[str, int]:
 def money_reconcile(hub: Hub, _store_id: int | None) -> dict[str, int]:
     """Find money anomalies and put them on the attention list."""
     found = anomalies.reconcile(hub.db, tolerance_pct=hub.settings.supplier_cost_tolerance_pct,
-                                grace=timedelta(minutes=hub.settings.unsent_order_grace_minutes))
+                                grace=timedelta(minutes=hub.settings.unsent_order_grace_minutes),
+                                reporting_currency=hub.settings.reporting_currency)
     return {"anomalies": len(found)}
 
 

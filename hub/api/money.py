@@ -44,5 +44,6 @@ def list_anomalies(
     if kind is not None and kind not in anomalies.KINDS:
         raise ApiError(422, f"kind must be one of {', '.join(anomalies.KINDS)}", "invalid")
     found = anomalies.reconcile(hub.db, tolerance_pct=hub.settings.supplier_cost_tolerance_pct,
-                                grace=timedelta(minutes=hub.settings.unsent_order_grace_minutes), kind=kind)
+                                grace=timedelta(minutes=hub.settings.unsent_order_grace_minutes),
+                                reporting_currency=hub.settings.reporting_currency, kind=kind)
     return {"anomalies": found}

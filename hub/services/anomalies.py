@@ -20,11 +20,12 @@ from hub.db.models import AttentionItem, LedgerEntry, Order, Payout, SupplierOrd
 from hub.db.sql import insert_ignore
 from hub.domain import ledger as L
 from hub.domain.money import format_amount
+from hub.services.fx import converter
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("unsent_paid_order", "charged_for_cancelled_order", "supplier_charged_twice",
-         "supplier_charge_mismatch", "payout_mismatch", "negative_margin")
+         "supplier_charge_mismatch", "payout_mismatch", "negative_margin", "fx_rate_missing")
 PAID = ("paid", "partially_paid", "partially_refunded")
 SENT_STATES = ("placing", "placed", "accepted", "shipped", "delivered")
 _PROFIT_KINDS = tuple(k for kinds in L.PROFIT_BUCKETS.values() for k in kinds)
@@ -125,11 +126,27 @@ def _negative_margin(session: Session) -> list[dict[str, Any]]:
     return out
 
 
-def find(session: Session, *, tolerance_pct: Decimal, grace: timedelta,
+def _fx_missing(session: Session, reporting_currency: str) -> list[dict[str, Any]]:
+    """Each (currency, day) of the ledger that has no rate into the reporting currency."""
+    pairs = session.execute(select(LedgerEntry.currency, LedgerEntry.booked_on).distinct()
+                            .where(LedgerEntry.currency != reporting_currency)
+                            .order_by(LedgerEntry.booked_on, LedgerEntry.currency)).all()
+    out = []
+    for currency, day in pairs:
+        if converter(session, day)(Decimal(1), currency, reporting_currency) is None:
+            out.append(_anomaly("fx_rate_missing", f"no {currency}→{reporting_currency} rate on or before "
+                                f"{day.isoformat()}: profit of that day leaves those amounts out",
+                                ref=f"{currency}:{reporting_currency}:{day.isoformat()}", currency=currency,
+                                day=day.isoformat()))
+    return out
+
+
+def find(session: Session, *, tolerance_pct: Decimal, grace: timedelta, reporting_currency: str,
          now: datetime | None = None) -> list[dict[str, Any]]:
     now = now or utcnow()
     return (_unsent(session, now, grace) + _charged_for_cancelled(session) + _charged_twice(session)
-            + _charge_mismatch(session, tolerance_pct) + _payouts(session) + _negative_margin(session))
+            + _charge_mismatch(session, tolerance_pct) + _payouts(session) + _negative_margin(session)
+            + _fx_missing(session, reporting_currency))
 
 
 def publish(session: Session, found: list[dict[str, Any]]) -> int:
@@ -140,11 +157,11 @@ def publish(session: Session, found: list[dict[str, Any]]) -> int:
     return insert_ignore(session, AttentionItem.__table__, rows, ["dedupe_key"])  # type: ignore[arg-type]
 
 
-def reconcile(db: Database, *, tolerance_pct: Decimal, grace: timedelta, kind: str | None = None
-              ) -> list[dict[str, Any]]:
+def reconcile(db: Database, *, tolerance_pct: Decimal, grace: timedelta, reporting_currency: str,
+              kind: str | None = None) -> list[dict[str, Any]]:
     """Find anomalies, put them on the attention list, return them (optionally one kind)."""
     with db.transaction() as session:
-        found = find(session, tolerance_pct=tolerance_pct, grace=grace)
+        found = find(session, tolerance_pct=tolerance_pct, grace=grace, reporting_currency=reporting_currency)
         added = publish(session, found)
     if added:
         logger.info("money anomalies added to the attention list", extra={"added": added})
