@@ -76,8 +76,10 @@ def store_payout(session: Session, store_id: int, payout: RemotePayout,
     payout_row = session.execute(select(Payout.id).where(
         Payout.store_id == store_id, Payout.external_id == payout.payout_id)).scalar_one()
     external_ids = {bt.order_id for bt in balance if bt.order_id}
-    orders = dict(session.execute(select(Order.external_id, Order.id).where(
-        Order.store_id == store_id, Order.external_id.in_(external_ids))).tuples().all()) if external_ids else {}
+    orders: dict[str, int] = {}
+    if external_ids:
+        orders = {ext: oid for ext, oid in session.execute(select(Order.external_id, Order.id).where(
+            Order.store_id == store_id, Order.external_id.in_(external_ids)))}
     if balance:
         _upsert(session, PayoutTransaction.__table__, [{
             "store_id": store_id, "payout_id": payout_row, "external_id": bt.transaction_id, "type": bt.type,
