@@ -54,7 +54,7 @@ def supplier_order(hub: Hub, order_id: int, supplier_id: int, *, cost: str = "12
 def txn(txn_id: str, kind: str, amount: str, *, fee: str | None = None, currency: str = "USD",
         at: datetime = T0) -> OrderTransaction:
     fees = (TransactionFee(fee_id=f"f{txn_id}", type="payment", amount=Money(D(fee), currency)),) if fee else ()
-    return OrderTransaction(transaction_id=txn_id, order_id="x", kind=kind, status="success", gateway="shopify_payments",
+    return OrderTransaction(transaction_id=txn_id, order_id="x", kind=kind, status="success", gateway="sp",
                             amount=Money(D(amount), currency), processed_at=at, fees=fees)
 
 
