@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.base import Base, BigId, Created, Currency, IdPk, Updated
 from hub.db.types import Rate
+
+
+def _day_of_occurrence(context: Any) -> date | None:
+    """Default booking day: the UTC day the fact occurred (the ledger writer passes the order's day)."""
+    occurred: datetime | None = context.get_current_parameters().get("occurred_at")
+    return None if occurred is None else occurred.astimezone(UTC).date()
 
 
 class LedgerEntry(Base):
@@ -45,7 +52,7 @@ class LedgerEntry(Base):
     occurred_at: Mapped[datetime]
     # The UTC day profit books this fact on: the order's day for order facts, so an order's profit
     # lives in one day and converts at that day's rate.
-    booked_on: Mapped[date] = mapped_column(Date)
+    booked_on: Mapped[date] = mapped_column(Date, default=_day_of_occurrence)
     created_at: Mapped[Created]
 
 
