@@ -87,7 +87,7 @@ def measure(database: Database, start: date, end: date, runs: int) -> tuple[floa
             rows = len(profit_rows(session, start, end, "day", "USD"))
         timings.append(timer.seconds * 1000)
     timings = sorted(timings[2:])  # the first two runs warm the cache
-    p95 = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
+    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
     return statistics.median(timings), p95, rows
 
 
