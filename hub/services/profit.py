@@ -17,7 +17,7 @@ from sqlalchemy import Select, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from hub.db.engine import Database
-from hub.db.models import LedgerEntry, OrderLine
+from hub.db.models import LedgerDaily, LedgerEntry, OrderLine
 from hub.db.types import Money
 from hub.domain.ledger import PROFIT_BUCKETS
 from hub.domain.money import MoneyError, normalize_currency, quantize
@@ -74,27 +74,30 @@ def parse_query(date_from: str | None, date_to: str | None, group_by: str,
     return start, end, group_by, code
 
 
-def _sums() -> list[Any]:
-    return [type_coerce(func.sum(case((LedgerEntry.kind.in_(kinds), LedgerEntry.amount), else_=0)), Money())
+_FROM_DAILY = frozenset({"day", "week", "month", "store"})
+
+
+def _sums(table: Any) -> list[Any]:
+    return [type_coerce(func.sum(case((table.kind.in_(kinds), table.amount), else_=0)), Money())
             .label(name) for name, kinds in PROFIT_BUCKETS.items()]
 
 
-def _key_column(group_by: str) -> Any:
-    return {"product": OrderLine.sku, "supplier": LedgerEntry.supplier_id, "store": LedgerEntry.store_id,
-            "order": LedgerEntry.order_id}.get(group_by)
-
-
 def aggregate_query(start: date, end: date, group_by: str, store_id: int | None = None) -> Select[Any]:
-    """One row per (key, day, currency) over the range; the statement the benchmark times."""
-    key = _key_column(group_by)
-    columns = [LedgerEntry.booked_on, LedgerEntry.currency, *_sums()]
+    """One row per (key, day, currency) over the range; the statement the benchmark times.
+
+    Periods and stores read the trigger-kept daily summary (the plain ledger scan took ~200 ms for
+    30 days of a million orders on PostgreSQL); product, supplier and order need the ledger rows."""
+    table: Any = LedgerDaily if group_by in _FROM_DAILY else LedgerEntry
+    key = {"product": OrderLine.sku, "supplier": LedgerEntry.supplier_id, "store": table.store_id,
+           "order": LedgerEntry.order_id}.get(group_by)
+    columns = [table.booked_on, table.currency, *_sums(table)]
     statement = select(*(([key.label("key")] if key is not None else []) + columns))
     if group_by == "product":
         statement = statement.outerjoin(OrderLine, OrderLine.id == LedgerEntry.order_line_id)
-    statement = statement.where(LedgerEntry.booked_on >= start, LedgerEntry.booked_on <= end)
+    statement = statement.where(table.booked_on >= start, table.booked_on <= end)
     if store_id is not None:
-        statement = statement.where(LedgerEntry.store_id == store_id)
-    group = ([key] if key is not None else []) + [LedgerEntry.booked_on, LedgerEntry.currency]
+        statement = statement.where(table.store_id == store_id)
+    group = ([key] if key is not None else []) + [table.booked_on, table.currency]
     return statement.group_by(*group)
 
 

@@ -101,3 +101,28 @@ def test_supplier_charge_in_another_currency_books_the_fx_difference(hub: Hub) -
     assert (rows["supplier_cost"], rows["shipping_cost"], rows["fx"]) == ("10.00", "2.00", "-0.50")
     assert ledger_sum(hub, order_id) == D("49.90") - D("12.50")
     assert Decimal(rows["profit"]) == D("37.40")
+
+
+def test_daily_summary_follows_inserts_updates_and_deletes(hub: Hub) -> None:
+    from sqlalchemy import func, select
+
+    from hub.db.models import LedgerDaily, LedgerEntry
+
+    store, supplier = cb.store(hub.db), cb.supplier(hub.db, "alpha")
+    order_id = known_order(hub, store)
+    so = supplier_order(hub, order_id, supplier)
+    with hub.db.transaction() as session:
+        record_supplier_estimate(session, so)
+        record_transactions(session, order_id, [txn("1", "sale", "50.00", fee="1.75")])
+        record_transactions(session, order_id, [txn("1", "sale", "50.00", fee="1.80")])  # a changed fee
+        record_supplier_charge(session, so, D("11.11"), D("2.22"), "USD")  # estimate rows deleted
+
+    def grouped(model: type) -> dict[tuple[str, str], Decimal]:
+        with hub.db.transaction() as session:
+            rows = session.execute(select(model.kind, model.currency, func.sum(model.amount))  # type: ignore[attr-defined]
+                                   .group_by(model.kind, model.currency)).all()  # type: ignore[attr-defined]
+            return {(kind, cur): amount for kind, cur, amount in rows if amount}
+
+    assert grouped(LedgerDaily) == grouped(LedgerEntry)
+    assert grouped(LedgerDaily)[("payment_fee", "USD")] == D("-1.80")
+    assert grouped(LedgerDaily)[("supplier_cost", "USD")] == D("-11.11")

@@ -56,6 +56,22 @@ class LedgerEntry(Base):
     created_at: Mapped[Created]
 
 
+class LedgerDaily(Base):
+    """Ledger amounts summed per (day, store, currency, kind), kept by database triggers on
+    ledger_entries (insert, update, delete), so profit by period reads hundreds of rows instead of
+    millions and no writer can forget it. store_id 0 = a fact of no store."""
+
+    __tablename__ = "ledger_daily"
+    __table_args__ = (UniqueConstraint("booked_on", "store_id", "currency", "kind"),)
+
+    id: Mapped[IdPk]
+    booked_on: Mapped[date] = mapped_column(Date)
+    store_id: Mapped[int] = mapped_column(BigId)
+    currency: Mapped[Currency]
+    kind: Mapped[str] = mapped_column(String(30))
+    amount: Mapped[Decimal]
+
+
 class FxRate(Base):
     """1 `base` = `rate` `quote` on `day`; profit uses the rate of the order's day, never a guess."""
 
