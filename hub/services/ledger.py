@@ -85,6 +85,18 @@ def record_transactions(session: Session, order_id: int, transactions: Sequence[
     return _write(session, order, entries)
 
 
+def record_dispute(session: Session, order_id: int, transaction_id: str, amount: Decimal, fee: Decimal,
+                   currency: str, at: datetime | None) -> int:
+    """A chargeback/dispute seen as a payout balance transaction (amount negative when money left),
+    with its dispute fee; keyed by the balance transaction, so a re-pull changes nothing."""
+    order = _order(session, order_id)
+    at = at or order.placed_at
+    entries = [L.Entry(f"balance:{transaction_id}:chargeback", L.CHARGEBACK, -abs(amount), currency, at)]
+    if fee:
+        entries.append(L.Entry(f"balance:{transaction_id}:fee", L.PAYMENT_FEE, -abs(fee), currency, at))
+    return _write(session, order, entries)
+
+
 def _supplier_order(session: Session, supplier_order_id: int) -> tuple[SupplierOrder, Order]:
     supplier_order = session.get(SupplierOrder, supplier_order_id)
     if supplier_order is None:

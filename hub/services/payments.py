@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+DISPUTE_TYPES = frozenset({"dispute", "chargeback"})
+
 
 def pull_payments(hub: Hub, store_id: int) -> dict[str, int]:
     """Recent orders' transactions into the ledger, then payouts; each order is its own transaction
@@ -86,6 +88,10 @@ def store_payout(session: Session, store_id: int, payout: RemotePayout,
             "amount": bt.amount.amount, "fee": bt.fee.amount, "net": bt.net.amount, "currency": bt.net.currency,
             "order_id": orders.get(bt.order_id or ""), "source_order_transaction_id": bt.source_order_transaction_id,
             "transaction_date": bt.transaction_date} for bt in balance], ["store_id", "external_id"])
+    for bt in balance:
+        if bt.type.lower() in DISPUTE_TYPES and orders.get(bt.order_id or ""):
+            ledger.record_dispute(session, orders[bt.order_id or ""], bt.transaction_id, bt.amount.amount,
+                                  bt.fee.amount, bt.amount.currency, bt.transaction_date)
     total = session.execute(select(func.coalesce(func.sum(PayoutTransaction.net), 0)).where(
         PayoutTransaction.payout_id == payout_row)).scalar_one()
     transactions_net = Decimal(total)

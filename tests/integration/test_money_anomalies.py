@@ -98,6 +98,15 @@ def test_payout_not_matching_its_transactions(hub: Hub) -> None:
         matched = session.execute(select(PayoutTransaction.order_id).where(
             PayoutTransaction.external_id == "b1")).scalar_one()
     assert ok and not bad and matched == order_id
+    dispute = BalanceTransaction(transaction_id="b3", type="dispute", amount=Money(D("-50.00"), usd),
+                                 fee=Money(D("15.00"), usd), net=Money(D("-65.00"), usd), transaction_date=None,
+                                 order_id=external)
+    with hub.db.transaction() as session:
+        payments.store_payout(session, store, RemotePayout("p3", "paid", None, Money(D("-65.00"), usd)), [dispute])
+        payments.store_payout(session, store, RemotePayout("p3", "paid", None, Money(D("-65.00"), usd)), [dispute])
+        booked = sorted(session.execute(select(LedgerEntry.kind, LedgerEntry.amount).where(
+            LedgerEntry.source_ref.like("balance:b3:%"))).tuples())
+    assert booked == [("chargeback", D("-50.0000")), ("payment_fee", D("-15.0000"))]
     assert [a["details"]["payout"] for a in found(hub, "payout_mismatch")] == ["p2"]
 
 
