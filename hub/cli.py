@@ -11,7 +11,7 @@ from rich.console import Console
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from hub import __version__, cli_ops, cli_orders, cli_shipments, cli_stores
+from hub import __version__, cli_money, cli_ops, cli_orders, cli_shipments, cli_stores
 from hub.config import get_settings
 from hub.db.engine import Database, safe_url
 from hub.errors import UserError
@@ -32,6 +32,8 @@ app.add_typer(cli_ops.jobs_app, name="jobs")
 app.add_typer(cli_shipments.app, name="shipments")
 app.command("demo")(cli_ops.demo)
 app.add_typer(cli_ops.sync_app, name="sync")
+app.add_typer(cli_money.fx_app, name="fx")
+app.add_typer(cli_money.report_app, name="report")
 
 
 def _register_subcommands() -> None:

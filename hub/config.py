@@ -10,6 +10,7 @@ import logging
 import os
 import secrets
 from collections.abc import Callable
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -39,6 +40,12 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
 
     reporting_currency: str = "USD"
+    fx_rates_url: str | None = None  # a CSV (day,base,quote,rate) pulled by the fx.pull job when set
+    fx_pull_interval_seconds: float = Field(default=86_400, gt=0)
+    payments_pull_interval_seconds: float = Field(default=3600, gt=0)
+    payments_lookback_days: int = Field(default=14, ge=1)
+    supplier_cost_tolerance_pct: Decimal = Field(default=Decimal("5"), ge=0)  # charge vs expected, anomaly above
+    unsent_order_grace_minutes: int = Field(default=60, ge=0)  # paid but not sent to a supplier after this
     shopify_api_version: str = "2026-10"
     shopify_client_id: str | None = None
     shopify_client_secret: SecretStr | None = None

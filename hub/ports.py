@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
 from hub.domain.orders import Address, OrderIn
 from hub.domain.storefront import (
+    BalanceTransaction,
     FulfillmentLineRequest,
     FulfillmentOrder,
     FulfillmentResult,
     InventoryQuantity,
+    OrderTransaction,
+    Payout,
     ShopInfo,
     StoreLocation,
     StoreVariant,
@@ -162,3 +165,15 @@ class Supplier(Protocol):
     def stock(self, skus: Sequence[str]) -> list[StockLevel]: ...
 
     def close(self) -> None: ...
+
+
+class PaymentsSource(Protocol):
+    """A storefront that reports its payments: order transactions with fees, payouts and their
+    balance transactions (Shopify Payments). Kept apart from Storefront: not every platform has it."""
+
+    def order_transactions(self, order_id: str) -> list[OrderTransaction]: ...
+
+    def payouts(self, issued_since: date | None = None, page_size: int = 50) -> Iterator[Payout]: ...
+
+    def balance_transactions(self, payout_id: str | None = None, page_size: int = 100
+                             ) -> Iterator[BalanceTransaction]: ...

@@ -11,11 +11,14 @@ from hub.config import Settings
 from hub.db.base import utcnow
 from hub.db.models import JobRun
 from hub.services import (
+    anomalies,
     cancellation,
     fulfillment,
+    fx,
     late,
     listings,
     outbox,
+    payments,
     placement,
     pull,
     purchase_orders,
@@ -112,6 +115,23 @@ def push_prices(hub: Hub, store_id: int | None) -> dict[str, int]:
     return store_sync.push_prices(hub, store_id)
 
 
+def payments_pull(hub: Hub, store_id: int | None) -> dict[str, int]:
+    assert store_id is not None
+    return payments.pull_payments(hub, store_id)
+
+
+def fx_pull(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    return fx.pull_url(hub)
+
+
+def money_reconcile(hub: Hub, _store_id: int | None) -> dict[str, int]:
+    """Find money anomalies and put them on the attention list."""
+    found = anomalies.reconcile(hub.db, tolerance_pct=hub.settings.supplier_cost_tolerance_pct,
+                                grace=timedelta(minutes=hub.settings.unsent_order_grace_minutes),
+                                reporting_currency=hub.settings.reporting_currency)
+    return {"anomalies": len(found)}
+
+
 def register_all(settings: Settings) -> None:
     """Register the jobs with intervals from settings (idempotent: known names are left alone)."""
     specs = [
@@ -129,6 +149,9 @@ def register_all(settings: Settings) -> None:
         JobSpec("store.push_prices", push_prices, settings.push_interval_seconds),
         JobSpec("suppliers.write_purchase_orders", write_purchase_orders,
                 settings.purchase_order_interval_seconds, per_store=False),
+        JobSpec("payments.pull", payments_pull, settings.payments_pull_interval_seconds),
+        JobSpec("fx.pull", fx_pull, settings.fx_pull_interval_seconds, per_store=False),
+        JobSpec("money.reconcile", money_reconcile, interval_seconds=3600, per_store=False),
     ]
     known = set(registry.names())
     for spec in specs:

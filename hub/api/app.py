@@ -9,6 +9,7 @@ from hub.api import (
     dashboard,
     health,
     mappings,
+    money,
     orders,
     shopify_oauth,
     stores,
@@ -33,6 +34,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(orders.router)
     app.include_router(stores.router)
     app.include_router(mappings.router)
+    app.include_router(money.router)
     app.include_router(webhooks.router)
     app.include_router(shopify_oauth.router)
     app.include_router(suppliers.router)

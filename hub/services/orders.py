@@ -21,6 +21,7 @@ from hub.domain.money import format_amount
 from hub.domain.orders import OrderIn
 from hub.errors import BadRequest, NotFound, UserError
 from hub.services.intake import IntakeResult, ingest
+from hub.services.ledger import ledger_lines
 
 MANUAL_DOMAIN = "manual"
 MAX_PAGE = 200
@@ -150,6 +151,7 @@ def get_order(db: Database, order_id: int) -> dict[str, Any]:
             "lines": [_line_view(line, order.currency) for line in lines],
             "timeline": [{"at": event.occurred_at.isoformat(), "kind": event.kind, "message": event.message,
                           "data": event.data} for event in events],
+            "ledger": ledger_lines(session, order_id),
         }
 
 

@@ -1,0 +1,168 @@
+"""The ledger writer: turns orders, transactions and supplier charges into ledger rows.
+
+Each function runs inside the caller's session (so intake, placement and jobs write money facts in
+the same transaction as the change that caused them). Rows are upserted by `source_ref`: writing
+the same fact twice changes nothing, a changed fact updates its row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from hub.db.base import utcnow
+from hub.db.models import LedgerEntry, Order, OrderLine, SupplierOrder
+from hub.db.sql import dialect_insert
+from hub.domain import ledger as L
+from hub.domain.money import format_amount, normalize_currency
+from hub.domain.storefront import OrderTransaction
+from hub.errors import NotFound
+from hub.services.fx import converter
+
+logger = logging.getLogger(__name__)
+
+_UPDATABLE = ("kind", "amount", "currency", "estimated", "description", "occurred_at", "booked_on",
+              "order_line_id", "supplier_id", "supplier_order_id")
+
+
+def _write(session: Session, order: Order, entries: Sequence[L.Entry]) -> int:
+    """Upsert entries of one order; the order's day is the day every one of them is booked on."""
+    if not entries:
+        return 0
+    booked_on = order.placed_at.date()
+    rows: list[dict[str, Any]] = [
+        {"source_ref": e.source_ref, "kind": e.kind, "store_id": order.store_id, "order_id": order.id,
+         "order_line_id": e.order_line_id, "supplier_id": e.supplier_id, "supplier_order_id": e.supplier_order_id,
+         "amount": e.amount, "currency": e.currency, "estimated": e.estimated, "description": e.description,
+         "occurred_at": e.occurred_at, "booked_on": booked_on}
+        for e in entries
+    ]
+    table = LedgerEntry.__table__
+    statement = dialect_insert(session, table)  # type: ignore[arg-type]
+    statement = statement.on_conflict_do_update(
+        index_elements=["source_ref"], set_={name: statement.excluded[name] for name in _UPDATABLE})
+    session.execute(statement, rows)
+    return len(rows)
+
+
+def _order(session: Session, order_id: int) -> Order:
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"order {order_id} not found")
+    return order
+
+
+def record_order(session: Session, order_id: int) -> int:
+    """Sale per line, order discount, shipping charged and tax of an order (call after intake)."""
+    order = _order(session, order_id)
+    lines = session.execute(select(OrderLine).where(OrderLine.order_id == order_id)
+                            .order_by(OrderLine.id)).scalars().all()
+    facts = L.OrderFacts(
+        order_id=order.id, currency=order.currency, placed_at=order.placed_at,
+        lines=tuple(L.LineFacts(line.id, line.sku, line.quantity, line.unit_price, line.total_discount)
+                    for line in lines),
+        total_discounts=order.total_discounts, total_shipping=order.total_shipping, total_tax=order.total_tax)
+    return _write(session, order, L.order_entries(facts))
+
+
+def record_transactions(session: Session, order_id: int, transactions: Sequence[OrderTransaction]) -> int:
+    """Refunds, chargebacks and payment fees of an order's storefront transactions."""
+    order = _order(session, order_id)
+    entries: list[L.Entry] = []
+    for txn in transactions:
+        fees = tuple((fee.fee_id or str(index), fee.amount.amount, fee.amount.currency)
+                     for index, fee in enumerate(txn.fees))
+        entries += L.transaction_entries(L.TxnFacts(
+            transaction_id=txn.transaction_id, kind=txn.kind, status=txn.status, amount=txn.amount.amount,
+            currency=txn.amount.currency, processed_at=txn.processed_at or order.placed_at, fees=fees))
+    return _write(session, order, entries)
+
+
+def record_dispute(session: Session, order_id: int, transaction_id: str, amount: Decimal, fee: Decimal,
+                   currency: str, at: datetime | None) -> int:
+    """A chargeback/dispute seen as a payout balance transaction (amount negative when money left),
+    with its dispute fee; keyed by the balance transaction, so a re-pull changes nothing."""
+    order = _order(session, order_id)
+    at = at or order.placed_at
+    entries = [L.Entry(f"balance:{transaction_id}:chargeback", L.CHARGEBACK, -abs(amount), currency, at)]
+    if fee:
+        entries.append(L.Entry(f"balance:{transaction_id}:fee", L.PAYMENT_FEE, -abs(fee), currency, at))
+    return _write(session, order, entries)
+
+
+def _supplier_order(session: Session, supplier_order_id: int) -> tuple[SupplierOrder, Order]:
+    supplier_order = session.get(SupplierOrder, supplier_order_id)
+    if supplier_order is None:
+        raise NotFound(f"supplier order {supplier_order_id} not found")
+    return supplier_order, _order(session, supplier_order.order_id)
+
+
+def _has_actual(session: Session, supplier_order_id: int) -> bool:
+    return session.execute(select(LedgerEntry.id).where(
+        LedgerEntry.supplier_order_id == supplier_order_id, LedgerEntry.estimated.is_(False),
+        LedgerEntry.kind == L.SUPPLIER_COST).limit(1)).first() is not None
+
+
+def record_supplier_estimate(session: Session, supplier_order_id: int) -> int:
+    """Estimated supplier cost and shipping from the offer (call at routing); a no-op once charged."""
+    supplier_order, order = _supplier_order(session, supplier_order_id)
+    if _has_actual(session, supplier_order_id):
+        return 0
+    return _write(session, order, L.supplier_entries(
+        supplier_order.id, supplier_order.supplier_id, supplier_order.expected_cost,
+        supplier_order.expected_shipping, supplier_order.currency, supplier_order.created_at or utcnow(),
+        estimated=True))
+
+
+def record_supplier_charge(session: Session, supplier_order_id: int, product_cost: Decimal,
+                           shipping_cost: Decimal, currency: str, *, at: datetime | None = None,
+                           charge_ref: str | None = None) -> int:
+    """The supplier's actual charge replaces the estimate in this same transaction, so sums never
+    double. `charge_ref` names a distinct charge (a second one is the "charged twice" anomaly)."""
+    supplier_order, order = _supplier_order(session, supplier_order_id)
+    currency = normalize_currency(currency)
+    at = at or utcnow()
+    session.execute(delete(LedgerEntry).where(LedgerEntry.supplier_order_id == supplier_order_id,
+                                              LedgerEntry.estimated.is_(True))
+                    .execution_options(synchronize_session=False))
+    so_key = f"{supplier_order.id}:{charge_ref}" if charge_ref else str(supplier_order.id)
+    expected = supplier_order.currency
+    if currency != expected:
+        rate = converter(session, order.placed_at.date())(Decimal(1), currency, expected)
+        if rate is not None:
+            charged = ((product_cost + shipping_cost) * rate).quantize(Decimal("0.0001"))
+            entries = L.supplier_entries(supplier_order.id, supplier_order.supplier_id, supplier_order.expected_cost,
+                                         supplier_order.expected_shipping, expected, at, estimated=False)
+            fx = L.fx_difference_entry(supplier_order.id, supplier_order.supplier_id,
+                                       supplier_order.expected_cost + supplier_order.expected_shipping,
+                                       charged, expected, at)
+            entries = [_rekey(e, so_key) for e in entries] + ([_rekey(fx, so_key)] if fx else [])
+            return _write(session, order, entries)
+        logger.warning("no FX rate for supplier charge; recorded in the charged currency",
+                       extra={"supplier_order_id": supplier_order_id, "currency": currency})
+    entries = L.supplier_entries(supplier_order.id, supplier_order.supplier_id, product_cost, shipping_cost,
+                                 currency, at, estimated=False)
+    return _write(session, order, [_rekey(e, so_key) for e in entries])
+
+
+def _rekey(entry: L.Entry, so_key: str) -> L.Entry:
+    prefix = f"supplier_order:{entry.supplier_order_id}:"
+    rest = entry.source_ref.removeprefix(prefix)
+    return replace(entry, source_ref=f"supplier_order:{so_key}:{rest}")
+
+
+def ledger_lines(session: Session, order_id: int) -> list[dict[str, Any]]:
+    """An order's ledger rows, for the order view: every money fact line by line."""
+    rows = session.execute(select(LedgerEntry).where(LedgerEntry.order_id == order_id)
+                           .order_by(LedgerEntry.occurred_at, LedgerEntry.id)).scalars().all()
+    return [{"source_ref": r.source_ref, "kind": r.kind, "amount": format_amount(r.amount, r.currency),
+             "currency": r.currency, "estimated": r.estimated, "order_line_id": r.order_line_id,
+             "supplier_order_id": r.supplier_order_id, "occurred_at": r.occurred_at.isoformat(),
+             "booked_on": r.booked_on.isoformat()} for r in rows]
