@@ -140,10 +140,14 @@ def push_after_feed(hub: Hub, supplier_id: int) -> dict[str, int]:
         store_ids = sorted(set(session.execute(
             select(Listing.store_id).join(Mapping, Mapping.listing_id == Listing.id)
             .where(Mapping.offer_id.in_(changed))).scalars()))
+    if not store_ids:
+        return {"stores": 0, "quantities": 0}  # nothing lists them yet: the flags stay for a later push
     pushed = 0
     for store_id in store_ids:
         pushed += push_inventory(hub, store_id)["changed"]
-    with hub.db.transaction() as session:
-        session.execute(update(Offer).where(Offer.supplier_id == supplier_id, Offer.changed.is_(True))
+    with hub.db.transaction() as session:  # consumed: only offers some listing maps to
+        mapped = select(Mapping.offer_id)
+        session.execute(update(Offer).where(Offer.supplier_id == supplier_id, Offer.changed.is_(True),
+                                            Offer.id.in_(mapped))
                         .values(changed=False).execution_options(synchronize_session=False))
     return {"stores": len(store_ids), "quantities": pushed}
