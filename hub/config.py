@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     products_sync_interval_seconds: float = Field(default=3600, gt=0)
     late_shipment_days: int = Field(default=7, ge=1)  # placed, no tracking after this many days
     stalled_shipment_days: int = Field(default=10, ge=1)  # tracked, no progress for this many days
+    ledger_interval_seconds: float = Field(default=30, gt=0)  # orders' money into the ledger
     push_interval_seconds: float = Field(default=60, gt=0)  # stock and prices to the stores
     purchase_order_interval_seconds: float = Field(default=900, gt=0)  # csv_po suppliers: a file per run
     supplier_poll_interval_seconds: float = Field(default=300, gt=0)

@@ -16,6 +16,7 @@ from hub.services import (
     fulfillment,
     fx,
     late,
+    ledger,
     listings,
     outbox,
     payments,
@@ -132,6 +133,11 @@ def money_reconcile(hub: Hub, _store_id: int | None) -> dict[str, int]:
     return {"anomalies": len(found)}
 
 
+def ledger_orders(hub: Hub, store_id: int | None) -> dict[str, int]:
+    assert store_id is not None
+    return ledger.record_changed_orders(hub.db, store_id)
+
+
 def register_all(settings: Settings) -> None:
     """Register the jobs with intervals from settings (idempotent: known names are left alone)."""
     specs = [
@@ -150,6 +156,7 @@ def register_all(settings: Settings) -> None:
         JobSpec("suppliers.write_purchase_orders", write_purchase_orders,
                 settings.purchase_order_interval_seconds, per_store=False),
         JobSpec("payments.pull", payments_pull, settings.payments_pull_interval_seconds),
+        JobSpec("ledger.orders", ledger_orders, settings.ledger_interval_seconds, platforms=("shopify", "manual")),
         JobSpec("fx.pull", fx_pull, settings.fx_pull_interval_seconds, per_store=False),
         JobSpec("money.reconcile", money_reconcile, interval_seconds=3600, per_store=False),
     ]

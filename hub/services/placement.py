@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ from hub.ports import (
     SupplierOrderStatus,
 )
 from hub.services import outbox, reservations
+from hub.services.ledger import record_supplier_charge
 from hub.services.routing import PLACE_KIND
 
 if TYPE_CHECKING:
@@ -157,6 +159,9 @@ def _accepted(hub: Hub, supplier_order_id: int, status: SupplierOrderStatus) -> 
         reservations.consume(session, supplier_order_id)
         order = session.get(SupplierOrder, supplier_order_id)
         assert order is not None
+        if status.product_cost is not None:  # what the supplier charged replaces the estimate
+            record_supplier_charge(session, supplier_order_id, status.product_cost,
+                                   status.shipping_cost or Decimal(0), status.currency or order.currency)
         code = session.execute(select(Supplier.code).where(Supplier.id == order.supplier_id)).scalar_one()
         session.add(OrderEvent(order_id=order.order_id, kind="supplier_order_placed", occurred_at=now,
                                message=f"Placed with {code} as {order.reference} (their id {status.remote_id})",

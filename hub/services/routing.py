@@ -35,6 +35,7 @@ from hub.db.models import (
 from hub.db.sql import insert_ignore
 from hub.domain.routing import Allocation, Routed, Unroutable, route_order
 from hub.services import outbox
+from hub.services.ledger import record_supplier_estimate
 from hub.services.routing_load import demands, fx_converter, policy_of
 
 if TYPE_CHECKING:
@@ -202,6 +203,9 @@ def _supplier_orders(session: Session, order: Order, routed: list[Routed], not_b
         outbox.enqueue(session, PLACE_KIND, f"place:{supplier_order.idempotency_key}",
                        {"supplier_order_id": supplier_order.id}, available_at=supplier_order.not_before)
         created.append(supplier_order.id)
+    session.flush()
+    for supplier_order_id in created:  # estimated cost in the ledger until the supplier's charge replaces it
+        record_supplier_estimate(session, supplier_order_id)
     session.flush()
     return created
 
