@@ -29,7 +29,10 @@ from hub.db.base import utcnow
 from hub.db.models import Order, OrderLine, Shipment, Store, Supplier, SupplierOrder
 from hub.services import outbox, stores, suppliers
 from hub.services.feeds import import_feed
+from hub.services.ledger import record_changed_orders
 from hub.services.listings import sync_listings
+from hub.services.payments import pull_payments
+from hub.services.profit import order_profit
 from hub.services.pull import pull_orders
 from hub.services.routing import route_pending
 from hub.services.supplier_polling import poll_shipments
@@ -58,6 +61,12 @@ class DemoSummary:
     supplier_orders_duplicated_at_suppliers: int
     parcels_shipped: int
     store_fulfillments: int
+    currency: str
+    revenue: str
+    fees: str
+    supplier_cost: str
+    profit: str
+    margin_percent: str | None
     seconds: float
 
     def as_dict(self) -> dict[str, Any]:
@@ -87,6 +96,8 @@ def run_demo(hub: Hub, orders: int, *, ship: bool = True) -> DemoSummary:
         poll_shipments(hub)
         _settle(hub)
     duplicated = sum(len(s.stats()["duplicates"]) for s in servers.values())
+    record_changed_orders(hub.db, store_id)
+    pull_payments(hub, store_id)
     return _summary(hub, store_id, new_ids, duplicated, time.perf_counter() - started)
 
 
@@ -155,9 +166,25 @@ def _summary(hub: Hub, store_id: int, new_ids: list[str], duplicated: int, secon
         ).scalar_one()
         total = session.execute(select(func.count()).select_from(Order).where(Order.store_id == store_id)
                                 ).scalar_one()
+        money = _money(session, list(session.execute(ours).scalars()), hub.settings.reporting_currency)
     return DemoSummary(
         orders_created=len(new_ids), orders_in_database=int(total), lines=sum(line_states.values()),
         lines_routed=int(line_states.get("routed", 0)), lines_needing_attention=int(line_states.get("attention", 0)),
         supplier_orders_placed=int(placed), supplier_orders_not_placed=int(not_placed),
         supplier_orders_duplicated_at_suppliers=duplicated,
-        parcels_shipped=int(shipped), store_fulfillments=int(fulfilled), seconds=round(seconds, 2))
+        parcels_shipped=int(shipped), store_fulfillments=int(fulfilled), **money, seconds=round(seconds, 2))
+
+
+def _money(session: Any, order_ids: list[int], currency: str) -> dict[str, Any]:
+    """The run's orders, summed from their ledger: what the merchant earned on them."""
+    totals = dict.fromkeys(("revenue", "fees", "supplier_cost", "shipping_cost", "profit"), Decimal(0))
+    for order_id in order_ids:
+        view = order_profit(session, order_id, currency)
+        if view is not None:
+            for name in totals:
+                totals[name] += Decimal(view[name])
+    cost = totals["supplier_cost"] + totals["shipping_cost"]
+    margin = (totals["profit"] / totals["revenue"] * 100).quantize(Decimal("0.01")) if totals["revenue"] else None
+    return {"currency": currency, "revenue": str(totals["revenue"]), "fees": str(totals["fees"]),
+            "supplier_cost": str(cost), "profit": str(totals["profit"]),
+            "margin_percent": None if margin is None else str(margin)}

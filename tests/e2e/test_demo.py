@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -23,6 +24,9 @@ def test_demo_places_every_routable_line_once_and_adds_orders_on_a_second_run(tm
     assert one["supplier_orders_placed"] > 0 and one["supplier_orders_not_placed"] == 0
     assert one["supplier_orders_duplicated_at_suppliers"] == 0
     assert one["store_fulfillments"] == one["parcels_shipped"] >= one["supplier_orders_placed"]
+    revenue, fees, cost, profit = (Decimal(one[k]) for k in ("revenue", "fees", "supplier_cost", "profit"))
+    assert revenue > cost > 0 and fees > 0
+    assert profit == revenue - fees - cost  # no refunds or FX in the sandbox run
 
     second = hub_cli("demo", "--orders", "40", "--json", env=env, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
