@@ -11,6 +11,7 @@ from rich.console import Console
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
+from connectors.http import ConnectorError
 from hub import __version__, cli_money, cli_ops, cli_orders, cli_shipments, cli_stores
 from hub.config import get_settings
 from hub.db.engine import Database, safe_url
@@ -130,6 +131,9 @@ def main() -> None:
     except UserError as exc:
         err_console.print(f"error: {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+    except ConnectorError as exc:  # a store or supplier out of reach: say which, no traceback
+        err_console.print(f"error: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
     except OperationalError as exc:
         url = settings.resolved_database_url
         password = make_url(url).password if "://" in url else None

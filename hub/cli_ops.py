@@ -146,13 +146,15 @@ def sync_push(store: Annotated[int | None, typer.Option(help="One store (default
         table = Table("store", "listings", "stock changes", "inventory calls", "price changes", "price calls",
                       "awaiting approval")
         for store_id in store_ids:
-            summary = store_sync.plan(hub, store_id).summary()
-            if not dry_run:
-                store_sync.push_inventory(hub, store_id)
-                store_sync.push_prices(hub, store_id)
-            table.add_row(str(store_id), str(summary["listings"]), str(summary["quantity_changes"]),
-                          str(summary["inventory_calls"]), str(summary["price_changes"]),
-                          str(summary["price_calls"]), str(summary["prices_awaiting_approval"]))
+            if dry_run:
+                summary = store_sync.plan(hub, store_id).summary()
+                row = [summary["listings"], summary["quantity_changes"], summary["inventory_calls"],
+                       summary["price_changes"], summary["price_calls"], summary["prices_awaiting_approval"]]
+            else:  # each push plans for itself: report what it did
+                stock, prices = store_sync.push_inventory(hub, store_id), store_sync.push_prices(hub, store_id)
+                row = [stock["listings"], stock["changed"], stock["calls"], prices["changed"], prices["calls"],
+                       prices["awaiting_approval"]]
+            table.add_row(str(store_id), *(str(value) for value in row))
     finally:
         hub.close()
     console.print(table)

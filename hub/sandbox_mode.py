@@ -67,20 +67,8 @@ class SandboxRuntime:
     def _connect_suppliers(self) -> None:
         """Both suppliers exist, point at their mount, and their catalogues arrive as full feeds."""
         for code, (name, _, _, priority) in SUPPLIERS.items():
-            with self.hub.db.transaction() as session:
-                known = session.execute(select(Supplier.id).where(Supplier.code == code)).scalar_one_or_none()
-            if known is None:
-                suppliers.add_supplier(self.hub.db, code, name, "USD", kind="sandbox")
-            with self.hub.db.transaction() as session:
-                session.execute(update(Supplier).where(Supplier.code == code).values(
-                    config={"base_url": f"{self.base}{SUPPLIER_MOUNT}/{code}"}, priority=priority))
-            feed = io.StringIO()
-            writer = csv.writer(feed)
-            writer.writerow(["sku", "cost", "shipping", "quantity", "currency"])
-            for item in self.suppliers[code].books.catalogue.values():
-                writer.writerow([item.sku, item.cost, item.shipping, item.stock, "USD"])
-            import_feed(self.hub, code, io.BytesIO(feed.getvalue().encode()), mode="full", fmt="csv",
-                        source="cli", force=True)
+            connect_sandbox_supplier(self.hub, code, name, priority,
+                                     {"base_url": f"{self.base}{SUPPLIER_MOUNT}/{code}"}, self.suppliers[code])
         sync_listings_in_process(self.hub, self.shop, self.store_id)
 
     def _connect(self) -> int:
@@ -125,3 +113,20 @@ def sync_listings_in_process(hub: Hub, shop: SandboxShopify, store_id: int) -> N
         sync_listings(hub, store_id)
     finally:
         hub.connectors = real
+
+
+def connect_sandbox_supplier(hub: Hub, code: str, name: str, priority: int, config: dict[str, str],
+                             server: SandboxSupplierServer) -> None:
+    """A sandbox supplier in the hub (created once, its connection refreshed), its catalogue as a full feed."""
+    with hub.db.transaction() as session:
+        known = session.execute(select(Supplier.id).where(Supplier.code == code)).scalar_one_or_none()
+    if known is None:
+        suppliers.add_supplier(hub.db, code, name, "USD", kind="sandbox")
+    with hub.db.transaction() as session:
+        session.execute(update(Supplier).where(Supplier.code == code).values(config=config, priority=priority))
+    feed = io.StringIO()
+    writer = csv.writer(feed)
+    writer.writerow(["sku", "cost", "shipping", "quantity", "currency"])
+    for item in server.books.catalogue.values():
+        writer.writerow([item.sku, item.cost, item.shipping, item.stock, "USD"])
+    import_feed(hub, code, io.BytesIO(feed.getvalue().encode()), mode="full", fmt="csv", source="cli", force=True)

@@ -9,8 +9,6 @@ was placed is placed again.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import time
 from dataclasses import asdict, dataclass
@@ -19,20 +17,19 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from connectors.registry import ConnectorRegistry
 from connectors.shopify.sandbox import SandboxConfig, SandboxShopify
 from connectors.suppliers.sandbox.config import SupplierSandboxConfig
 from connectors.suppliers.sandbox.server import SandboxSupplierServer
 from hub.db.base import utcnow
-from hub.db.models import Order, OrderLine, Shipment, Store, Supplier, SupplierOrder
-from hub.services import outbox, stores, suppliers
-from hub.services.feeds import import_feed
+from hub.db.models import LedgerEntry, Order, OrderLine, Shipment, Store, SupplierOrder
+from hub.services import outbox, stores
 from hub.services.ledger import record_changed_orders
 from hub.services.listings import sync_listings
 from hub.services.payments import pull_payments
-from hub.services.profit import order_profit
+from hub.services.profit import profit_rows
 from hub.services.pull import pull_orders
 from hub.services.routing import route_pending
 from hub.services.supplier_polling import poll_shipments
@@ -119,22 +116,11 @@ def _store(hub: Hub, shop: SandboxShopify) -> int:
 
 def _suppliers(hub: Hub, servers: dict[str, SandboxSupplierServer]) -> None:
     """Both suppliers exist with their sandbox connection, and their catalogue arrives as a feed."""
+    from hub.sandbox_mode import connect_sandbox_supplier
+
     for code, (name, _, _, priority) in SUPPLIERS.items():
-        with hub.db.transaction() as session:
-            exists = session.execute(select(Supplier.id).where(Supplier.code == code)).scalar_one_or_none()
-        if exists is None:
-            suppliers.add_supplier(hub.db, code, name, "USD", kind="sandbox")
-        with hub.db.transaction() as session:
-            session.execute(update(Supplier).where(Supplier.code == code).values(
-                config={"code": code, "base_url": f"http://{code}.sandbox"}, priority=priority))
-        feed = io.StringIO()
-        writer = csv.writer(feed)
-        writer.writerow(["sku", "cost", "shipping", "quantity", "currency"])
-        for item in servers[code].books.catalogue.values():
-            writer.writerow([item.sku, item.cost, item.shipping, item.stock, "USD"])
-        summary = import_feed(hub, code, io.BytesIO(feed.getvalue().encode()), mode="full", fmt="csv",
-                              source="cli", force=True)
-        logger.info("demo feed imported", extra={"supplier": code, "accepted": summary.accepted})
+        connect_sandbox_supplier(hub, code, name, priority, {"code": code, "base_url": f"http://{code}.sandbox"},
+                                 servers[code])
 
 
 def _settle(hub: Hub, rounds: int = 20) -> None:
@@ -176,13 +162,18 @@ def _summary(hub: Hub, store_id: int, new_ids: list[str], duplicated: int, secon
 
 
 def _money(session: Any, order_ids: list[int], currency: str) -> dict[str, Any]:
-    """The run's orders, summed from their ledger: what the merchant earned on them."""
+    """The run's orders, summed from their ledger in one aggregate: what the merchant earned on them."""
     totals = dict.fromkeys(("revenue", "fees", "supplier_cost", "shipping_cost", "profit"), Decimal(0))
-    for order_id in order_ids:
-        view = order_profit(session, order_id, currency)
-        if view is not None:
-            for name in totals:
-                totals[name] += Decimal(view[name])
+    days = session.execute(select(func.min(LedgerEntry.booked_on), func.max(LedgerEntry.booked_on))
+                           .where(LedgerEntry.order_id.in_(order_ids))).one() if order_ids else (None, None)
+    first, last = days
+    if first is not None and last is not None:
+        wanted = {str(order_id) for order_id in order_ids}
+        for row in profit_rows(session, first, last, "order", currency):
+            if row.key in wanted:
+                view = row.view(currency)
+                for name in totals:
+                    totals[name] += Decimal(view[name])
     cost = totals["supplier_cost"] + totals["shipping_cost"]
     margin = (totals["profit"] / totals["revenue"] * 100).quantize(Decimal("0.01")) if totals["revenue"] else None
     return {"currency": currency, "revenue": str(totals["revenue"]), "fees": str(totals["fees"]),

@@ -49,3 +49,27 @@ def test_usage_errors_exit_2_without_traceback(tmp_path: Path, args: tuple[str, 
 def test_version(tmp_path: Path) -> None:
     result = hub_cli("version", cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.startswith("hub ")
+
+
+def test_an_unreachable_store_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    env = {"HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}", "HUB_VAR_DIR": str(tmp_path / "var")}
+    assert hub_cli("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    added = hub_cli("store", "add", "shopify", "--shop", "nowhere.myshopify.com", "--token", "t", "--no-verify",
+                    env=env, cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    from hub.db.engine import Database
+    from tests import catalogue_builders as cb
+
+    db = Database(env["HUB_DATABASE_URL"])
+    supplier = cb.supplier(db, "acme")
+    listing_id = cb.listing(db, 1, "MUG", "1", cb.offer(db, supplier, "A-MUG", "5.00"))
+    from sqlalchemy import update
+
+    from hub.db.models import Listing
+
+    with db.transaction() as session:  # an item the store stocks: the push has something to send
+        session.execute(update(Listing).where(Listing.id == listing_id).values(inventory_item_id="77"))
+    db.dispose()
+    result = hub_cli("sync", "push", env={**env, "HUB_SHOPIFY_API_VERSION": "2026-10"}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "nowhere.myshopify.com" in result.stderr
