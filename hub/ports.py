@@ -16,6 +16,7 @@ from hub.domain.storefront import (
     FulfillmentOrder,
     FulfillmentResult,
     InventoryQuantity,
+    OrderPayments,
     OrderTransaction,
     Payout,
     ShopInfo,
@@ -172,6 +173,10 @@ class PaymentsSource(Protocol):
     balance transactions (Shopify Payments). Kept apart from Storefront: not every platform has it."""
 
     def order_transactions(self, order_id: str) -> list[OrderTransaction]: ...
+
+    def order_payments(self, order_id: str) -> OrderPayments:
+        """Transactions and refunds (with the tax they returned) of one order, in one call."""
+        ...
 
     def payouts(self, issued_since: date | None = None, page_size: int = 50) -> Iterator[Payout]: ...
 

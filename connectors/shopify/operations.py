@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -27,6 +28,7 @@ from hub.domain.storefront import (
     FulfillmentOrder,
     FulfillmentResult,
     InventoryQuantity,
+    OrderPayments,
     OrderTransaction,
     Payout,
     ShopInfo,
@@ -36,6 +38,8 @@ from hub.domain.storefront import (
     VariantPrice,
     WebhookSubscription,
 )
+
+logger = logging.getLogger(__name__)
 
 MAX_BATCH = 250  # Shopify's maximum number of inputs per bulk mutation
 LINES_PER_ORDER = 5  # lines fetched with each order; more are paged in with OrderLineItems
@@ -193,16 +197,28 @@ class ShopifyOperations:
         return [rm.fulfillment_from_graphql(node)
                 for node in p.items(order.get("fulfillments") or [], "order.fulfillments")]
 
-    def order_transactions(self, order_id: str) -> list[OrderTransaction]:
-        data = self.execute(documents.load("OrderTransactions"), {"id": gid("Order", order_id), "first": 100})
+    def order_payments(self, order_id: str) -> OrderPayments:
+        """The order's transactions (with fees) and refunds (with their tax split), in one call."""
+        # Both are plain lists in Shopify's schema (no paging): the limits keep the requested cost
+        # under 1,000 points; an order that reaches one is logged, as its money may be incomplete.
+        limits = {"first": 30, "refundsFirst": 8, "refundLinesFirst": 20}
+        data = self.execute(documents.load("OrderTransactions"), {"id": gid("Order", order_id), **limits})
         order = p.opt_obj(data.get("order"), "order")
         if order is None:
-            return []
+            return OrderPayments((), ())
         numeric = p.ident(order.get("id"), "order.id")
-        return [
-            rm.transaction_from_graphql(t, numeric)
-            for t in p.items(order.get("transactions"), "order.transactions")
-        ]
+        transactions = p.items(order.get("transactions"), "order.transactions")
+        refunds = p.items(order.get("refunds"), "order.refunds")
+        if len(transactions) >= limits["first"] or len(refunds) >= limits["refundsFirst"]:
+            logger.warning("order %s has as many transactions or refunds as one read returns; some may be missing",
+                           numeric)
+        return OrderPayments(
+            tuple(rm.transaction_from_graphql(t, numeric) for t in transactions),
+            tuple(rm.refund_from_graphql(r, numeric) for r in refunds),
+        )
+
+    def order_transactions(self, order_id: str) -> list[OrderTransaction]:
+        return list(self.order_payments(order_id).transactions)
 
     def payouts(self, issued_since: date | None = None, page_size: int = 50) -> Iterator[Payout]:
         doc = documents.load("Payouts")

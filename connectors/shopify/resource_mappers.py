@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.shopify import parsing as p
+from connectors.shopify.errors import ShopifyMappingError
 from hub.domain.storefront import (
     BalanceTransaction,
     FulfillmentOrder,
     FulfillmentOrderLine,
     FulfillmentResult,
+    OrderRefund,
     OrderTransaction,
     Payout,
     ShopInfo,
@@ -171,6 +173,44 @@ def transaction_from_graphql(value: Any, order_id: str) -> OrderTransaction:
         parent_id=p.opt_ident(parent.get("id"), f"{where}.parentTransaction.id") if parent else None,
         test=p.flag(node.get("test"), f"{where}.test"),
         fees=tuple(fees),
+    )
+
+
+def _shop_money(node: Any, where: str) -> Any:
+    return p.money(p.obj(node, where).get("shopMoney"), f"{where}.shopMoney")
+
+
+def _nodes(node: Any, field: str, where: str) -> list[Any]:
+    return p.items(p.obj(node.get(field) or {}, f"{where}.{field}").get("nodes"), f"{where}.{field}.nodes")
+
+
+def refund_from_graphql(value: Any, order_id: str) -> OrderRefund:
+    """A `Refund` node → OrderRefund (shop money). A refund with more line items than one page
+    is refused rather than read short: its tax would be undercounted."""
+    node = p.obj(value, "refund")
+    where = f"refund {node.get('id')!s:.60}"
+    total = _shop_money(node.get("totalRefundedSet"), f"{where}.totalRefundedSet")
+    zero = type(total).zero(total.currency)
+    page = p.obj(p.obj(node.get("refundLineItems") or {}, f"{where}.refundLineItems").get("pageInfo") or {},
+                 f"{where}.refundLineItems.pageInfo")
+    if page.get("hasNextPage"):
+        raise ShopifyMappingError(f"{where}: more refund line items than one page; raise refundLinesFirst")
+    line_tax = shipping = shipping_tax = zero
+    for i, item in enumerate(_nodes(node, "refundLineItems", where)):
+        line_tax = line_tax + _shop_money(p.obj(item, f"{where}.refundLineItems[{i}]").get("totalTaxSet"),
+                                          f"{where}.refundLineItems[{i}].totalTaxSet")
+    for i, item in enumerate(_nodes(node, "refundShippingLines", where)):
+        line = p.obj(item, f"{where}.refundShippingLines[{i}]")
+        shipping = shipping + _shop_money(line.get("subtotalAmountSet"), f"{where}.refundShippingLines[{i}].subtotal")
+        shipping_tax = shipping_tax + _shop_money(line.get("taxAmountSet"), f"{where}.refundShippingLines[{i}].tax")
+    transactions = tuple(p.ident(p.obj(t, f"{where}.transactions").get("id"), f"{where}.transactions.id")
+                         for t in _nodes(node, "transactions", where))
+    return OrderRefund(
+        refund_id=p.ident(node.get("id"), f"{where}.id"),
+        order_id=order_id,
+        created_at=p.opt_moment(node.get("createdAt"), f"{where}.createdAt"),
+        total=total, line_tax=line_tax, shipping=shipping, shipping_tax=shipping_tax,
+        transaction_ids=transactions,
     )
 
 

@@ -16,13 +16,14 @@ SHIPPING = "shipping"
 TAX = "tax"
 REFUND = "refund"
 REFUND_SHIPPING = "refund_shipping"
+REFUND_TAX = "refund_tax"  # tax returned with a refund: recorded, excluded from profit like tax
 PAYMENT_FEE = "payment_fee"
 CHARGEBACK = "chargeback"
 SUPPLIER_COST = "supplier_cost"
 SUPPLIER_SHIPPING = "supplier_shipping"
 FX_DIFFERENCE = "fx_difference"
 
-# Which profit column each kind feeds; tax is recorded but belongs to no profit column.
+# Which profit column each kind feeds; tax (and tax refunded) is recorded but belongs to no column.
 PROFIT_BUCKETS: dict[str, tuple[str, ...]] = {
     "revenue": (SALE, DISCOUNT, SHIPPING),
     "refunds": (REFUND, REFUND_SHIPPING, CHARGEBACK),
@@ -108,13 +109,39 @@ def order_entries(order: OrderFacts) -> list[Entry]:
     return entries
 
 
-def transaction_entries(txn: TxnFacts) -> list[Entry]:
-    """Refunds (split into goods and shipping), chargebacks and payment fees of one transaction."""
+@dataclass(frozen=True, slots=True)
+class RefundFacts:
+    """A storefront refund: the money returned, split so that returned tax is not profit lost."""
+
+    refund_id: str
+    currency: str
+    created_at: datetime
+    goods: Decimal  # items before tax, and any amount beyond items and shipping
+    shipping: Decimal
+    tax: Decimal  # line tax + shipping tax
+
+
+def refund_entries(refund: RefundFacts) -> list[Entry]:
+    """Goods, shipping and tax returned by one refund (negative: money out)."""
+    ref = f"refund:{refund.refund_id}"
+    parts = ((REFUND, "goods", refund.goods), (REFUND_SHIPPING, "shipping", refund.shipping),
+             (REFUND_TAX, "tax", refund.tax))
+    return [Entry(f"{ref}:{name}", kind, -amount, refund.currency, refund.created_at)
+            for kind, name, amount in parts if amount]
+
+
+def transaction_entries(txn: TxnFacts, *, refund_amounts: bool = True) -> list[Entry]:
+    """Refunds (split into goods and shipping), chargebacks and payment fees of one transaction.
+
+    `refund_amounts=False` when the storefront's refund records are booked instead (with their
+    tax split, see `refund_entries`): a refund transaction then adds only its fees."""
     if txn.status != "success":
         return []
     ref = f"txn:{txn.transaction_id}"
     entries: list[Entry] = []
-    if txn.kind in REFUND_KINDS:
+    if txn.kind in REFUND_KINDS and not refund_amounts:
+        pass
+    elif txn.kind in REFUND_KINDS:
         goods = txn.amount - txn.shipping_refund
         if goods:
             entries.append(Entry(f"{ref}:refund", REFUND, -goods, txn.currency, txn.processed_at))

@@ -140,6 +140,36 @@ class OrderTransaction:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderRefund:
+    """One refund of an order, split as the ledger needs it: the tax returned is not profit lost.
+
+    `total` is the money returned; `line_tax` and `shipping_tax` the tax in it; `shipping` the
+    shipping returned before tax. The rest (items before tax, and any amount beyond items and
+    shipping) is `goods`."""
+
+    refund_id: str
+    order_id: str
+    created_at: datetime | None
+    total: Money
+    line_tax: Money
+    shipping: Money
+    shipping_tax: Money
+    transaction_ids: tuple[str, ...] = ()
+
+    @property
+    def goods(self) -> Money:
+        return self.total - self.line_tax - self.shipping - self.shipping_tax
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPayments:
+    """An order's payment transactions and its refunds, read together in one call."""
+
+    transactions: tuple[OrderTransaction, ...]
+    refunds: tuple[OrderRefund, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Payout:
     payout_id: str
     status: str

@@ -51,10 +51,14 @@ def _actual_cost() -> Any:
 
 
 def _charged_for_cancelled(session: Session) -> list[dict[str, Any]]:
+    """Cancelled or refunded orders whose actual supplier cost does not net to zero (a supplier
+    that cancelled books its credit, which evens the charge out)."""
+    net_charged = (select(LedgerEntry.order_id).where(_actual_cost())
+                   .group_by(LedgerEntry.order_id, LedgerEntry.currency)
+                   .having(func.sum(LedgerEntry.amount) != 0))
     rows = session.execute(select(Order.id, Order.store_id, Order.name, Order.financial_status).where(
         (Order.cancelled_at.is_not(None)) | (Order.financial_status.in_(("refunded", "voided"))),
-        exists().where(LedgerEntry.order_id == Order.id, _actual_cost(), LedgerEntry.amount != 0))
-        .order_by(Order.id)).all()
+        Order.id.in_(net_charged)).order_by(Order.id)).all()
     return [_anomaly("charged_for_cancelled_order",
                      f"a supplier charged for {name}, which is cancelled or {status}", ref=str(oid),
                      store_id=sid, order_id=oid) for oid, sid, name, status in rows]
@@ -66,7 +70,8 @@ def _charged_twice(session: Session) -> list[dict[str, Any]]:
     count = func.count(LedgerEntry.id)
     rows = session.execute(select(LedgerEntry.order_id, LedgerEntry.supplier_id, LedgerEntry.store_id, count,
                                   func.max(LedgerEntry.supplier_order_id))
-                           .where(_actual_cost()).group_by(LedgerEntry.order_id, LedgerEntry.supplier_id,
+                           .where(_actual_cost(), LedgerEntry.amount < 0)  # charges, not credits
+                           .group_by(LedgerEntry.order_id, LedgerEntry.supplier_id,
                                                            LedgerEntry.store_id)
                            .having(count > 1).order_by(LedgerEntry.order_id)).all()
     return [_anomaly("supplier_charged_twice", f"supplier {sup} charged {n} times for order {oid}",
@@ -83,7 +88,7 @@ def _charge_mismatch(session: Session, tolerance_pct: Decimal) -> list[dict[str,
                charged.label("charged"))
         .join(LedgerEntry, LedgerEntry.supplier_order_id == SupplierOrder.id)
         .where(LedgerEntry.estimated.is_(False), LedgerEntry.kind.in_(actual_kinds),
-               LedgerEntry.currency == SupplierOrder.currency)
+               LedgerEntry.currency == SupplierOrder.currency, SupplierOrder.state != "cancelled")
         .group_by(SupplierOrder.id, SupplierOrder.order_id, LedgerEntry.store_id, SupplierOrder.currency,
                   SupplierOrder.expected_cost, SupplierOrder.expected_shipping)
         .order_by(SupplierOrder.id)).all()

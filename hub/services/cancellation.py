@@ -16,7 +16,7 @@ from connectors.http import ConnectorError
 from hub.db.base import utcnow
 from hub.db.models import AttentionItem, Order, OrderEvent, OrderLine, Supplier, SupplierOrder
 from hub.db.sql import insert_ignore
-from hub.services import outbox, reservations
+from hub.services import ledger, outbox, reservations
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -53,6 +53,7 @@ def _cancel_one(hub: Hub, supplier_order_id: int, order_id: int) -> str:
                                     ).scalar_one()
         if stopped.rowcount == 1:  # type: ignore[attr-defined]
             reservations.release(session, supplier_order_id)
+            ledger.drop_supplier_estimate(session, supplier_order_id)
             session.add(OrderEvent(order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
                                    message=f"{reference} cancelled before it reached the supplier",
                                    data={"supplier_order_id": supplier_order_id}))
@@ -106,6 +107,7 @@ def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
                                    .execution_options(synchronize_session=False))
             if done.rowcount == 1:  # type: ignore[attr-defined]
                 reservations.release(session, supplier_order_id)
+                ledger.record_supplier_credit(session, supplier_order_id, now)
                 session.add(OrderEvent(order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
                                        message=f"The supplier cancelled {reference}",
                                        data={"supplier_order_id": supplier_order_id}))

@@ -22,7 +22,7 @@ from hub.db.models import LedgerEntry, Order, OrderLine, SupplierOrder
 from hub.db.sql import dialect_insert
 from hub.domain import ledger as L
 from hub.domain.money import format_amount, normalize_currency
-from hub.domain.storefront import OrderTransaction
+from hub.domain.storefront import OrderRefund, OrderTransaction
 from hub.errors import NotFound
 from hub.services.fx import converter
 
@@ -101,8 +101,12 @@ def record_orders(session: Session, order_ids: Sequence[int]) -> int:
     return _upsert(session, rows)
 
 
-def record_transactions(session: Session, order_id: int, transactions: Sequence[OrderTransaction]) -> int:
-    """Refunds, chargebacks and payment fees of an order's storefront transactions."""
+def record_transactions(session: Session, order_id: int, transactions: Sequence[OrderTransaction],
+                        refunds: Sequence[OrderRefund] | None = None) -> int:
+    """Refunds, chargebacks and payment fees of an order's storefront transactions.
+
+    With the storefront's `refunds` (Shopify's, which say how much of each was tax), refunds are
+    booked from those and refund transactions add only their fees; without, from the transactions."""
     order = _order(session, order_id)
     entries: list[L.Entry] = []
     for txn in transactions:
@@ -110,7 +114,13 @@ def record_transactions(session: Session, order_id: int, transactions: Sequence[
                      for index, fee in enumerate(txn.fees))
         entries += L.transaction_entries(L.TxnFacts(
             transaction_id=txn.transaction_id, kind=txn.kind, status=txn.status, amount=txn.amount.amount,
-            currency=txn.amount.currency, processed_at=txn.processed_at or order.placed_at, fees=fees))
+            currency=txn.amount.currency, processed_at=txn.processed_at or order.placed_at, fees=fees),
+            refund_amounts=refunds is None)
+    for refund in refunds or ():
+        entries += L.refund_entries(L.RefundFacts(
+            refund_id=refund.refund_id, currency=refund.total.currency,
+            created_at=refund.created_at or order.placed_at, goods=refund.goods.amount,
+            shipping=refund.shipping.amount, tax=(refund.line_tax + refund.shipping_tax).amount))
     return _write(session, order, entries)
 
 
@@ -179,6 +189,33 @@ def record_supplier_charge(session: Session, supplier_order_id: int, product_cos
     entries = L.supplier_entries(supplier_order.id, supplier_order.supplier_id, product_cost, shipping_cost,
                                  currency, at, estimated=False)
     return _write(session, order, [_rekey(e, so_key) for e in entries])
+
+
+def drop_supplier_estimate(session: Session, supplier_order_id: int) -> int:
+    """A supplier order that will never be charged (cancelled before it was sent, or refused):
+    its estimated cost leaves the ledger in the same transaction as the state change."""
+    result = session.execute(delete(LedgerEntry).where(LedgerEntry.supplier_order_id == supplier_order_id,
+                                                       LedgerEntry.estimated.is_(True))
+                             .execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def record_supplier_credit(session: Session, supplier_order_id: int, at: datetime | None = None) -> int:
+    """The supplier cancelled an order it had charged: book the money back, kind by kind and
+    currency by currency, so the charge and its reversal both stay in the ledger and sum to zero."""
+    supplier_order, order = _supplier_order(session, supplier_order_id)
+    drop_supplier_estimate(session, supplier_order_id)
+    prefix = f"supplier_order:{supplier_order_id}:credit:"
+    totals: dict[tuple[str, str], Decimal] = {}
+    for row in session.execute(select(LedgerEntry).where(
+            LedgerEntry.supplier_order_id == supplier_order_id, LedgerEntry.estimated.is_(False),
+            ~LedgerEntry.source_ref.startswith(prefix))).scalars():
+        totals[(row.kind, row.currency)] = totals.get((row.kind, row.currency), Decimal(0)) + row.amount
+    at = at or utcnow()
+    entries = [L.Entry(f"{prefix}{kind}:{currency}", kind, -total, currency, at, supplier_id=supplier_order.supplier_id,
+                       supplier_order_id=supplier_order_id, description="cancelled by the supplier")
+               for (kind, currency), total in sorted(totals.items()) if total]
+    return _write(session, order, entries)
 
 
 def _rekey(entry: L.Entry, so_key: str) -> L.Entry:

@@ -41,10 +41,11 @@ def pull_payments(hub: Hub, store_id: int) -> dict[str, int]:
             orders = session.execute(select(Order.id, Order.external_id).where(
                 Order.store_id == store_id, Order.remote_updated_at >= since).order_by(Order.id)).all()
         for order_id, external_id in orders:
-            transactions = source.order_transactions(external_id)
+            payments = source.order_payments(external_id)
             with hub.db.transaction() as session:
                 counts["ledger_rows"] += ledger.record_order(session, order_id)
-                counts["ledger_rows"] += ledger.record_transactions(session, order_id, transactions)
+                counts["ledger_rows"] += ledger.record_transactions(session, order_id, payments.transactions,
+                                                                    payments.refunds)
             counts["orders"] += 1
         for payout in source.payouts(issued_since=since.date()):
             balance = list(source.balance_transactions(payout.payout_id))

@@ -43,7 +43,7 @@ from hub.ports import (
     SupplierOrderStatus,
 )
 from hub.services import outbox, reservations
-from hub.services.ledger import record_supplier_charge
+from hub.services.ledger import drop_supplier_estimate, record_supplier_charge
 from hub.services.routing import PLACE_KIND
 
 if TYPE_CHECKING:
@@ -117,6 +117,7 @@ def _claim(hub: Hub, supplier_order_id: int) -> _Claim | outbox.Done | outbox.Re
                             .values(state="cancelled", cancelled_at=now, updated_at=now)
                             .execution_options(synchronize_session=False))
             reservations.release(session, supplier_order_id)
+            drop_supplier_estimate(session, supplier_order_id)
             return outbox.Done("the store order was cancelled before placement")
         claimed = session.execute(
             update(SupplierOrder).where(SupplierOrder.id == supplier_order_id,
@@ -186,6 +187,7 @@ def _fail(hub: Hub, supplier_order_id: int, reason: str) -> None:
         if failed.rowcount != 1:  # type: ignore[attr-defined]
             return
         reservations.release(session, supplier_order_id)
+        drop_supplier_estimate(session, supplier_order_id)
         supplier_order = session.get(SupplierOrder, supplier_order_id)
         assert supplier_order is not None
         order = session.get(Order, supplier_order.order_id)

@@ -41,6 +41,7 @@ class SandboxConfig:
     locations: int = 2
     orders: int = 50
     lines_per_order: int | None = None  # None: 1 to 4 lines, seeded
+    order_discount_rate: float = 0.0  # share of new orders with a discount on the whole order
     bucket_size: float = 2000.0
     restore_rate: float = 100.0
     max_query_cost: int = 1000

@@ -17,6 +17,7 @@ from connectors.shopify.sandbox.config import SandboxConfig
 CENT = Decimal("0.01")
 FEE_RATE = Decimal("0.029")
 FEE_FLAT = Decimal("0.30")
+TAX_RATE = Decimal("0.21")
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 _FIRST = ("Ada", "Bob", "Chen", "Dana", "Emil", "Fatima", "Goran", "Hana", "Ivo", "Jana")
 _LAST = ("Novak", "Smith", "Müller", "Rossi", "Kowalski", "Dubois", "Svoboda", "Garcia")
@@ -73,6 +74,34 @@ class Transaction:
 
 
 @dataclass
+class RefundLine:
+    id: int
+    line: Line
+    quantity: int
+    subtotal: Decimal  # what the units cost the customer after line and order discounts, before tax
+    tax: Decimal
+
+
+@dataclass
+class Refund:
+    """Money returned to the customer: items, shipping, their tax, and any amount beyond them
+    (`adjustment`, Shopify's refund discrepancy: a goodwill amount, or negative when less is returned)."""
+
+    id: int
+    created_at: datetime
+    lines: list[RefundLine]
+    shipping: Decimal
+    shipping_tax: Decimal
+    adjustment: Decimal
+    transaction: Transaction
+
+    @property
+    def total(self) -> Decimal:
+        items = sum((rl.subtotal + rl.tax for rl in self.lines), Decimal(0))
+        return items + self.shipping + self.shipping_tax + self.adjustment
+
+
+@dataclass
 class FulfillmentOrderLine:
     id: int
     line: Line
@@ -117,14 +146,21 @@ class Order:
     fulfillments: list[Fulfillment] = field(default_factory=list)
     financial_status: str = "PAID"
     cancelled_at: datetime | None = None
+    order_discount: Decimal = Decimal("0.00")  # a discount on the whole order, not allocated to lines
+    refunds: list[Refund] = field(default_factory=list)
 
     @property
     def subtotal(self) -> Decimal:
-        return sum((ln.price * ln.quantity - ln.discount for ln in self.lines), Decimal(0))
+        """Line prices after line and order discounts, before shipping and tax (Shopify's subtotal)."""
+        return sum((ln.price * ln.quantity - ln.discount for ln in self.lines), Decimal(0)) - self.order_discount
 
     @property
     def discounts(self) -> Decimal:
-        return sum((ln.discount for ln in self.lines), Decimal(0))
+        return sum((ln.discount for ln in self.lines), Decimal(0)) + self.order_discount
+
+    @property
+    def refunded(self) -> Decimal:
+        return sum((r.total for r in self.refunds), Decimal(0))
 
     @property
     def total(self) -> Decimal:
@@ -145,6 +181,11 @@ class Payout:
     issued_at: datetime
     status: str
     transactions: list[tuple[Order, Transaction]]
+
+
+def balance_amounts(t: Transaction) -> tuple[Decimal, Decimal]:
+    """(amount, fee) of a transaction as the balance sees it: a refund takes money out."""
+    return (-t.amount, t.fee) if t.kind == "REFUND" else (t.amount, t.fee)
 
 
 @dataclass
@@ -237,10 +278,13 @@ class ShopData:
             place=place,
             lines=lines,
             shipping=money(Decimal(rng.choice((0, 490, 990))) / 100),
-            tax=money(subtotal * Decimal("0.21")),
+            tax=Decimal(0),
             currency=self.config.currency,
             tags=sorted(rng.sample(["vip", "repeat", "gift", "wholesale"], rng.randint(0, 2))),
         )
+        if self.config.order_discount_rate and rng.random() < self.config.order_discount_rate:
+            order.order_discount = min(money(subtotal * Decimal(rng.choice((5, 10, 15))) / 100), subtotal)
+        order.tax = money(order.subtotal * TAX_RATE)
         fee = money(order.total * FEE_RATE + FEE_FLAT)
         order.transactions.append(Transaction(self.new_id(), "SALE", "SUCCESS", order.total, fee, at))
         location = self.locations[0]
@@ -284,13 +328,13 @@ class ShopData:
             self.events.append(("ORDERS_UPDATED", order.id))
 
     def settle_payouts(self, at: datetime) -> None:
-        """Pay out every successful sale not yet paid out, one payout per 25 transactions."""
+        """Pay out every successful sale and refund not yet paid out, one payout per 25 transactions."""
         paid = {t.id for p in self.payouts for _, t in p.transactions}
         pending = [
             (o, t)
             for o in self.orders
             for t in o.transactions
-            if t.kind == "SALE" and t.status == "SUCCESS" and t.id not in paid
+            if t.kind in ("SALE", "REFUND") and t.status == "SUCCESS" and t.id not in paid
         ]
         for start in range(0, len(pending), 25):
             self.payouts.append(Payout(self.new_id(), at, "PAID", pending[start : start + 25]))

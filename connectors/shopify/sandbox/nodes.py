@@ -240,24 +240,55 @@ def order_node(o: d.Order) -> Node:
         "transactions": lambda args: [
             transaction_node(t, cur) for t in o.transactions[: args.get("first") or 100]
         ],
+        "totalRefundedSet": bag(o.refunded, cur),
+        "refunds": lambda args: [refund_node(r, cur) for r in o.refunds[: args.get("first") or 100]],
+    }
+
+
+def refund_node(r: d.Refund, currency: str) -> Node:
+    def line(rl: d.RefundLine) -> Node:
+        return {
+            "id": gid("RefundLineItem", rl.id),
+            "quantity": rl.quantity,
+            "lineItem": {"id": gid("LineItem", rl.line.id)},
+            "subtotalSet": bag(rl.subtotal, currency),
+            "totalTaxSet": bag(rl.tax, currency),
+        }
+
+    shipping = [r] if r.shipping or r.shipping_tax else []
+    return {
+        "id": gid("Refund", r.id),
+        "createdAt": iso(r.created_at),
+        "note": None,
+        "totalRefundedSet": bag(r.total, currency),
+        "refundLineItems": connection(r.lines, line, lambda rl: rl.id),
+        "refundShippingLines": connection(shipping, lambda s: {
+            "id": gid("RefundShippingLine", s.id + 1),
+            "subtotalAmountSet": bag(s.shipping, currency),
+            "taxAmountSet": bag(s.shipping_tax, currency)}, lambda s: s.id),
+        "transactions": connection([r.transaction], lambda t: transaction_node(t, currency), lambda t: t.id),
     }
 
 
 def payout_node(p: d.Payout, currency: str) -> Node:
-    gross = sum((t.amount for _, t in p.transactions), Decimal(0))
-    fees = sum((t.fee for _, t in p.transactions), Decimal(0))
+    charges = [d.balance_amounts(t) for _, t in p.transactions if t.kind != "REFUND"]
+    refunds = [d.balance_amounts(t) for _, t in p.transactions if t.kind == "REFUND"]
+    gross = sum((a for a, _ in charges), Decimal(0))
+    fees = sum((f for _, f in charges), Decimal(0))
+    refunds_gross = sum((a for a, _ in refunds), Decimal(0))
+    refunds_fee = sum((f for _, f in refunds), Decimal(0))
     zero = amount(Decimal("0.00"), currency)
     return {
         "id": gid("ShopifyPaymentsPayout", p.id),
         "status": p.status,
         "issuedAt": iso(p.issued_at),
         "transactionType": "DEPOSIT",
-        "net": amount(gross - fees, currency),
+        "net": amount(gross - fees + refunds_gross - refunds_fee, currency),
         "summary": {
             "chargesGross": amount(gross, currency),
             "chargesFee": amount(fees, currency),
-            "refundsFee": zero,
-            "refundsFeeGross": zero,
+            "refundsFee": amount(refunds_fee, currency),
+            "refundsFeeGross": amount(refunds_gross, currency),
             "adjustmentsFee": zero,
             "adjustmentsGross": zero,
         },
@@ -266,17 +297,19 @@ def payout_node(p: d.Payout, currency: str) -> Node:
 
 def balance_node(p: d.Payout, o: d.Order, t: d.Transaction) -> Node:
     cur = o.currency
+    kind = "REFUND" if t.kind == "REFUND" else "CHARGE"
+    value, fee = d.balance_amounts(t)
     return {
         "id": gid("ShopifyPaymentsBalanceTransaction", t.id + 2),
-        "type": "CHARGE",
+        "type": kind,
         "test": True,
         "transactionDate": iso(t.processed_at),
-        "sourceType": "CHARGE",
+        "sourceType": kind,
         "sourceId": str(t.id + 3),
         "sourceOrderTransactionId": str(t.id),
-        "amount": amount(t.amount, cur),
-        "fee": amount(t.fee, cur),
-        "net": amount(t.amount - t.fee, cur),
+        "amount": amount(value, cur),
+        "fee": amount(fee, cur),
+        "net": amount(value - fee, cur),
         "associatedOrder": {"id": gid("Order", o.id)},
         "associatedPayout": {"id": gid("ShopifyPaymentsPayout", p.id), "status": p.status},
     }

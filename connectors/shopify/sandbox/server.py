@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -29,7 +29,7 @@ from connectors.shopify import querycost
 from connectors.shopify.resource_mappers import topic_to_rest
 from connectors.shopify.sandbox import data as d
 from connectors.shopify.sandbox import nodes as n
-from connectors.shopify.sandbox import rest
+from connectors.shopify.sandbox import refunds, rest
 from connectors.shopify.sandbox.bucket import LeakyBucket
 from connectors.shopify.sandbox.config import FAULT_KINDS, SandboxConfig
 from connectors.shopify.sandbox.resolvers import MUTATIONS, QUERIES, Context
@@ -274,6 +274,26 @@ class SandboxShopify:
             created = [self.data.add_order(start + timedelta(seconds=i)) for i in range(count)]
             self._queue_events()
         return created
+
+    def refund_order(self, order: d.Order, at: datetime | None = None, items: Sequence[tuple[d.Line, int]] = (),
+                     shipping: bool = False, adjustment: Decimal = Decimal("0.00")) -> d.Refund:
+        """Refund units of lines, shipping and/or an extra amount; queues orders/updated webhooks."""
+        with self._lock:
+            record = refunds.refund(self.data, order, at or self.now(), items, shipping, adjustment)
+            self._queue_events()
+        return record
+
+    def cancel_order(self, order: d.Order, at: datetime | None = None) -> d.Refund | None:
+        """Cancel an order and refund what is left of it; queues orders/updated webhooks."""
+        with self._lock:
+            record = refunds.cancel(self.data, order, at or self.now())
+            self._queue_events()
+        return record
+
+    def settle_payouts(self, at: datetime | None = None) -> None:
+        """Pay out every successful sale and refund not yet in a payout."""
+        with self._lock:
+            self.data.settle_payouts(at or self.now())
 
     def tick(self) -> int:
         """Create the orders due since the last tick at `config.orders_per_minute`; returns how many."""
