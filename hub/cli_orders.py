@@ -64,7 +64,7 @@ def show(order_id: int, as_json: Annotated[bool, typer.Option("--json")] = False
     """One order with its lines and timeline."""
     hub = build_hub()
     try:
-        order = order_service.get_order(hub.db, order_id)
+        order = order_service.get_order(hub.db, order_id, hub.settings.reporting_currency)
     finally:
         hub.close()
     if as_json:

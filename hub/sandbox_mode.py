@@ -120,13 +120,14 @@ def connect_sandbox_supplier(hub: Hub, code: str, name: str, priority: int, conf
     """A sandbox supplier in the hub (created once, its connection refreshed), its catalogue as a full feed."""
     with hub.db.transaction() as session:
         known = session.execute(select(Supplier.id).where(Supplier.code == code)).scalar_one_or_none()
+    currency = server.config.currency
     if known is None:
-        suppliers.add_supplier(hub.db, code, name, "USD", kind="sandbox")
+        suppliers.add_supplier(hub.db, code, name, currency, kind="sandbox")
     with hub.db.transaction() as session:
         session.execute(update(Supplier).where(Supplier.code == code).values(config=config, priority=priority))
     feed = io.StringIO()
     writer = csv.writer(feed)
     writer.writerow(["sku", "cost", "shipping", "quantity", "currency"])
     for item in server.books.catalogue.values():
-        writer.writerow([item.sku, item.cost, item.shipping, item.stock, "USD"])
+        writer.writerow([item.sku, item.cost, item.shipping, item.stock, currency])
     import_feed(hub, code, io.BytesIO(feed.getvalue().encode()), mode="full", fmt="csv", source="cli", force=True)

@@ -54,6 +54,9 @@ def _create_postgres_database() -> tuple[str, str]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+            # A test database needs no crash durability: commits stop waiting for the WAL flush
+            # (0.9 ms → 0.15 ms each here), which the many-transaction end-to-end tests feel.
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     except Exception as exc:
         _missing(f"PostgreSQL at {make_url(admin_url).host} is not reachable: {type(exc).__name__}")
     finally:

@@ -72,7 +72,7 @@ def orders(request: Request, hub: HubDep, q: str | None = None, status: str | No
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def order(request: Request, hub: HubDep, order_id: int) -> Response:
     try:
-        detail = order_service.get_order(hub.db, order_id)
+        detail = order_service.get_order(hub.db, order_id, hub.settings.reporting_currency)
     except UserError:
         return _page(request, "missing.html", what=f"order {order_id}")
     return _page(request, "order.html", order=detail, supplier_orders=overview.supplier_orders_of(hub.db, order_id))

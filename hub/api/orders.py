@@ -65,7 +65,7 @@ def create_order(body: ManualOrderIn, hub: HubDep, response: Response) -> dict[s
     order_id, created = order_service.create_manual_order(hub.db, order, hub.settings.reporting_currency)
     if not created:
         response.status_code = 200
-    return order_service.get_order(hub.db, order_id)
+    return order_service.get_order(hub.db, order_id, hub.settings.reporting_currency)
 
 
 @router.get("")
@@ -84,4 +84,4 @@ def list_orders(
 
 @router.get("/{order_id}")
 def get_order(order_id: int, hub: HubDep) -> dict[str, Any]:
-    return order_service.get_order(hub.db, order_id)
+    return order_service.get_order(hub.db, order_id, hub.settings.reporting_currency)

@@ -105,6 +105,8 @@ def record_transactions(session: Session, order_id: int, transactions: Sequence[
                         refunds: Sequence[OrderRefund] | None = None) -> int:
     """Refunds, chargebacks and payment fees of an order's storefront transactions.
 
+    Storefront ids are unique per store only, so their references carry the store id.
+
     With the storefront's `refunds` (Shopify's, which say how much of each was tax), refunds are
     booked from those and refund transactions add only their fees; without, from the transactions."""
     order = _order(session, order_id)
@@ -113,12 +115,12 @@ def record_transactions(session: Session, order_id: int, transactions: Sequence[
         fees = tuple((fee.fee_id or str(index), fee.amount.amount, fee.amount.currency)
                      for index, fee in enumerate(txn.fees))
         entries += L.transaction_entries(L.TxnFacts(
-            transaction_id=txn.transaction_id, kind=txn.kind, status=txn.status, amount=txn.amount.amount,
+            transaction_id=f"{order.store_id}:{txn.transaction_id}", kind=txn.kind, status=txn.status, amount=txn.amount.amount,
             currency=txn.amount.currency, processed_at=txn.processed_at or order.placed_at, fees=fees),
             refund_amounts=refunds is None)
     for refund in refunds or ():
         entries += L.refund_entries(L.RefundFacts(
-            refund_id=refund.refund_id, currency=refund.total.currency,
+            refund_id=f"{order.store_id}:{refund.refund_id}", currency=refund.total.currency,
             created_at=refund.created_at or order.placed_at, goods=refund.goods.amount,
             shipping=refund.shipping.amount, tax=(refund.line_tax + refund.shipping_tax).amount))
     return _write(session, order, entries)
@@ -130,9 +132,10 @@ def record_dispute(session: Session, order_id: int, transaction_id: str, amount:
     with its dispute fee; keyed by the balance transaction, so a re-pull changes nothing."""
     order = _order(session, order_id)
     at = at or order.placed_at
-    entries = [L.Entry(f"balance:{transaction_id}:chargeback", L.CHARGEBACK, -abs(amount), currency, at)]
+    ref = f"balance:{order.store_id}:{transaction_id}"
+    entries = [L.Entry(f"{ref}:chargeback", L.CHARGEBACK, -abs(amount), currency, at)]
     if fee:
-        entries.append(L.Entry(f"balance:{transaction_id}:fee", L.PAYMENT_FEE, -abs(fee), currency, at))
+        entries.append(L.Entry(f"{ref}:fee", L.PAYMENT_FEE, -abs(fee), currency, at))
     return _write(session, order, entries)
 
 

@@ -22,6 +22,7 @@ from hub.domain.orders import OrderIn
 from hub.errors import BadRequest, NotFound, UserError
 from hub.services.intake import IntakeResult, ingest
 from hub.services.ledger import ledger_lines
+from hub.services.profit import order_profit
 
 MANUAL_DOMAIN = "manual"
 MAX_PAGE = 200
@@ -134,7 +135,8 @@ def list_orders(db: Database, *, status: str | None = None, store_id: int | None
     return page, _encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
 
 
-def get_order(db: Database, order_id: int) -> dict[str, Any]:
+def get_order(db: Database, order_id: int, reporting_currency: str = "USD") -> dict[str, Any]:
+    """The order with its lines, timeline, ledger lines and profit (in the reporting currency)."""
     with db.transaction() as session:
         order = session.get(Order, order_id)
         if order is None:
@@ -152,6 +154,7 @@ def get_order(db: Database, order_id: int) -> dict[str, Any]:
             "timeline": [{"at": event.occurred_at.isoformat(), "kind": event.kind, "message": event.message,
                           "data": event.data} for event in events],
             "ledger": ledger_lines(session, order_id),
+            "profit": order_profit(session, order_id, reporting_currency),
         }
 
 

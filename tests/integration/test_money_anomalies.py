@@ -105,7 +105,7 @@ def test_payout_not_matching_its_transactions(hub: Hub) -> None:
         payments.store_payout(session, store, RemotePayout("p3", "paid", None, Money(D("-65.00"), usd)), [dispute])
         payments.store_payout(session, store, RemotePayout("p3", "paid", None, Money(D("-65.00"), usd)), [dispute])
         booked = sorted(session.execute(select(LedgerEntry.kind, LedgerEntry.amount).where(
-            LedgerEntry.source_ref.like("balance:b3:%"))).tuples())
+            LedgerEntry.source_ref.like(f"balance:{store}:b3:%"))).all())
     assert booked == [("chargeback", D("-50.0000")), ("payment_fee", D("-15.0000"))]
     assert [a["details"]["payout"] for a in found(hub, "payout_mismatch")] == ["p2"]
 

@@ -49,6 +49,8 @@ class SupplierOrder:
     currency: str
     state: str = "accepted"  # accepted → shipped | cancelled
     parcels: list[Parcel] = field(default_factory=list)
+    email: str | None = None  # the customer's, as the buyer sent it
+    note: str | None = None  # the buyer's note (the hub sends its store order name)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -120,7 +122,8 @@ class Books:
         order = SupplierOrder(
             id=f"SO-{self._next_id:06d}", reference=reference, idempotency_key=key, lines=lines,
             ship_to=ship_to, created_at=now, product_cost=product_cost, shipping_cost=shipping_cost,
-            currency=self.config.currency,
+            currency=self.config.currency, email=_optional_text(body.get("email")),
+            note=_optional_text(body.get("note")),
         )
         self._next_id += 1
         self.orders.setdefault(reference, []).append(order)
@@ -208,3 +211,7 @@ def _validate(body: Any) -> tuple[str, list[tuple[str, int]], dict[str, Any]]:
     if not isinstance(ship_to, dict):
         raise Refusal(400, "ship_to must be an object")
     return reference, lines, ship_to
+
+
+def _optional_text(value: Any) -> str | None:
+    return value[:500] if isinstance(value, str) and value else None
