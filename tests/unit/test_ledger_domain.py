@@ -38,3 +38,20 @@ def test_estimated_and_actual_supplier_rows_have_distinct_references() -> None:
     assert {e.source_ref for e in estimate}.isdisjoint({e.source_ref for e in actual})
     assert [e.amount for e in actual] == [D("-10"), D("-2")] and all(e.estimated for e in estimate)
     assert L.fx_difference_entry(3, 1, D("12"), D("12"), "USD", AT) is None
+
+
+def test_a_refund_splits_goods_shipping_and_tax_and_tax_is_no_profit_column() -> None:
+    refund = L.RefundFacts("4:77", "EUR", AT, goods=D("12.10"), shipping=D("4.90"), tax=D("2.54"))
+    assert [(e.source_ref, e.kind, e.amount) for e in L.refund_entries(refund)] == [
+        ("refund:4:77:goods", "refund", D("-12.10")), ("refund:4:77:shipping", "refund_shipping", D("-4.90")),
+        ("refund:4:77:tax", "refund_tax", D("-2.54"))]
+    assert [e.kind for e in L.refund_entries(L.RefundFacts("8", "EUR", AT, D("3"), D("0"), D("0")))] == ["refund"]
+    assert not any(L.REFUND_TAX in kinds for kinds in L.PROFIT_BUCKETS.values())
+
+
+def test_with_refund_records_a_refund_transaction_adds_only_its_fees() -> None:
+    refund = L.TxnFacts("9", "refund", "success", D("10"), "USD", AT, fees=(("f", D("0.30"), "USD"),))
+    assert [(e.kind, e.amount) for e in L.transaction_entries(refund, refund_amounts=False)] == [
+        ("payment_fee", D("-0.30"))]
+    sale = L.TxnFacts("8", "sale", "success", D("10"), "USD", AT, fees=(("f", D("0.59"), "USD"),))
+    assert L.transaction_entries(sale, refund_amounts=False) == L.transaction_entries(sale)

@@ -301,6 +301,44 @@ def test_payments_reads() -> None:
     assert sale.kind == "sale" and sale.total_fees.amount == rows[0].fee.amount
 
 
+def test_refunds_are_read_with_their_tax_and_shipping_and_payouts_still_reconcile() -> None:
+    from datetime import timedelta
+    from decimal import Decimal
+
+    sandbox = make(orders=3, order_discount_rate=1.0)
+    client = client_for(sandbox)
+    order = sandbox.data.orders[0]
+    at = order.created_at + timedelta(hours=1)
+    partial = sandbox.refund_order(order, at, [(order.lines[0], 1)], shipping=True, adjustment=Decimal("2.50"))
+    sandbox.cancel_order(order, at + timedelta(hours=1))
+    payments = client.order_payments(str(order.id))
+    assert [t.kind for t in payments.transactions] == ["sale", "refund", "refund"]
+    first, rest = payments.refunds
+    assert first.refund_id == str(partial.id) and first.transaction_ids == (str(partial.transaction.id),)
+    assert first.total.amount == partial.total and first.line_tax.amount == partial.lines[0].tax
+    assert first.shipping.amount == order.shipping and first.goods.amount == partial.lines[0].subtotal + Decimal("2.50")
+    assert sum((r.total.amount for r in payments.refunds), Decimal(0)) == order.total
+    assert first.line_tax.amount + rest.line_tax.amount == order.tax
+    sandbox.settle_payouts(at + timedelta(days=1))
+    for payout in client.payouts():
+        rows = list(client.balance_transactions(payout.payout_id))
+        assert sum((r.net.amount for r in rows), Decimal(0)) == payout.net.amount
+
+
+def test_a_refund_with_more_line_items_than_one_page_is_refused_not_read_short() -> None:
+    from connectors.shopify.errors import ShopifyMappingError
+    from connectors.shopify.resource_mappers import refund_from_graphql
+
+    money = {"shopMoney": {"amount": "10.00", "currencyCode": "USD"}}
+    node = {"id": "gid://shopify/Refund/5", "createdAt": "2026-11-01T10:00:00Z", "totalRefundedSet": money,
+            "refundLineItems": {"pageInfo": {"hasNextPage": True}, "nodes": [{"quantity": 1, "totalTaxSet": money}]},
+            "refundShippingLines": {"nodes": []}, "transactions": {"nodes": []}}
+    with pytest.raises(ShopifyMappingError, match="more refund line items"):
+        refund_from_graphql(node, "1")
+    node["refundLineItems"] = {"pageInfo": {"hasNextPage": False}, "nodes": [{"quantity": 1, "totalTaxSet": money}]}
+    assert refund_from_graphql(node, "1").goods.amount == 0
+
+
 @pytest.mark.parametrize("kind", ["429", "throttled", "5xx", "timeout", "malformed"])
 def test_each_fault_kind(kind: str) -> None:
     sandbox = make(orders=1, faults=Faults(rates={kind: 1.0}))
