@@ -115,8 +115,9 @@ def record_transactions(session: Session, order_id: int, transactions: Sequence[
         fees = tuple((fee.fee_id or str(index), fee.amount.amount, fee.amount.currency)
                      for index, fee in enumerate(txn.fees))
         entries += L.transaction_entries(L.TxnFacts(
-            transaction_id=f"{order.store_id}:{txn.transaction_id}", kind=txn.kind, status=txn.status, amount=txn.amount.amount,
-            currency=txn.amount.currency, processed_at=txn.processed_at or order.placed_at, fees=fees),
+            transaction_id=f"{order.store_id}:{txn.transaction_id}", kind=txn.kind, status=txn.status,
+            amount=txn.amount.amount, currency=txn.amount.currency, processed_at=txn.processed_at or order.placed_at,
+            fees=fees),
             refund_amounts=refunds is None)
     for refund in refunds or ():
         entries += L.refund_entries(L.RefundFacts(

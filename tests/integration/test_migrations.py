@@ -42,9 +42,9 @@ def test_ledger_refs_of_storefront_facts_gain_their_store_and_lose_it_on_downgra
         upgrade(database.engine, "91ea8a9fe928")
         with database.engine.begin() as connection:
             connection.execute(text(
-                "INSERT INTO stores (id, platform, name, shop_domain, currency, api_version, status, settings, created_at,"
-                " updated_at) VALUES (42, 'shopify', 'S', 's.myshopify.com', 'USD', '2026-10', 'active', '{}',"
-                " '2026-11-01 00:00:00', '2026-11-01 00:00:00')"))
+                "INSERT INTO stores (id, platform, name, shop_domain, currency, api_version, status, settings,"
+                " created_at, updated_at) VALUES (42, 'shopify', 'S', 's.myshopify.com', 'USD', '2026-10', 'active',"
+                " '{}', '2026-11-01 00:00:00', '2026-11-01 00:00:00')"))
             for ref in ("txn:1001:fee:9", "balance:77:chargeback", "order:5:shipping"):
                 connection.execute(text(
                     "INSERT INTO ledger_entries (source_ref, kind, store_id, amount, currency, estimated,"
