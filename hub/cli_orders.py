@@ -61,7 +61,7 @@ def list_orders(
 
 @app.command("show")
 def show(order_id: int, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """One order with its lines and timeline."""
+    """One order with its lines, timeline, ledger and profit."""
     hub = build_hub()
     try:
         order = order_service.get_order(hub.db, order_id, hub.settings.reporting_currency)
@@ -81,3 +81,15 @@ def show(order_id: int, as_json: Annotated[bool, typer.Option("--json")] = False
     for event in order["timeline"]:
         timeline.add_row(event["at"][:19], event["kind"], event["message"])
     console.print(timeline)
+    if order["ledger"]:
+        ledger = Table("money fact", "kind", "amount", "estimated")
+        for row in order["ledger"]:
+            ledger.add_row(row["source_ref"], row["kind"], f"{row['amount']} {row['currency']}",
+                           "yes" if row["estimated"] else "")
+        console.print(ledger)
+    profit = order["profit"]
+    if profit:
+        console.print(f"profit {profit['profit']} {profit['currency']} (revenue {profit['revenue']}, refunds "
+                      f"{profit['refunds']}, fees {profit['fees']}, supplier {profit['supplier_cost']} + "
+                      f"{profit['shipping_cost']} shipping; margin {profit['margin'] or '-'}%"
+                      f"{'; FX rate missing' if profit['fx_missing'] else ''})")

@@ -26,6 +26,11 @@ def test_import_takes_good_orders_lists_bad_rows_and_is_idempotent(tmp_path: Pat
     assert "M-1" in listing.stdout and "M-3" in listing.stdout and "M-2" not in listing.stdout
     shown = hub_cli("orders", "show", "1", env=env, cwd=tmp_path)
     assert shown.returncode == 0 and "CAP-1" in shown.stdout and "received" in shown.stdout
+    booked = hub_cli("jobs", "run", "ledger.orders", env=env, cwd=tmp_path)
+    assert booked.returncode == 0, booked.stderr
+    shown = hub_cli("orders", "show", "1", env=env, cwd=tmp_path)
+    # M-1: 2 × 12.50 + 8.00 + 5.00 shipping, nothing paid out to anyone yet
+    assert "profit 38.00 USD" in shown.stdout and ":shipping" in shown.stdout, shown.stdout
 
 
 def test_missing_file_and_bad_header_are_one_line_exit_2(tmp_path: Path) -> None:
