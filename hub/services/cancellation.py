@@ -75,6 +75,39 @@ def _close_lines(hub: Hub, order_ids: list[int]) -> None:
                         .values(routing_status="cancelled").execution_options(synchronize_session=False))
 
 
+def cancelled_by_supplier(hub: Hub, reference: str) -> bool:
+    """The supplier cancelled an accepted order on its side (out of stock, say): claim the state,
+    book the supplier's credit, tell a person, and route the lines again unless the store order
+    is cancelled too. False when there was nothing to change (already known, or not accepted)."""
+    from hub.services.placement import reroute_lines
+
+    now = utcnow()
+    with hub.db.transaction() as session:
+        found = session.execute(select(SupplierOrder.id).where(SupplierOrder.reference == reference)
+                                ).scalar_one_or_none()
+        if found is None:
+            return False
+        done = session.execute(update(SupplierOrder).where(SupplierOrder.id == found,
+                                                           SupplierOrder.state == "accepted")
+                               .values(state="cancelled", cancelled_at=now, updated_at=now)
+                               .execution_options(synchronize_session=False))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        ledger.record_supplier_credit(session, found, now)
+        _, order = reroute_lines(session, found)
+        session.add(OrderEvent(order_id=order.id, kind="supplier_order_cancelled", occurred_at=now,
+                               message=f"The supplier cancelled {reference} on its side",
+                               data={"supplier_order_id": found}))
+        insert_ignore(session, AttentionItem.__table__,  # type: ignore[arg-type]
+                      [{"dedupe_key": f"supplier_order:{found}:cancelled_by_supplier",
+                        "kind": "supplier_cancelled", "reason": f"{order.name}: the supplier cancelled {reference}",
+                        "store_id": order.store_id, "order_id": order.id, "supplier_order_id": found,
+                        "details": {"rerouted": order.status == "new"}, "created_at": now, "resolved_at": None}],
+                      conflict=["dedupe_key"])
+    logger.warning("supplier cancelled an accepted order", extra={"reference": reference})
+    return True
+
+
 @outbox.handler(CANCEL_KIND)
 def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
     from hub.services.placement import supplier_adapter

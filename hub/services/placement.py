@@ -176,6 +176,24 @@ def _note_error(hub: Hub, supplier_order_id: int, error: str) -> None:
                         .execution_options(synchronize_session=False))
 
 
+def reroute_lines(session: Session, supplier_order_id: int) -> tuple[SupplierOrder, Order]:
+    """A supplier order that will not ship: its lines wait for routing again (unless the store
+    says not to, or the store order is cancelled). Returns the supplier order and store order."""
+    supplier_order = session.get(SupplierOrder, supplier_order_id)
+    assert supplier_order is not None
+    order = session.get(Order, supplier_order.order_id)
+    assert order is not None
+    line_ids = list(session.execute(select(SupplierOrderLine.order_line_id).where(
+        SupplierOrderLine.supplier_order_id == supplier_order_id)).scalars())
+    store = session.get(Store, order.store_id)
+    routing = (store.settings if store else {}).get("routing", {})
+    if bool(routing.get("reroute_on_failure", True)) and order.status != "cancelled":
+        session.execute(update(OrderLine).where(OrderLine.id.in_(line_ids))
+                        .values(routing_status="pending").execution_options(synchronize_session=False))
+        order.status = "new"
+    return supplier_order, order
+
+
 def _fail(hub: Hub, supplier_order_id: int, reason: str) -> None:
     """A permanent refusal: release the stock, tell a person, and let routing try another supplier."""
     now = utcnow()
@@ -188,19 +206,7 @@ def _fail(hub: Hub, supplier_order_id: int, reason: str) -> None:
             return
         reservations.release(session, supplier_order_id)
         drop_supplier_estimate(session, supplier_order_id)
-        supplier_order = session.get(SupplierOrder, supplier_order_id)
-        assert supplier_order is not None
-        order = session.get(Order, supplier_order.order_id)
-        assert order is not None
-        line_ids = list(session.execute(select(SupplierOrderLine.order_line_id).where(
-            SupplierOrderLine.supplier_order_id == supplier_order_id)).scalars())
-        store = session.get(Store, order.store_id)
-        routing = (store.settings if store else {}).get("routing", {})
-        reroute = bool(routing.get("reroute_on_failure", True))
-        if reroute and order.status != "cancelled":
-            session.execute(update(OrderLine).where(OrderLine.id.in_(line_ids))
-                            .values(routing_status="pending").execution_options(synchronize_session=False))
-            order.status = "new"
+        supplier_order, order = reroute_lines(session, supplier_order_id)
         session.add(OrderEvent(order_id=order.id, kind="supplier_order_failed", occurred_at=now,
                                message=f"Supplier refused {supplier_order.reference}: {reason[:300]}",
                                data={"supplier_order_id": supplier_order_id}))

@@ -90,11 +90,11 @@ def _offers_by_sku(session: Session, skus: list[str]) -> dict[str, list[Part]]:
 
 
 def _failed_suppliers(session: Session, line_ids: list[int]) -> dict[int, set[int]]:
-    """Suppliers that already refused a line: rerouting must not send it back to them."""
+    """Suppliers that already refused or cancelled a line: rerouting must not send it back to them."""
     rows = session.execute(
         select(SupplierOrderLine.order_line_id, SupplierOrder.supplier_id)
         .join(SupplierOrder, and_(SupplierOrder.id == SupplierOrderLine.supplier_order_id,
-                                  SupplierOrder.state == "failed"))
+                                  SupplierOrder.state.in_(("failed", "cancelled"))))
         .where(SupplierOrderLine.order_line_id.in_(line_ids))).all()
     found: dict[int, set[int]] = defaultdict(set)
     for line_id, supplier_id in rows:

@@ -1,7 +1,8 @@
 """Polling suppliers that have an API (sandbox, CJ) for tracking and what they charged.
 
 Each open supplier order is asked for its status; every parcel it reports becomes a shipment
-(idempotent: unique per tracking number), and a cancellation on the supplier's side is recorded.
+(idempotent: unique per tracking number); an order the supplier cancelled on its side gets its
+credit booked and its lines routed again (`cancellation.cancelled_by_supplier`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from connectors.http import ConnectorError
 from hub.db.models import Supplier, SupplierOrder
 from hub.errors import UserError
 from hub.ports import SupplierOrderState
+from hub.services.cancellation import cancelled_by_supplier
 from hub.services.placement import supplier_adapter
 from hub.services.shipments import ShipmentIn, record_shipment
 
@@ -29,7 +31,7 @@ POLLED_KINDS = ("sandbox", "cj")
 
 def poll_shipments(hub: Hub, page: int = 500) -> dict[str, int]:
     """Ask about every open supplier order, a page at a time."""
-    totals = {"checked": 0, "shipments": 0, "errors": 0}
+    totals = {"checked": 0, "shipments": 0, "cancelled": 0, "errors": 0}
     after = 0
     while True:
         with hub.db.transaction() as session:
@@ -52,7 +54,7 @@ def _poll(hub: Hub, rows: list[tuple[Any, ...]]) -> dict[str, int]:
     for reference, remote_id, code, kind, config, secret in rows:
         by_supplier[code].append((reference, remote_id))
         adapters_of[code] = (kind, dict(config), secret)
-    counts = {"checked": 0, "shipments": 0, "errors": 0}
+    counts = {"checked": 0, "shipments": 0, "cancelled": 0, "errors": 0}
     for code, orders in by_supplier.items():
         kind, config, secret = adapters_of[code]
         adapter = supplier_adapter(hub, kind, code, config, secret)
@@ -64,6 +66,9 @@ def _poll(hub: Hub, rows: list[tuple[Any, ...]]) -> dict[str, int]:
                 except ConnectorError as exc:
                     counts["errors"] += 1
                     logger.warning("supplier status unavailable", extra={"supplier": code, "reason": str(exc)[:200]})
+                    continue
+                if status is not None and status.state is SupplierOrderState.CANCELLED:
+                    counts["cancelled"] += int(cancelled_by_supplier(hub, reference))
                     continue
                 if status is None or (status.state is SupplierOrderState.ACCEPTED and not status.shipments):
                     continue

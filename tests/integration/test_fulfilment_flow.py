@@ -90,3 +90,35 @@ def _shipments_of(hub: Hub, external_id: str) -> list[Shipment]:
             select(Shipment).join(SupplierOrder, SupplierOrder.id == Shipment.supplier_order_id)
             .join(Order, Order.id == SupplierOrder.order_id).where(Order.external_id == external_id)).scalars())
 
+
+
+def test_an_order_the_supplier_cancels_on_its_side_is_credited_and_routed_again(flow) -> None:  # type: ignore[no-untyped-def]
+    from hub.db.models import AttentionItem, LedgerEntry, OrderLine
+
+    hub, _shop, suppliers, store_id = flow
+    pull_orders(hub, store_id)
+    route_pending(hub)
+    outbox.dispatch(hub)
+    with hub.db.transaction() as session:
+        first = session.execute(select(SupplierOrder).where(SupplierOrder.state == "accepted")
+                                .order_by(SupplierOrder.id).limit(1)).scalar_one()
+        reference, order_id, supplier_order_id = first.reference, first.order_id, first.id
+        code = session.execute(select(Supplier.code).where(Supplier.id == first.supplier_id)).scalar_one()
+    suppliers[code].books.cancel(reference)  # out of stock at the supplier: it cancels by itself
+    assert poll_shipments(hub)["cancelled"] == 1
+    assert poll_shipments(hub)["cancelled"] == 0  # known now: nothing more happens
+    with hub.db.transaction() as session:
+        state = session.get(SupplierOrder, supplier_order_id).state  # type: ignore[union-attr]
+        money = session.execute(select(LedgerEntry.amount).where(
+            LedgerEntry.supplier_order_id == supplier_order_id)).scalars().all()
+        lines = set(session.execute(select(OrderLine.routing_status).where(OrderLine.order_id == order_id)).scalars())
+        status = session.get(Order, order_id).status  # type: ignore[union-attr]
+        items = session.execute(select(AttentionItem.kind).where(AttentionItem.order_id == order_id)).scalars().all()
+    assert state == "cancelled" and money and sum(money) == 0  # charged, then credited
+    assert "pending" in lines and status == "new" and "supplier_cancelled" in items
+    route_pending(hub)  # its lines go to a supplier again, under a new reference
+    outbox.dispatch(hub)
+    with hub.db.transaction() as session:
+        again = session.execute(select(SupplierOrder.state).where(
+            SupplierOrder.order_id == order_id, SupplierOrder.id != supplier_order_id)).scalars().all()
+    assert "accepted" in again

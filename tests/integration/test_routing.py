@@ -13,6 +13,7 @@ from connectors.http import RemoteUnavailable
 from hub.bootstrap import Hub
 from hub.db.models import (
     AttentionItem,
+    LedgerEntry,
     Offer,
     Order,
     OrderLine,
@@ -184,4 +185,13 @@ def test_cancellation_before_and_after_placement(hub: Hub, world: dict) -> None:
     assert states == {held: "cancelled", placed_id: "cancelled"}
     assert reserved == 0
     assert world["accounts"]["alpha"].created == 0  # type: ignore[attr-defined]  # held order never left
+    with hub.db.transaction() as session:  # no supplier money stays on either order
+        supplier_rows = dict(session.execute(
+            select(LedgerEntry.order_id, func.count()).where(LedgerEntry.supplier_order_id.is_not(None))
+            .group_by(LedgerEntry.order_id)).all())
+        net = {order_id: session.execute(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+            LedgerEntry.order_id == order_id, LedgerEntry.supplier_order_id.is_not(None))).scalar_one()
+            for order_id in (held, placed_id)}
+    assert held not in supplier_rows, "the estimate of an order that never left is gone"
+    assert net == {held: 0, placed_id: 0}  # the fake charges nothing: its estimate went with the cancel
     assert count(hub, SupplierOrderLine) == 2
