@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.services.ledger import record_order
 from hub.services.routing import route
 from tests import catalogue_builders as cb
 from tests.conftest import ADMIN_TOKEN
@@ -33,6 +34,11 @@ def test_pages_need_sign_in_and_show_orders_and_attention(sqlite_hub: Hub) -> No
     assert orders.status_code == 200 and "#77" in orders.text
     detail = client.get(f"/orders/{order_id}")
     assert detail.status_code == 200 and "no_mapping" in detail.text and "received" in detail.text
+    assert "Not booked yet" in detail.text
+    with sqlite_hub.db.transaction() as session:
+        record_order(session, order_id)
+    detail = client.get(f"/orders/{order_id}")  # one line of 40.00 and 4.90 shipping, nothing paid out yet
+    assert "Profit <strong>44.90 USD</strong>" in detail.text and f"order:{order_id}:line:" in detail.text
     assert "Not found" in client.get("/orders/99999").text
     attention = client.get("/attention")
     assert "no supplier offer is mapped" in attention.text
