@@ -10,7 +10,9 @@ partly refunded (units, shipping, goodwill amounts), some wholly. The hub pulls,
 polls, books, pulls payments; the test then computes what each order earned from nothing but the
 shop's orders, refunds and transactions, the suppliers' orders, and the FX table it loaded itself.
 
-HUB_ORACLE_ORDERS sets the order count (default 5,000, the issue's figure); HUB_ORACLE_SEED the seed.
+5,000 orders on SQLite (the issue's figure) and 1,000 on PostgreSQL: the same code paths, with
+PostgreSQL's per-statement round trips making 5,000 there cost more than the whole rest of the
+suite on two cores. HUB_ORACLE_ORDERS sets the count for both backends; HUB_ORACLE_SEED the seed.
 """
 
 from __future__ import annotations
@@ -49,7 +51,9 @@ from tests.conftest import ADMIN_TOKEN
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-ORDERS = int(os.environ.get("HUB_ORACLE_ORDERS", "5000"))
+ORDERS = {"sqlite": 5000, "postgresql": 1000}
+if os.environ.get("HUB_ORACLE_ORDERS"):
+    ORDERS = dict.fromkeys(ORDERS, int(os.environ["HUB_ORACLE_ORDERS"]))
 SEED = int(os.environ.get("HUB_ORACLE_SEED", "20261202"))
 DAYS = 20
 CENT = Decimal("0.01")
@@ -62,6 +66,7 @@ SUPPLIERS = {"oracle-us": ("US Wholesale", "USD", 7, Decimal("1.00"), 1),
 @dataclass
 class World:
     hub: Hub
+    orders: int
     shops: dict[str, SandboxShopify]
     suppliers: dict[str, SandboxSupplierServer]
     store_ids: dict[str, int]
@@ -153,7 +158,7 @@ def _build(hub: Hub) -> World:
                                  suppliers[code])
     for store_id in store_ids.values():
         sync_listings(hub, store_id)
-    return World(hub, shops, suppliers, store_ids, rates, set())
+    return World(hub, ORDERS[hub.db.engine.dialect.name], shops, suppliers, store_ids, rates, set())
 
 
 def _run(world: World) -> None:
@@ -161,7 +166,7 @@ def _run(world: World) -> None:
     start = datetime.combine(min(world.rates), datetime.min.time(), tzinfo=utcnow().tzinfo) + timedelta(hours=1)
     span = (utcnow() - timedelta(hours=2) - start).total_seconds()
     domains = list(world.shops)
-    moments = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(ORDERS))
+    moments = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(world.orders))
     created: list[tuple[str, shop_data.Order]] = []
     for moment in moments:  # orders arrive in time order, each at its own shop
         domain = rng.choice(domains)
@@ -277,7 +282,7 @@ def world(hub: Hub) -> Iterator[World]:
 def test_profit_of_every_order_equals_the_sandboxes_records(world: World) -> None:
     _run(world)
     expected = _expected_profit(world)
-    assert len(expected) == ORDERS
+    assert len(expected) == world.orders
     hub = world.hub
     with TestClient(create_app(hub), raise_server_exceptions=False) as client:
         ids = _api_orders(client, {sid: domain for domain, sid in world.store_ids.items()})
@@ -325,6 +330,7 @@ def _assert_the_books_agree(world: World, expected: dict[tuple[str, str], dict[s
                 if o.cancelled_at is not None or o.financial_status == "REFUNDED"}
     assert charged == kept & refunded
     assert world.cancelled_after_shipping <= charged, "orders cancelled after they shipped are listed"
-    assert world.cancelled_after_shipping, "the run cancelled some orders after they shipped"
+    if world.orders >= 1000:  # a small world may draw none
+        assert world.cancelled_after_shipping, "the run cancelled some orders after they shipped"
     totals = {k: sum((v[k] for v in expected.values()), Decimal(0)) for k in ("refunds", "supplier_cost")}
     assert totals["refunds"] > 0 and totals["supplier_cost"] > 0
