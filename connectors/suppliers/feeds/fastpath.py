@@ -112,10 +112,9 @@ def _judge(validator: RowValidator, rows: list[list[str]], found: dict[str, int]
     country_codes: dict[str, tuple[str, ...]] = {}
     if "countries" in found:
         country_column = columns[found["countries"]]
-        cache = validator.known_countries
         for raw in set(country_column):
-            codes = cache.get(raw)
-            if codes is None:
+            codes = validator.clean_countries(raw)
+            if codes is None:  # an invalid code: the row-by-row path warns about it
                 return None
             country_codes[raw] = codes
 
