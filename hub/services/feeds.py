@@ -184,8 +184,7 @@ def _import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str, fmt: str
                 rejects = list(chunk.rejects)
                 params = to_params(chunk.offers, rejects)
                 if chunk.stored:  # clean CSV batches, already in storage form
-                    chunk.stored.extend(params)
-                    params = chunk.stored
+                    params = chunk.stored + params
                 progress.rows += chunk.rows
                 progress.accepted += len(params)
                 progress.ended_early = progress.ended_early or chunk.ended_early

@@ -88,7 +88,7 @@ class ChunkBuilder:
             self.rejects.append(item)
         else:
             self.offers.append(item)
-        return len(self.offers) + len(self.rejects) >= self.size
+        return self.pending() >= self.size
 
     def add_stored(self, lines: list[int], rows: list[OfferParams]) -> None:
         """Add accepted rows in storage form (lines in file order, one per row)."""
