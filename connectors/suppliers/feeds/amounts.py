@@ -82,7 +82,11 @@ def scaled_amounts(texts: Sequence[str], *, positive: bool) -> list[int] | None:
     if len(distinct) * 4 <= count:
         keys = list(distinct)
         values = _units(keys, positive)
-        return None if values is None else list(map(dict(zip(keys, values, strict=True)).__getitem__, texts))
+        if values is None:
+            return None
+        if len(values) == 1:  # one value throughout: a list product, no lookups
+            return values * count
+        return list(map(dict(zip(keys, values, strict=True)).__getitem__, texts))
     return _units(texts, positive)
 
 

@@ -95,7 +95,10 @@ def _judge(validator: RowValidator, rows: list[list[str]], found: dict[str, int]
         mapping = {raw: known.get(raw) for raw in set(currency_column)}
         if not all(mapping.values()):
             return None
-        currencies: list[str] = list(map(mapping.__getitem__, currency_column))  # type: ignore[arg-type]
+        if len(mapping) == 1:  # the usual feed: one currency throughout
+            currencies: list[str] = [mapping[currency_column[0]]] * n  # type: ignore[list-item]
+        else:
+            currencies = list(map(mapping.__getitem__, currency_column))  # type: ignore[arg-type]
     elif validator.options.currency:
         currencies = [validator.options.currency] * n
     else:
