@@ -57,6 +57,7 @@ class OfferWriter:
         self.supplier_id, self.run_id = int(supplier_id), int(run_id)
         self.track_seen = track_seen
         self._seen_ready = False
+        self.rows_written = 0  # rows passed to write(): distinct SKUs, as the parser rejects repeats
         processor = Offer.__table__.c.updated_at.type.bind_processor(connection.dialect)
         stored = processor(now) if processor else now
         self._now = f"'{stored.isoformat()}'::timestamptz" if self.postgres else f"'{stored}'"
@@ -81,6 +82,7 @@ class OfferWriter:
         """Upsert the rows; returns how many were inserted or changed (exact)."""
         if not rows:
             return 0
+        self.rows_written += len(rows)
         cursor = self._cursor()
         try:
             if self.postgres:
@@ -144,10 +146,18 @@ class OfferWriter:
         return written
 
     def zero_missing(self) -> int:
-        """Full feed: the supplier's offers not in it go out of stock (one UPDATE); returns how many."""
+        """Full feed: the supplier's offers not in it go out of stock (one UPDATE); returns how many.
+
+        When the supplier has exactly as many offers as the run wrote SKUs, the feed listed them
+        all and nothing can be missing: one count over an index instead of reading every offer
+        (0.2 s on SQLite, more on PostgreSQL, for a 1M-row feed).
+        """
         cursor = self._cursor()
         zero = f"UPDATE offers SET stock = 0, changed = TRUE, updated_at = {self._now}"
         try:
+            cursor.execute(f"SELECT count(*) FROM offers WHERE supplier_id = {self.supplier_id}")
+            if int(cursor.fetchone()[0]) == self.rows_written:
+                return 0
             if self.postgres:
                 self._ensure_seen(cursor)
                 cursor.execute("ANALYZE hub_feed_seen")
