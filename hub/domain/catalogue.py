@@ -444,10 +444,22 @@ class RowValidator:
                 countries.append(country)
         return (max(amounts) if amounts else None), ",".join(countries)
 
+    def clean_countries(self, text: str) -> tuple[str, ...] | None:
+        """The codes of a country list without invalid codes (remembered), None if it has some."""
+        codes = self.known_countries.get(text)
+        if codes is None:
+            codes, bad = parse_countries(text)
+            if bad:
+                return None
+            if len(self.known_countries) < _CACHE_LIMIT:
+                self.known_countries[text] = codes
+        return codes
+
     def _parse_countries(self, line: int, text: str, sku: str) -> tuple[str, ...]:
+        codes = self.clean_countries(text)
+        if codes is not None:
+            return codes
         codes, bad = parse_countries(text)
         for raw in bad[:5]:
             self.warn(line, "countries", f"country code {raw[:20]!r} is not ISO 3166 alpha-2; ignored", sku)
-        if not bad and len(self.known_countries) < _CACHE_LIMIT:
-            self.known_countries[text] = codes
         return codes

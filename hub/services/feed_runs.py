@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from hub.db.engine import Database
 from hub.db.models import FeedReject, FeedRun, Supplier
+from hub.domain.offer_storage import OfferParams
 from hub.errors import NotFound
-from hub.services.offer_writer import OfferParams
 
 logger = logging.getLogger(__name__)
 

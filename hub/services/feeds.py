@@ -31,6 +31,7 @@ from hub.bootstrap import Hub
 from hub.db.base import utcnow
 from hub.db.models import FeedReject, FeedRun, Offer, Supplier
 from hub.domain.catalogue import RowReject
+from hub.domain.offer_storage import to_params
 from hub.errors import Conflict, UserError
 from hub.services.feed_runs import (
     MAX_ERRORS,
@@ -41,7 +42,7 @@ from hub.services.feed_runs import (
     reject_dicts,
     staging_path,
 )
-from hub.services.offer_writer import OfferWriter, to_params
+from hub.services.offer_writer import OfferWriter
 from hub.services.suppliers import feed_options, get_supplier
 
 logger = logging.getLogger(__name__)
@@ -179,9 +180,11 @@ def _import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str, fmt: str
         with hub.db.engine.connect() as connection:
             writer = OfferWriter(connection, supplier.id, run_id, started, track_seen=mode == "full")
             guard_open = threshold > 0
-            for chunk in parse_feed(stream, fmt, options):
+            for chunk in parse_feed(stream, fmt, options, storage_form=True):
                 rejects = list(chunk.rejects)
                 params = to_params(chunk.offers, rejects)
+                if chunk.stored:  # clean CSV batches, already in storage form
+                    params = chunk.stored + params
                 progress.rows += chunk.rows
                 progress.accepted += len(params)
                 progress.ended_early = progress.ended_early or chunk.ended_early

@@ -2,8 +2,8 @@
 
 Why hand-written SQL rather than ORM or Core parameter dicts: the per-value type processing of
 SQLAlchemy (Money, UTCDateTime) costs more than the database's own work on a million-row feed, so
-rows arrive here already in storage form (money as scaled integers, countries as JSON text) and
-go to the driver's `executemany` (SQLite) or `COPY` into a temporary table plus one merge
+rows arrive here already in storage form (`hub.domain.offer_storage`: money as scaled integers,
+countries as JSON text) and go to the driver's `executemany` (SQLite) or `COPY` into a temporary table plus one merge
 (PostgreSQL, faster than executemany there; see bench/).
 
 The upsert writes a row only when cost, shipping, stock, currency or countries differ (the
@@ -14,71 +14,20 @@ The upsert writes a row only when cost, shipping, stock, currency or countries d
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection
 
 from hub.db.models import Offer
-from hub.domain.catalogue import OfferRow, RowReject
-from hub.domain.money import STORAGE_DECIMALS
+from hub.domain.catalogue import RowReject
+from hub.domain.offer_storage import MAX_SKU, OfferParams
 
 logger = logging.getLogger(__name__)
 
-# (supplier_sku, title, gtin, cost, shipping_cost, currency, stock, countries_json)
-OfferParams = tuple[str, str | None, str | None, int, int | None, str, int, str]
-
-MAX_SKU = 255
-MAX_TITLE = 1000
-_COUNTRIES_CACHE: dict[tuple[str, ...], str] = {(): "[]"}
-_FACTOR = Decimal(10) ** STORAGE_DECIMALS
 _COLUMNS = "supplier_sku, title, gtin, cost, shipping_cost, currency, stock, countries"
-
-
-def _countries(codes: tuple[str, ...]) -> str:
-    text = _COUNTRIES_CACHE.get(codes)
-    if text is None:
-        text = json.dumps(list(codes))
-        if len(_COUNTRIES_CACHE) < 4096:
-            _COUNTRIES_CACHE[codes] = text
-    return text
-
-
-def _inexact(amount: Decimal | None) -> bool:
-    return amount is not None and amount * _FACTOR != int(amount * _FACTOR)
-
-
-def to_params(offers: Sequence[OfferRow], rejects: list[RowReject]) -> list[OfferParams]:
-    """Accepted rows in storage form (money as integer 1/10,000 units); rows the schema cannot
-    hold (SKU too long, more than 4 decimals) become rejects, appended to `rejects`.
-
-    One comprehension over tuple indexes, because this runs for every row of every feed. The
-    exactness check is per chunk: amounts are never negative, so a fraction truncated anywhere
-    makes the sum of the integers smaller than the exact (Decimal) sum of the amounts.
-    """
-    if offers and max(map(len, [row[1] for row in offers])) > MAX_SKU:
-        rejects.extend(RowReject(row.line, "sku", f"SKU longer than {MAX_SKU} characters", row.sku[:MAX_SKU])
-                       for row in offers if len(row.sku) > MAX_SKU)
-        offers = [row for row in offers if len(row.sku) <= MAX_SKU]
-    factor, cached = _FACTOR, _COUNTRIES_CACHE.get
-    params = [
-        (row[1], row[6][:MAX_TITLE] or None, row[7], int(row[3] * factor),
-         None if row[5] is None else int(row[5] * factor), row[4], row[2], cached(row[8]) or _countries(row[8]))
-        for row in offers
-    ]
-    exact = (sum(p[3] for p in params) == sum(row[3] for row in offers) * factor
-             and sum(p[4] for p in params if p[4] is not None)
-             == sum(row[5] for row in offers if row[5] is not None) * factor)
-    if not exact:
-        bad = [row for row in offers if _inexact(row.cost) or _inexact(row.shipping_cost)]
-        rejects.extend(RowReject(row.line, "cost", f"amount has more than {STORAGE_DECIMALS} decimals", row.sku)
-                       for row in bad)
-        return to_params([row for row in offers if row not in bad], rejects)
-    return params
 
 
 def _differs(postgres: bool, old: str, new: str) -> str:
@@ -108,6 +57,7 @@ class OfferWriter:
         self.supplier_id, self.run_id = int(supplier_id), int(run_id)
         self.track_seen = track_seen
         self._seen_ready = False
+        self.rows_written = 0  # rows passed to write(): distinct SKUs, as the parser rejects repeats
         processor = Offer.__table__.c.updated_at.type.bind_processor(connection.dialect)
         stored = processor(now) if processor else now
         self._now = f"'{stored.isoformat()}'::timestamptz" if self.postgres else f"'{stored}'"
@@ -132,6 +82,7 @@ class OfferWriter:
         """Upsert the rows; returns how many were inserted or changed (exact)."""
         if not rows:
             return 0
+        self.rows_written += len(rows)
         cursor = self._cursor()
         try:
             if self.postgres:
@@ -195,10 +146,18 @@ class OfferWriter:
         return written
 
     def zero_missing(self) -> int:
-        """Full feed: the supplier's offers not in it go out of stock (one UPDATE); returns how many."""
+        """Full feed: the supplier's offers not in it go out of stock (one UPDATE); returns how many.
+
+        When the supplier has exactly as many offers as the run wrote SKUs, the feed listed them
+        all and nothing can be missing: one count over an index instead of reading every offer
+        (0.2 s on SQLite, more on PostgreSQL, for a 1M-row feed).
+        """
         cursor = self._cursor()
         zero = f"UPDATE offers SET stock = 0, changed = TRUE, updated_at = {self._now}"
         try:
+            cursor.execute(f"SELECT count(*) FROM offers WHERE supplier_id = {self.supplier_id}")
+            if int(cursor.fetchone()[0]) == self.rows_written:
+                return 0
             if self.postgres:
                 self._ensure_seen(cursor)
                 cursor.execute("ANALYZE hub_feed_seen")

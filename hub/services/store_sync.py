@@ -12,7 +12,7 @@ import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 
 from hub.db.base import utcnow
 from hub.db.models import AttentionItem, Listing, Mapping, Offer, Store
@@ -136,10 +136,12 @@ def approve_price(hub: Hub, item_id: int) -> None:
 def push_after_feed(hub: Hub, supplier_id: int) -> dict[str, int]:
     """Right after a feed changed offers: push stock to every store that lists them, then clear the flags."""
     with hub.db.transaction() as session:
-        changed = select(Offer.id).where(Offer.supplier_id == supplier_id, Offer.changed.is_(True))
+        # EXISTS per mapping, not IN (changed offers): a full feed flags every offer, and the IN
+        # list made SQLite walk all of them (0.3 s for a 1M-row feed) to probe a few mappings.
+        changed = exists().where(Offer.id == Mapping.offer_id, Offer.supplier_id == supplier_id,
+                                 Offer.changed.is_(True))
         store_ids = sorted(set(session.execute(
-            select(Listing.store_id).join(Mapping, Mapping.listing_id == Listing.id)
-            .where(Mapping.offer_id.in_(changed))).scalars()))
+            select(Listing.store_id).join(Mapping, Mapping.listing_id == Listing.id).where(changed)).scalars()))
     if not store_ids:
         return {"stores": 0, "quantities": 0}  # nothing lists them yet: the flags stay for a later push
     pushed = 0

@@ -91,6 +91,18 @@ def test_full_mode_zeroes_missing_offers_and_delta_does_not(hub: Hub, acme: str)
     assert sum(changed for _, _, changed in stored.values()) == 2
 
 
+def test_full_feed_of_the_same_size_with_one_sku_swapped_zeroes_the_dropped_one(hub: Hub, acme: str) -> None:
+    feeds.import_feed(hub, acme, csv_feed(BASE))
+    clear_changed(hub)
+    same = feeds.import_feed(hub, acme, csv_feed(BASE, extra="S001,9,1.00,1.50,GB\n"))  # lists all (+ a repeat)
+    assert (same.accepted, same.rejected, same.changed) == (100, 1, 0)
+    swapped = {sku: v for sku, v in BASE.items() if sku != "S007"} | {"NEW": (4, "2.00")}
+    summary = feeds.import_feed(hub, acme, csv_feed(swapped))  # as many rows as offers, one of them new
+    assert (summary.accepted, summary.changed) == (100, 2)
+    stored = offers(hub)
+    assert stored["S007"][0] == 0 and stored["NEW"] == (4, Decimal("2.0000"), True)
+
+
 def test_truncated_full_feed_is_held_then_confirm_applies(hub: Hub, acme: str) -> None:
     feeds.import_feed(hub, acme, csv_feed(BASE))
     before = offers(hub)

@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectors.suppliers.feeds import FeedChunk, FeedFormatError, FeedOptions, csv_feed, fastpath, parse_feed
+from hub.domain.catalogue import RowReject
+from hub.domain.offer_storage import to_params
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 HEADER = ["sku", "title", "quantity", "price", "currency", "shipping", "gtin", "country"]
@@ -40,9 +42,10 @@ plausible = {
 row_strategy = st.fixed_dictionaries(plausible).map(lambda d: [d[name] for name in HEADER])
 
 
-def run(data: bytes, fmt: str, **options: object) -> list[FeedChunk] | None:
+def run(data: bytes, fmt: str, storage_form: bool = False, **options: object) -> list[FeedChunk] | None:
     try:
-        return list(parse_feed(io.BytesIO(data), fmt, FeedOptions(**options)))  # type: ignore[arg-type]
+        return list(parse_feed(io.BytesIO(data), fmt, FeedOptions(**options),  # type: ignore[arg-type]
+                               storage_form=storage_form))
     except FeedFormatError as exc:
         assert str(exc)
         return None
@@ -51,7 +54,9 @@ def run(data: bytes, fmt: str, **options: object) -> list[FeedChunk] | None:
 def check_accounting(chunks: list[FeedChunk], expected_lines: list[int]) -> None:
     offers = [o for c in chunks for o in c.offers]
     rejects = [r for c in chunks for r in c.rejects]
-    assert sorted([o.line for o in offers] + [r.line for r in rejects]) == expected_lines
+    stored = [line for c in chunks for line in c.stored_lines]
+    assert all(len(c.stored) == len(c.stored_lines) for c in chunks)
+    assert sorted([o.line for o in offers] + [r.line for r in rejects] + stored) == expected_lines
     assert all(r.reason and r.field for r in rejects)
     assert len({o.sku for o in offers}) == len(offers)
     for offer in offers:
@@ -216,3 +221,115 @@ def test_fast_path_is_taken_for_clean_rows(monkeypatch: pytest.MonkeyPatch) -> N
     assert chunks is not None and sum(c.rows for c in chunks) == 1200
     assert taken == [True, True, True]
     assert csv_feed.BATCH_ROWS == 500
+
+
+# Amounts as feeds write them (plain, 0-5 decimals, up to far too large) and the edges that the
+# text-to-units conversion must judge exactly as Decimal and the row-by-row path do.
+def plain_amount(places: int) -> st.SearchStrategy[str]:
+    units = st.one_of(st.integers(1, 10**6), st.integers(1, 10**6), st.integers(1, 10**17))
+    return units.map(lambda n: f"{n / 10**places:.{places}f}" if places else str(n))
+
+
+amount_edges = st.sampled_from([
+    "0", "0.0001", "0.00001", "1.50000", "007.50", ".5", "5.", " 4.95", "4.95 ", "+1.00", "1,50", "1.2.3",
+    "1_000.00", "\u0663.\u0665\u0660", "\uff11.\uff10\uff10", "1e3", "1E+3", "", " ", ".", "+.5", "1.00,2.00",
+    "1000000000000", "1000000000000.0001", "999999999999.9999", "0" * 5000 + "1", "1" * 5000, "15.00 USD",
+])
+
+
+def clean_row(places: int) -> st.SearchStrategy[list[str]]:
+    """A valid row (amounts with `places` decimals), so that whole batches take the fast path."""
+    price = st.one_of(plain_amount(places), plain_amount(places).map(lambda t: "00" + t))
+    return st.fixed_dictionaries({
+        "sku": st.from_regex(r"[A-Z]{1,3}-[0-9]{1,5}", fullmatch=True),
+        "title": st.one_of(text_field, st.sampled_from(["x" * 1001, "  padded  ", " ", ""])),
+        "quantity": st.integers(0, 60).map(str),
+        "price": price,
+        "currency": st.sampled_from(["USD", "usd", "EUR"]),
+        "shipping": st.one_of(st.sampled_from(["", "4.95", "0", "0.50"]), price),
+        "gtin": st.sampled_from(["", "4006381333931", "96385074", " 036000291452 "]),
+        "country": st.sampled_from(["", "", "US", "us,ca"]),
+    }).map(lambda d: [d[name] for name in HEADER])
+
+
+def with_edge(rows: list[list[str]], edge: str, index: int, column: int) -> list[list[str]]:
+    """`rows` with one price, shipping or SKU replaced by an edge case."""
+    rows[index % len(rows)][column] = edge
+    return rows
+
+
+clean_rows = st.integers(0, 4).flatmap(lambda places: st.lists(clean_row(places), min_size=1, max_size=60))
+feed_rows = st.one_of(
+    clean_rows,
+    st.builds(with_edge, clean_rows, amount_edges, st.integers(0, 59), st.sampled_from([3, 3, 5])),
+    st.builds(with_edge, clean_rows, st.just("S" * 256), st.integers(0, 59), st.just(0)),
+    st.lists(st.one_of(clean_row(2), row_strategy), min_size=1, max_size=60),
+)
+
+
+def typed(params: tuple[object, ...]) -> tuple[tuple[str, object], ...]:
+    """Each value with its type: ``Decimal(5) == 5``, so equality alone would hide a wrong type."""
+    return tuple((type(value).__name__, value) for value in params)
+
+
+def stored_results(chunks: list[FeedChunk]) -> list[tuple[object, ...]]:
+    """Per chunk: accepted rows in storage form by line (fast rows as given, the others through
+    `to_params` one by one), every reject (the parser's and to_params's) and the warnings."""
+    results = []
+    for chunk in chunks:
+        rejects: list[RowReject] = list(chunk.rejects)
+        accepted = {line: typed(params) for line, params in zip(chunk.stored_lines, chunk.stored, strict=True)}
+        for offer in chunk.offers:
+            params = to_params([offer], rejects)
+            if params:
+                accepted[offer.line] = typed(params[0])
+        rejects.sort(key=lambda r: (r.line, r.field))
+        results.append((sorted(accepted.items()), tuple(rejects), tuple(chunk.warnings)))
+    return results
+
+
+@FUZZ
+@given(feed_rows, st.integers(1, 40), st.booleans())
+def test_storage_fast_path_gives_exactly_to_params_of_the_per_row_results(
+    rows: list[list[str]], chunk_rows: int, with_currency: bool
+) -> None:
+    data, lines = csv_bytes(rows, ",")
+    options: dict[str, object] = {"currency": "USD"} if with_currency else {}
+
+    def results() -> list[tuple[object, ...]]:
+        chunks = run(data, "csv", storage_form=True, chunk_rows=chunk_rows, **options)
+        assert chunks is not None
+        check_accounting(chunks, lines)
+        return stored_results(chunks)
+
+    fast = results()
+    mp = pytest.MonkeyPatch()
+    try:
+        mp.setattr(fastpath, "store_batch", lambda *args: None)
+        slow = results()
+    finally:
+        mp.undo()
+    assert fast == slow
+
+
+def test_storage_fast_path_is_taken_for_clean_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    taken: list[bool] = []
+    original = fastpath.store_batch
+
+    def spy(*args: object) -> object:
+        result = original(*args)  # type: ignore[arg-type]
+        taken.append(result is not None)
+        return result
+
+    monkeypatch.setattr(fastpath, "store_batch", spy)
+    rows = "".join(f"S{i},{i % 7},{i + 1}.{i % 100:02d},USD,{'4.95' if i % 2 else ''},4006381333931,DE\n"
+                   for i in range(1200))
+    chunks = run(("sku,qty,price,currency,shipping,gtin,countries\n" + rows).encode(), "csv", storage_form=True)
+    assert chunks is not None and sum(c.rows for c in chunks) == 1200
+    assert taken == [True, True, True]
+    assert not any(c.offers for c in chunks)
+    assert [line for c in chunks for line in c.stored_lines] == list(range(2, 1202))
+    assert chunks[-1].stored[-2:] == [
+        ("S1198", None, "4006381333931", 1199_9800, None, "USD", 1198 % 7, '["DE"]'),
+        ("S1199", None, "4006381333931", 1200_9900, 4_9500, "USD", 1199 % 7, '["DE"]'),
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from hub.domain.catalogue import OfferRow
-from hub.services.offer_writer import to_params
+from hub.domain.offer_storage import to_params
 
 
 def row(line: int, sku: str, cost: str, shipping: str | None = None, title: str = "T") -> OfferRow:

@@ -56,26 +56,28 @@ def detect_format(head: bytes) -> str:
 
 
 def parse_feed(
-    stream: Readable, fmt: str = "auto", options: FeedOptions | None = None
+    stream: Readable, fmt: str = "auto", options: FeedOptions | None = None, *, storage_form: bool = False
 ) -> Iterator[FeedChunk]:
     """Parse a binary feed stream (plain or gzip) into chunks of validated rows.
 
     `fmt` is one of `FORMATS` or ``auto``. Chunks hold at most `FeedOptions.chunk_rows` rows;
     only the SKUs seen so far grow with the feed. Raises `FeedFormatError` (possibly on the first
-    ``next()``) when the feed cannot be read at all.
+    ``next()``) when the feed cannot be read at all. With `storage_form`, accepted rows may come
+    in `FeedChunk.stored` (already as ``to_params`` would make them) rather than as `OfferRow`s:
+    the CSV fast path then skips building OfferRows and Decimals (the importer's choice).
     """
     options = options or FeedOptions()
     if fmt != "auto" and fmt not in FORMATS:
         raise FeedFormatError(f"unknown format {fmt!r}; expected auto or one of {', '.join(FORMATS)}")
-    return _parse(stream, fmt, options)
+    return _parse(stream, fmt, options, storage_form)
 
 
-def _parse(stream: Readable, fmt: str, options: FeedOptions) -> Iterator[FeedChunk]:
+def _parse(stream: Readable, fmt: str, options: FeedOptions, storage_form: bool) -> Iterator[FeedChunk]:
     source = ByteSource(stream)
     if fmt == "auto":
         fmt = detect_format(source.head)
         logger.info("feed format detected: %s", fmt)
-    builder = ChunkBuilder(RowValidator(options), options.chunk_rows)
+    builder = ChunkBuilder(RowValidator(options), options.chunk_rows, storage_form=storage_form)
     if fmt in ("csv", "gmc-tsv"):
         parser = parse_csv(source, builder, options, tsv=fmt == "gmc-tsv")
     elif fmt == "gmc-xml":
@@ -93,15 +95,10 @@ def _parse(stream: Readable, fmt: str, options: FeedOptions) -> Iterator[FeedChu
             error = FeedFormatError(f"unreadable {fmt} feed: {type(exc).__name__}: {exc}")
         if builder.total + builder.pending() == 0:
             raise error from exc
-        line = error.line if error.line is not None else _next_line(builder)
+        line = error.line if error.line is not None else builder.pending_last_line() + 1
         builder.rejects.append(RowReject(line, "feed", str(error)))
         logger.warning("feed ended early at line %s: %s", line, error)
         yield builder.flush(ended_early=True)
         return
     if builder.pending() or builder.validator.warnings or builder.total == 0:
         yield builder.flush()
-
-
-def _next_line(builder: ChunkBuilder) -> int:
-    lines = [row.line for row in builder.offers[-1:]] + [r.line for r in builder.rejects[-1:]]
-    return max(lines, default=builder.last_line) + 1

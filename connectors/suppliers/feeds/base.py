@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from hub.domain.catalogue import OfferRow, RowReject, RowValidator, RowWarning
+from hub.domain.offer_storage import OfferParams
 
 logger = logging.getLogger(__name__)
 
@@ -45,26 +46,39 @@ class FeedChunk:
     when the feed broke before its end (its last reject, field ``feed``, says where and why):
     rows before the break are good, but the importer should not treat the feed as complete
     (e.g. should not mark offers missing from a full feed as out of stock).
+
+    `stored` holds accepted rows already in storage form (``to_params`` of their OfferRows), from
+    line `stored_lines[i]`; only a parser asked for storage form fills it (see `parse_feed`), and
+    then accepted rows are `offers` + `stored`.
     """
 
     offers: list[OfferRow] = field(default_factory=list)
     rejects: list[RowReject] = field(default_factory=list)
     warnings: list[RowWarning] = field(default_factory=list)
     ended_early: bool = False
+    stored: list[OfferParams] = field(default_factory=list)
+    stored_lines: list[int] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
-        return len(self.offers) + len(self.rejects)
+        return len(self.offers) + len(self.rejects) + len(self.stored)
 
 
 class ChunkBuilder:
-    """Collects rows until `size`, then hands out a `FeedChunk` (with the validator's warnings)."""
+    """Collects rows until `size`, then hands out a `FeedChunk` (with the validator's warnings).
 
-    def __init__(self, validator: RowValidator, size: int) -> None:
+    `storage_form`: the consumer (the importer) takes rows in storage form, so a parser may hand
+    over clean batches with `add_stored` instead of building OfferRows.
+    """
+
+    def __init__(self, validator: RowValidator, size: int, *, storage_form: bool = False) -> None:
         self.validator = validator
         self.size = size
+        self.storage_form = storage_form
         self.offers: list[OfferRow] = []
         self.rejects: list[RowReject] = []
+        self.stored: list[OfferParams] = []
+        self.stored_lines: list[int] = []
         self.total = 0
         self.last_line = 0
 
@@ -74,17 +88,28 @@ class ChunkBuilder:
             self.rejects.append(item)
         else:
             self.offers.append(item)
-        return len(self.offers) + len(self.rejects) >= self.size
+        return self.pending() >= self.size
+
+    def add_stored(self, lines: list[int], rows: list[OfferParams]) -> None:
+        """Add accepted rows in storage form (lines in file order, one per row)."""
+        self.stored.extend(rows)
+        self.stored_lines.extend(lines)
 
     def pending(self) -> int:
-        return len(self.offers) + len(self.rejects)
+        return len(self.offers) + len(self.rejects) + len(self.stored)
+
+    def pending_last_line(self) -> int:
+        """The last line of a row added since the last flush (else the last line flushed)."""
+        return max([self.last_line] + [r.line for r in self.offers[-1:]] + [r.line for r in self.rejects[-1:]]
+                   + self.stored_lines[-1:])
 
     def flush(self, *, ended_early: bool = False) -> FeedChunk:
-        chunk = FeedChunk(self.offers, self.rejects, self.validator.warnings, ended_early)
+        chunk = FeedChunk(self.offers, self.rejects, self.validator.warnings, ended_early, self.stored,
+                          self.stored_lines)
         self.total += chunk.rows
-        self.last_line = max([self.last_line] + [r.line for r in chunk.offers[-1:]]
-                             + [r.line for r in chunk.rejects[-1:]])
+        self.last_line = self.pending_last_line()
         self.offers, self.rejects, self.validator.warnings = [], [], []
+        self.stored, self.stored_lines = [], []
         return chunk
 
 

@@ -73,15 +73,25 @@ def parse_csv(
     validator = builder.validator
     validate = validator.validate
     fast = fastpath.supported(found)
+    storage_form = builder.storage_form
     batch_size = min(BATCH_ROWS, options.chunk_rows)
     batch_rows: list[list[str]] = []
     batch_lines: list[int] = []
 
     def run_batch() -> None:
-        offers = fastpath.validate_batch(validator, batch_lines, batch_rows, found) if fast else None
-        if offers is not None:
-            builder.offers.extend(offers)
+        if fast and storage_form:
+            stored = fastpath.store_batch(validator, batch_lines, batch_rows, found)
+            done = stored is not None
+            if stored:
+                builder.add_stored(batch_lines, stored)
+        elif fast:
+            offers = fastpath.validate_batch(validator, batch_lines, batch_rows, found)
+            done = offers is not None
+            if offers:
+                builder.offers.extend(offers)
         else:
+            done = False
+        if not done:
             for line, row in zip(batch_lines, batch_rows, strict=True):
                 row.append("")
                 item = validate(line, *getter(row))
