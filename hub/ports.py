@@ -17,7 +17,6 @@ from hub.domain.storefront import (
     FulfillmentResult,
     InventoryQuantity,
     OrderPayments,
-    OrderTransaction,
     Payout,
     ShopInfo,
     StoreLocation,
@@ -171,8 +170,6 @@ class Supplier(Protocol):
 class PaymentsSource(Protocol):
     """A storefront that reports its payments: order transactions with fees, payouts and their
     balance transactions (Shopify Payments). Kept apart from Storefront: not every platform has it."""
-
-    def order_transactions(self, order_id: str) -> list[OrderTransaction]: ...
 
     def order_payments(self, order_id: str) -> OrderPayments:
         """Transactions and refunds (with the tax they returned) of one order, in one call."""

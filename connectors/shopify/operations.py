@@ -29,7 +29,6 @@ from hub.domain.storefront import (
     FulfillmentResult,
     InventoryQuantity,
     OrderPayments,
-    OrderTransaction,
     Payout,
     ShopInfo,
     StoreLocation,
@@ -216,9 +215,6 @@ class ShopifyOperations:
             tuple(rm.transaction_from_graphql(t, numeric) for t in transactions),
             tuple(rm.refund_from_graphql(r, numeric) for r in refunds),
         )
-
-    def order_transactions(self, order_id: str) -> list[OrderTransaction]:
-        return list(self.order_payments(order_id).transactions)
 
     def payouts(self, issued_since: date | None = None, page_size: int = 50) -> Iterator[Payout]:
         doc = documents.load("Payouts")

@@ -139,20 +139,26 @@ def transaction_entries(txn: TxnFacts, *, refund_amounts: bool = True) -> list[E
         return []
     ref = f"txn:{txn.transaction_id}"
     entries: list[Entry] = []
-    if txn.kind in REFUND_KINDS and not refund_amounts:
-        pass
-    elif txn.kind in REFUND_KINDS:
-        goods = txn.amount - txn.shipping_refund
-        if goods:
-            entries.append(Entry(f"{ref}:refund", REFUND, -goods, txn.currency, txn.processed_at))
-        if txn.shipping_refund:
-            entries.append(Entry(f"{ref}:refund_shipping", REFUND_SHIPPING, -txn.shipping_refund, txn.currency,
-                                 txn.processed_at))
+    if txn.kind in REFUND_KINDS:
+        if refund_amounts:
+            entries += _refund_amount_entries(txn, ref)
     elif txn.kind in CHARGEBACK_KINDS:
         entries.append(Entry(f"{ref}:chargeback", CHARGEBACK, -abs(txn.amount), txn.currency, txn.processed_at))
     for fee_id, amount, currency in txn.fees:
         if amount:
             entries.append(Entry(f"{ref}:fee:{fee_id}", PAYMENT_FEE, -amount, currency, txn.processed_at))
+    return entries
+
+
+def _refund_amount_entries(txn: TxnFacts, ref: str) -> list[Entry]:
+    """A refund read from its transaction alone: goods and shipping, the tax not known apart."""
+    entries: list[Entry] = []
+    goods = txn.amount - txn.shipping_refund
+    if goods:
+        entries.append(Entry(f"{ref}:refund", REFUND, -goods, txn.currency, txn.processed_at))
+    if txn.shipping_refund:
+        entries.append(Entry(f"{ref}:refund_shipping", REFUND_SHIPPING, -txn.shipping_refund, txn.currency,
+                             txn.processed_at))
     return entries
 
 

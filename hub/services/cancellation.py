@@ -44,6 +44,8 @@ def cancel_open_supplier_orders(hub: Hub, order_ids: list[int] | None = None) ->
 
 
 def _cancel_one(hub: Hub, supplier_order_id: int, order_id: int) -> str:
+    from hub.services.placement import abandon_unsent
+
     now = utcnow()
     with hub.db.transaction() as session:
         stopped = session.execute(
@@ -52,8 +54,7 @@ def _cancel_one(hub: Hub, supplier_order_id: int, order_id: int) -> str:
         reference = session.execute(select(SupplierOrder.reference).where(SupplierOrder.id == supplier_order_id)
                                     ).scalar_one()
         if stopped.rowcount == 1:  # type: ignore[attr-defined]
-            reservations.release(session, supplier_order_id)
-            ledger.drop_supplier_estimate(session, supplier_order_id)
+            abandon_unsent(session, supplier_order_id)
             session.add(OrderEvent(order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
                                    message=f"{reference} cancelled before it reached the supplier",
                                    data={"supplier_order_id": supplier_order_id}))

@@ -135,7 +135,7 @@ def list_orders(db: Database, *, status: str | None = None, store_id: int | None
     return page, _encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
 
 
-def get_order(db: Database, order_id: int, reporting_currency: str = "USD") -> dict[str, Any]:
+def get_order(db: Database, order_id: int, reporting_currency: str) -> dict[str, Any]:
     """The order with its lines, timeline, ledger lines and profit (in the reporting currency)."""
     with db.transaction() as session:
         order = session.get(Order, order_id)

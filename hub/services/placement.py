@@ -116,8 +116,7 @@ def _claim(hub: Hub, supplier_order_id: int) -> _Claim | outbox.Done | outbox.Re
                                                         SupplierOrder.state == "pending")
                             .values(state="cancelled", cancelled_at=now, updated_at=now)
                             .execution_options(synchronize_session=False))
-            reservations.release(session, supplier_order_id)
-            drop_supplier_estimate(session, supplier_order_id)
+            abandon_unsent(session, supplier_order_id)
             return outbox.Done("the store order was cancelled before placement")
         claimed = session.execute(
             update(SupplierOrder).where(SupplierOrder.id == supplier_order_id,
@@ -176,6 +175,13 @@ def _note_error(hub: Hub, supplier_order_id: int, error: str) -> None:
                         .execution_options(synchronize_session=False))
 
 
+def abandon_unsent(session: Session, supplier_order_id: int) -> None:
+    """A supplier order that will never be sent or charged (cancelled first, refused): the stock
+    held for it and its estimated cost go, in the caller's transaction with the state change."""
+    reservations.release(session, supplier_order_id)
+    drop_supplier_estimate(session, supplier_order_id)
+
+
 def reroute_lines(session: Session, supplier_order_id: int) -> tuple[SupplierOrder, Order]:
     """A supplier order that will not ship: its lines wait for routing again (unless the store
     says not to, or the store order is cancelled). Returns the supplier order and store order."""
@@ -204,8 +210,7 @@ def _fail(hub: Hub, supplier_order_id: int, reason: str) -> None:
             .execution_options(synchronize_session=False))
         if failed.rowcount != 1:  # type: ignore[attr-defined]
             return
-        reservations.release(session, supplier_order_id)
-        drop_supplier_estimate(session, supplier_order_id)
+        abandon_unsent(session, supplier_order_id)
         supplier_order, order = reroute_lines(session, supplier_order_id)
         session.add(OrderEvent(order_id=order.id, kind="supplier_order_failed", occurred_at=now,
                                message=f"Supplier refused {supplier_order.reference}: {reason[:300]}",

@@ -35,6 +35,7 @@ from connectors.shopify.sandbox import SandboxConfig, SandboxShopify
 from connectors.shopify.sandbox import data as shop_data
 from connectors.suppliers.sandbox.config import SupplierSandboxConfig
 from connectors.suppliers.sandbox.server import SandboxSupplierServer
+from connectors.suppliers.sandbox.state import SupplierOrder as SupplierRecord
 from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.db.base import utcnow
@@ -193,9 +194,9 @@ def _run(world: World) -> None:
         elif roll < 0.15:
             shop.refund_order(order, events, [(ln, ln.quantity) for ln in order.lines], shipping=True)
         if rng.random() < 0.5:
-            for code, reference in by_note.get((domain, order.id), []):
+            for code, reference in by_note.get((domain, str(order.id)), []):
                 to_ship[code].append(reference)
-            if rng.random() < 0.04 and by_note.get((domain, order.id)):
+            if rng.random() < 0.04 and by_note.get((domain, str(order.id))):
                 ship_then_cancel.append((domain, order))
     for code, references in to_ship.items():
         _ship(world.suppliers[code], references)
@@ -211,17 +212,24 @@ def _run(world: World) -> None:
         pull_payments(world.hub, world.store_ids[domain])
 
 
-def _supplier_orders_by_order(world: World) -> dict[tuple[str, int], list[tuple[str, str]]]:
-    """(shop domain, shop order id) → [(supplier code, reference)], read from the suppliers' books."""
-    by_email = {(o.email, f"#{o.number}"): (domain, o.id) for domain, shop in world.shops.items()
-                for o in shop.data.orders}
-    found: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
+def _supplier_orders(world: World) -> Iterator[tuple[str, tuple[str, str], SupplierRecord]]:
+    """Every order in the suppliers' books as (supplier code, (shop domain, shop order id), record),
+    matched to its shop order by what the hub sent: the customer's e-mail and the order name."""
+    shop_order = {(o.email, f"#{o.number}"): (domain, str(o.id)) for domain, shop in world.shops.items()
+                  for o in shop.data.orders}
     for code, server in world.suppliers.items():
         for orders in server.books.orders.values():
             for so in orders:
-                key = by_email.get((so.email or "", so.note or ""))
+                key = shop_order.get((so.email or "", so.note or ""))
                 assert key is not None, f"supplier order {so.reference} names no shop order"
-                found[key].append((code, so.reference))
+                yield code, key, so
+
+
+def _supplier_orders_by_order(world: World) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(shop domain, shop order id) → [(supplier code, reference)]."""
+    found: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for code, key, so in _supplier_orders(world):
+        found[key].append((code, so.reference))
     return found
 
 
@@ -231,14 +239,9 @@ def _expected_profit(world: World) -> dict[tuple[str, str], dict[str, Decimal]]:
         return amount if currency == "USD" else amount * world.rates[day]
 
     costs: dict[tuple[str, str], list[tuple[Decimal, Decimal, str]]] = defaultdict(list)
-    by_email = {(o.email, f"#{o.number}"): (domain, str(o.id)) for domain, shop in world.shops.items()
-                for o in shop.data.orders}
-    for server in world.suppliers.values():
-        for orders in server.books.orders.values():
-            for so in orders:
-                if so.state != "cancelled":
-                    costs[by_email[(so.email or "", so.note or "")]].append(
-                        (so.product_cost, so.shipping_cost, so.currency))
+    for _, key, so in _supplier_orders(world):
+        if so.state != "cancelled":
+            costs[key].append((so.product_cost, so.shipping_cost, so.currency))
     expected = {}
     for domain, shop in world.shops.items():
         for o in shop.data.orders:

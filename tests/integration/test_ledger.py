@@ -67,7 +67,7 @@ def test_profit_per_order_equals_a_hand_computation_to_the_cent(hub: Hub) -> Non
     assert [(r["key"], r["profit"]) for r in day] == [("2026-11", "25.26")]
     week = profit(hub.db, "2026-11-01", "2026-11-01", "week", None, "USD")
     assert [r["key"] for r in week] == ["2026-W44"]  # 2026-11-01 is a Sunday: ISO week 44
-    assert get_order(hub.db, order_id)["ledger"][0]["kind"] in {"sale", "discount", "shipping", "tax"}
+    assert get_order(hub.db, order_id, "USD")["ledger"][0]["kind"] in {"sale", "discount", "shipping", "tax"}
 
 
 def test_fx_uses_the_rate_of_the_order_day_and_flags_a_missing_rate(hub: Hub) -> None:

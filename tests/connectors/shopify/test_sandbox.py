@@ -297,7 +297,7 @@ def test_payments_reads() -> None:
     rows = list(client.balance_transactions(payouts[0].payout_id))
     assert len(rows) == 25 and all(r.payout_id == payouts[0].payout_id for r in rows)
     assert sum((r.net.amount for r in rows), 0) == payouts[0].net.amount
-    (sale,) = client.order_transactions(rows[0].order_id or "")
+    (sale,) = client.order_payments(rows[0].order_id or "").transactions
     assert sale.kind == "sale" and sale.total_fees.amount == rows[0].fee.amount
 
 
