@@ -19,6 +19,9 @@ from typing import Any
 # Until the first response tells us the shop's plan, assume the smallest bucket Shopify sells.
 DEFAULT_MAXIMUM = 1000.0
 DEFAULT_RESTORE_RATE = 50.0
+# A wait ends with this many points to spare: a wait computed to the exact boundary lands a hair
+# short of it as often as not (float time, the server's clock), and Shopify refuses a hair short.
+SAFETY_POINTS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +89,10 @@ class CostBudget:
     """A leaky-bucket estimate: `reserve(C)` blocks until C points are (estimated) available.
 
     Reservations are taken first-come first-served under a lock and the caller sleeps outside it,
-    so concurrent callers queue instead of stampeding. `observe` re-anchors the estimate on the
-    server's `throttleStatus`, minus what other callers have reserved but the server has not seen.
+    so concurrent callers queue instead of stampeding. `observe` refunds what a call was charged
+    less than it reserved, and lowers the estimate to the server's `throttleStatus` (minus what
+    other callers have reserved but not settled) when that says less: other processes or apps
+    spend from the same bucket.
     """
 
     def __init__(
@@ -125,7 +130,7 @@ class CostBudget:
             cost = min(max(cost, 0.0), self.maximum)
             self._available -= cost
             self._in_flight += cost
-            wait = -self._available / self.restore_rate if self._available < 0 else 0.0
+            wait = (SAFETY_POINTS - self._available) / self.restore_rate if self._available < 0 else 0.0
         if wait > 0:
             self._sleep(wait)
         return Reservation(cost, wait)
@@ -138,14 +143,22 @@ class CostBudget:
             self._refill(now)
             if cost is None:
                 return
+            if cost.actual is not None:
+                self._available = min(self.maximum, self._available + reservation.cost - cost.actual)
             if cost.throttle is not None:
                 status = cost.throttle
+                server_view = status.currently_available - self._in_flight
+                if status.maximum_available != self.maximum:  # the shop's plan, learned (or changed)
+                    self._available = server_view
+                else:
+                    # Otherwise the server's figure only lowers the estimate: responses of concurrent
+                    # calls are observed in any order, and an older status taken as the truth would
+                    # count a call charged after it as unspent (the next call would be THROTTLED).
+                    # Our own accounting (refill, reservations, refunds) raises it.
+                    self._available = min(self._available, server_view)
                 self.maximum = status.maximum_available
                 self.restore_rate = max(status.restore_rate, 1e-6)
-                self._available = min(self.maximum, status.currently_available - self._in_flight)
-                self._stamp = now
-            elif cost.actual is not None:
-                self._available = min(self.maximum, self._available + reservation.cost - cost.actual)
+                self._available = min(self.maximum, self._available)
 
 
 _registry: dict[str, CostBudget] = {}

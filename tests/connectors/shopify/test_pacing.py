@@ -44,7 +44,7 @@ def test_waits_before_a_call_that_would_exceed_the_bucket(policy: Any) -> None:
     client.execute("query Q { shop { name } }", expected_cost=400)
     assert clock.sleeps == []  # 1000 → 600 → 200: both fit
     client.execute("query Q { shop { name } }", expected_cost=400)
-    assert clock.sleeps == [4.0]  # 200 available, 400 needed, 50 per second
+    assert clock.sleeps == [4.02]  # 200 available, 400 needed (+1 to spare), 50 per second
 
 
 @respx.mock
@@ -56,7 +56,7 @@ def test_time_between_calls_counts_as_refill(policy: Any) -> None:
     client.execute("query Q { shop { name } }", expected_cost=900)
     clock.advance(3.0)  # +150 points
     client.execute("query Q { shop { name } }", expected_cost=400)
-    assert clock.sleeps == [3.0]  # (400 - 250) / 50
+    assert clock.sleeps == [3.02]  # (400 - 250 + 1) / 50
 
 
 @respx.mock
@@ -82,7 +82,7 @@ def test_two_clients_of_one_shop_share_the_budget(policy: Any) -> None:
     respx.post(URL).mock(side_effect=[reply(100, requested=900, actual=900), reply(0)])
     first.execute("query Q { shop { name } }", expected_cost=900)
     second.execute("query Q { shop { name } }", expected_cost=300)
-    assert clock.sleeps == [4.0]
+    assert clock.sleeps == [4.02]
     default_a = ShopifyClient("Shared.myshopify.com", "t")
     default_b = ShopifyClient("shared.myshopify.com", "u")
     assert default_a.budget is default_b.budget

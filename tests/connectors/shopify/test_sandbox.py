@@ -478,12 +478,19 @@ def test_every_seeded_order_maps_identically_from_both_shapes() -> None:
 
 
 def test_threads_sharing_one_shop_budget_are_never_throttled() -> None:
-    """Real time, a small fast bucket: four threads, four clients, one budget per shop."""
+    """Four threads, four clients, one budget per shop, Shopify's smallest bucket (1,000 points,
+    50/s), all on one shared fake clock.
+
+    The clock moves only when a client sleeps for the budget, so the server's bucket refills exactly
+    as much as the clients waited: a budget that under-estimates what is spent gets THROTTLED here
+    whatever the machine's load (real time made this depend on scheduling).
+    """
     import threading
 
-    config = SandboxConfig(orders=40, lines_per_order=1, bucket_size=300, restore_rate=10_000)
-    sandbox = SandboxShopify(config)
-    shared = CostBudget()
+    clock = FakeClock()
+    config = SandboxConfig(orders=40, lines_per_order=1, bucket_size=1000, restore_rate=50)
+    sandbox = SandboxShopify(config, clock=clock, now=lambda: NOW, sleep=clock.sleep)
+    shared = CostBudget(clock=clock, sleep=clock.sleep)
     failures: list[BaseException] = []
 
     def pull() -> None:
@@ -508,3 +515,4 @@ def test_threads_sharing_one_shop_budget_are_never_throttled() -> None:
         t.join()
     assert failures == []
     assert sandbox.stats["throttled"] == 0 and sandbox.stats["requests"] == 4 * 3 * 8
+    assert clock.sleeps, "the budget never had to wait: the test did not reach the bucket's limit"

@@ -34,7 +34,7 @@ def test_reserve_waits_exactly_for_the_missing_points() -> None:
     first = budget.reserve(10)
     budget.observe(first, status(available=100))
     budget.reserve(600)
-    assert clock.sleeps == [pytest.approx(5.0)]  # (600 - 100) / 100 per s
+    assert clock.sleeps == [pytest.approx(5.01)]  # (600 - 100 + 1 to spare) / 100 per s
 
 
 def test_observe_learns_the_plan_from_throttle_status() -> None:
@@ -96,7 +96,7 @@ def test_concurrent_callers_queue_on_one_budget() -> None:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(waits) == [0, 0, pytest.approx(2), pytest.approx(6), pytest.approx(10)]
+    assert sorted(waits) == [0, 0, pytest.approx(2.01), pytest.approx(6.01), pytest.approx(10.01)]
 
 
 def test_registry_gives_one_budget_per_shop() -> None:
@@ -127,3 +127,25 @@ def test_query_cost_parse_reads_shopify_extension() -> None:
         }
     )
     assert parsed == QueryCost(52, 12, ThrottleStatus(2000, 1988, 100))
+
+
+def test_a_stale_status_observed_last_never_counts_a_charged_call_as_unspent() -> None:
+    """Two calls in flight; the server charges A then B, but B's answer is observed first.
+
+    A's (older) status says 900 left while the server holds 800: taking it as the truth would let
+    the next call through on points that are gone.
+    """
+    clock = FakeClock()
+    budget = CostBudget(1000, 50, clock=clock, sleep=clock.sleep)
+    a, b = budget.reserve(100), budget.reserve(100)
+    budget.observe(b, status(available=800, maximum=1000, rate=50, requested=100, actual=100))
+    budget.observe(a, status(available=900, maximum=1000, rate=50, requested=100, actual=100))
+    assert budget.available <= 800
+
+
+def test_a_status_that_says_less_lowers_the_estimate() -> None:
+    """Another process spends from the same shop's bucket: the server's figure wins when lower."""
+    clock = FakeClock()
+    budget = CostBudget(1000, 50, clock=clock, sleep=clock.sleep)
+    budget.observe(budget.reserve(100), status(available=300, maximum=1000, rate=50, requested=100, actual=100))
+    assert budget.available == 300
