@@ -6,6 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# pytest-xdist workers: `auto` is one per core; PYTEST_WORKERS=0 runs the suite in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test lint typecheck bench clean
 
@@ -29,7 +31,7 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy hub connectors jobs
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -7,6 +7,7 @@ When CI=true a missing PostgreSQL fails the run instead of skipping it.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,22 +86,89 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         _drop_postgres_database(admin_url, url)
 
 
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    """A migrated database at head, on each backend."""
-    database = Database(db_url)
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head per test session (per xdist worker); tests get copies."""
+    path = tmp_path_factory.mktemp("template") / "hub.db"
+    database = Database(f"sqlite:///{path}")
     upgrade(database.engine)
+    database.dispose()  # the last connection to close folds the WAL into the file
+    assert not path.with_name("hub.db-wal").exists(), "the template's WAL was not checkpointed"
+    return path
+
+
+class _PostgresTemplate:
+    """A database migrated to head once per test session; each test's database is a copy of it
+    (CREATE DATABASE … TEMPLATE, a file copy on the server) instead of running every migration."""
+
+    def __init__(self) -> None:
+        self.admin_url: str | None = None
+        self.name: str | None = None
+
+    def copy(self) -> tuple[str, str]:
+        if self.name is None:
+            admin_url, url = _create_postgres_database()
+            database = Database(url)
+            upgrade(database.engine)
+            database.dispose()
+            self.admin_url, self.name = admin_url, make_url(url).database
+        assert self.admin_url is not None
+        name = f"hub_test_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"'))
+                conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+        finally:
+            admin.dispose()
+        return self.admin_url, make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        if self.admin_url is not None and self.name is not None:
+            _drop_postgres_database(self.admin_url, make_url(self.admin_url).set(database=self.name)
+                                    .render_as_string(hide_password=False))
+
+
+@pytest.fixture(scope="session")
+def _postgres_template() -> Iterator[_PostgresTemplate]:
+    template = _PostgresTemplate()
+    try:
+        yield template
+    finally:
+        template.drop()
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database migrated to head, on each backend: a copy of the session's migrated template."""
+    if request.param == "sqlite":
+        database = _sqlite_copy(request, tmp_path)
+        try:
+            yield database
+        finally:
+            database.dispose()
+        return
+    template: _PostgresTemplate = request.getfixturevalue("_postgres_template")
+    admin_url, url = template.copy()
+    database = Database(url)
     try:
         yield database
     finally:
         database.dispose()
+        _drop_postgres_database(admin_url, url)
+
+
+def _sqlite_copy(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    template: Path = request.getfixturevalue("_sqlite_template")
+    target = tmp_path / "hub.db"
+    shutil.copyfile(template, target)
+    return Database(f"sqlite:///{target}")
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+def sqlite_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated SQLite database, for tests whose subject is not the backend."""
-    database = Database(f"sqlite:///{tmp_path / 'hub.db'}")
-    upgrade(database.engine)
+    database = _sqlite_copy(request, tmp_path)
     try:
         yield database
     finally:

@@ -86,6 +86,11 @@ def _prepare(hub: Hub, supplier_url: str) -> None:
     assert routed == {"routed": ORDERS}
 
 
+def _wait_until_settled_at_least(hub: Hub, settled: int, deadline: float) -> None:
+    while ORDERS - _unsettled(hub) < min(settled, ORDERS) and time.monotonic() < deadline:
+        time.sleep(0.02)  # polling the observable state, not pacing the test
+
+
 def _unsettled(hub: Hub) -> int:
     with hub.db.transaction() as session:
         return int(session.execute(select(func.count()).select_from(SupplierOrder).where(
@@ -114,7 +119,9 @@ def test_each_supplier_order_reaches_the_supplier_exactly_once(db_url: str, tmp_
     try:
         while kills < KILLS and _unsettled(hub) and time.monotonic() < deadline:
             worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.8, 1.6))  # start-up takes ~0.7 s; then it is killed mid-work
+            # Killed mid-work, whatever the machine's speed: after it has placed a random number of
+            # orders more (an observable state), never after a guessed start-up time.
+            _wait_until_settled_at_least(hub, ORDERS - _unsettled(hub) + rng.randint(5, 30), deadline)
             worker.send_signal(signal.SIGKILL)
             worker.wait(10)
             kills += 1
