@@ -29,7 +29,7 @@ def test_hub_run_serves_health_and_prints_the_generated_admin_token(tmp_path: Pa
     process = subprocess.Popen([sys.executable, "-m", "hub", "run", "--sandbox", "--port", str(port)], cwd=tmp_path,
                                env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline, response = time.monotonic() + 30, None
+        deadline, response = time.monotonic() + 90, None  # generous: a loaded machine starts slowly
         while time.monotonic() < deadline:
             try:
                 response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
