@@ -91,7 +91,7 @@ def address_refusal(address: IPAddress) -> str | None:
                 return f"{reason} (inside an IPv6 address)"
     checks = (("unspecified", address.is_unspecified), ("loopback", address.is_loopback),
               ("link-local", address.is_link_local), ("multicast", address.is_multicast),
-              ("private", address.is_private), ("reserved", address.is_reserved))
+              ("reserved", address.is_reserved), ("private", address.is_private))
     for reason, hit in checks:
         if hit:
             return reason
