@@ -61,16 +61,24 @@ class UrlGuard:
     def addresses(self, host: str, port: int) -> list[str]:
         """The addresses to connect to for `host`, each checked; UrlRefused when any is not public.
 
-        Every address a name resolves to must be public: a client may pick any of them.
+        Every address a name resolves to must be public: a client may pick any of them. With
+        `allow_private` they are resolved the same way but not checked.
         """
-        if self.allow_private:
-            return [host]
         literal = literal_address(host)
         if literal is not None:
-            _check(literal)
-            return [str(literal)]
-        if is_local_name(host):
+            candidates = [literal]
+        elif is_local_name(host) and not self.allow_private:
             raise UrlRefused(describe(ipaddress.IPv4Address("127.0.0.1"), "loopback"))
+        else:
+            candidates = self._resolve(host, port)
+        if not self.allow_private:
+            for address in candidates:
+                reason = address_refusal(address)
+                if reason is not None:
+                    raise UrlRefused(describe(address, reason))
+        return [str(address) for address in candidates]
+
+    def _resolve(self, host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
         try:
             resolved = self.resolver(host, port)
         except (OSError, UnicodeError) as exc:
@@ -78,22 +86,10 @@ class UrlGuard:
                 from None
         if not resolved:
             raise UrlRefused("the host of the feed URL does not resolve: check the URL")
-        checked = []
-        for text in resolved:
-            try:
-                address = ipaddress.ip_address(text.split("%", 1)[0])
-            except ValueError:
-                raise UrlRefused("the host of the feed URL resolves to something that is not an IP address") \
-                    from None
-            _check(address)
-            checked.append(str(address))
-        return checked
-
-
-def _check(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
-    reason = address_refusal(address)
-    if reason is not None:
-        raise UrlRefused(describe(address, reason))
+        try:
+            return [ipaddress.ip_address(text.split("%", 1)[0]) for text in resolved]
+        except ValueError:
+            raise UrlRefused("the host of the feed URL resolves to something that is not an IP address") from None
 
 
 class GuardedBackend(httpcore.SyncBackend):

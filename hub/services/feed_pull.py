@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import zlib
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import IO
 
@@ -95,7 +97,8 @@ def _fetch(hub: Hub, supplier_id: int, url: str, client: httpx.Client, guard: Ur
     followed here, one hop at a time, each hop's URL checked before it is requested."""
     limit = hub.settings.feed_max_bytes
     try:
-        request = client.build_request("GET", url, headers=_validators(hub, supplier_id))
+        headers = {"Accept-Encoding": "gzip, deflate", **_validators(hub, supplier_id)}
+        request = client.build_request("GET", url, headers=headers)
     except httpx.HTTPError as exc:
         raise FeedPullError(f"the feed URL is not valid ({type(exc).__name__})") from None
     for hop in range(MAX_REDIRECTS + 1):
@@ -116,20 +119,55 @@ def _fetch(hub: Hub, supplier_id: int, url: str, client: httpx.Client, guard: Ur
                 return None
             if status >= 300:
                 raise FeedPullError(f"{where} answered HTTP {status} {httpx.codes.get_reason_phrase(status)}".rstrip())
+            decoder = _Decoder(response.headers.get("content-encoding", ""))
             size = 0
             try:
-                for block in response.iter_bytes(READ_BLOCK):
-                    size += len(block)
-                    if size > limit:
-                        raise FeedPullError(f"the feed is larger than the limit of {limit} bytes "
-                                            f"(HUB_FEED_MAX_BYTES); nothing applied")
-                    handle.write(block)
+                for raw in response.iter_raw(READ_BLOCK):
+                    for block in decoder.decode(raw):
+                        size += len(block)
+                        if size > limit:
+                            raise FeedPullError(f"the feed is larger than the limit of {limit} bytes once "
+                                                f"decompressed (HUB_FEED_MAX_BYTES); nothing applied")
+                        handle.write(block)
             except httpx.HTTPError as exc:
                 raise FeedPullError(f"the download from {where} broke off ({type(exc).__name__})") from None
             return response.headers.get("etag"), response.headers.get("last-modified")
         finally:
             response.close()
     raise FeedPullError(f"the feed URL redirects more than {MAX_REDIRECTS} times")
+
+
+class _Decoder:
+    """Undoes the answer's Content-Encoding in blocks of at most `READ_BLOCK` bytes, so a small
+    compressed answer can never expand in memory at once (httpx's own decoding has no such bound)."""
+
+    def __init__(self, encoding: str) -> None:
+        encoding = encoding.strip().lower()
+        if encoding in ("", "identity"):
+            self._wbits: int | None = None
+        elif encoding in ("gzip", "x-gzip"):
+            self._wbits = 31
+        elif encoding == "deflate":
+            self._wbits = 15
+        else:
+            raise FeedPullError(f"the feed URL answered with an unsupported Content-Encoding ({encoding[:20]!r})")
+        self._inflate = zlib.decompressobj(self._wbits) if self._wbits is not None else None
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        if self._inflate is None or self._wbits is None:
+            yield data
+            return
+        try:
+            while data:
+                block = self._inflate.decompress(data, READ_BLOCK)
+                if block:
+                    yield block
+                data = self._inflate.unconsumed_tail
+                if self._inflate.eof:  # the next gzip member, if any
+                    data = self._inflate.unused_data
+                    self._inflate = zlib.decompressobj(self._wbits)
+        except zlib.error:
+            raise FeedPullError("the compressed answer of the feed URL is corrupt") from None
 
 
 def _record_failure(hub: Hub, supplier_id: int, reason: str) -> int:
