@@ -148,3 +148,18 @@ def test_confirm_while_another_import_runs_is_409(hub: Hub, suspect: int) -> Non
         worker.join(timeout=60)
     assert [s for s, _ in runs(hub)] == ["applied", "suspect", "applied"]  # the suspect run is still there
     assert confirm_run(hub, suspect).status == "applied"  # and can be confirmed once the import ended
+
+
+def test_utf16_billion_laughs_push_is_refused_and_applies_nothing(hub: Hub) -> None:
+    suppliers.add_supplier(hub.db, "acme", "Acme", "USD")
+    key = suppliers.create_key(hub.db, "acme")[1]
+    laughs = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+              '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+              '<rss xmlns:g="http://base.google.com/ns/1.0"><channel><item><g:id>X1</g:id><title>&c;</title>'
+              '<g:price>1.00 USD</g:price><g:availability>in stock</g:availability></item></channel></rss>')
+    body = b"\xff\xfe" + laughs.encode("utf-16-le")
+    with TestClient(create_app(hub), raise_server_exceptions=False) as api:
+        response = api.post("/api/v1/suppliers/acme/feed", content=body,
+                            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/xml"})
+    assert response.status_code == 422 and "DOCTYPE is refused" in response.json()["error"]["message"]
+    assert offer_count(hub) == 0 and [s for s, _ in runs(hub)] == ["failed"]

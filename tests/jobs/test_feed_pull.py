@@ -58,8 +58,9 @@ def test_pull_then_304_applies_nothing(sqlite_hub: Hub) -> None:
 
 @respx.mock
 def test_http_errors_are_counted_not_raised(sqlite_hub: Hub) -> None:
-    suppliers.add_supplier(sqlite_hub.db, "acme", "Acme", "USD", feed_url=URL, guard=suppliers.url_guard(sqlite_hub))
-    suppliers.add_supplier(sqlite_hub.db, "beta", "Beta", "USD", feed_url=URL + "?b", guard=suppliers.url_guard(sqlite_hub))
+    guard = suppliers.url_guard(sqlite_hub)
+    suppliers.add_supplier(sqlite_hub.db, "acme", "Acme", "USD", feed_url=URL, guard=guard)
+    suppliers.add_supplier(sqlite_hub.db, "beta", "Beta", "USD", feed_url=URL + "?b", guard=guard)
     respx.get(URL, params={"b": ""}).mock(side_effect=httpx.ConnectError("refused"))
     respx.get(URL).mock(return_value=httpx.Response(500))
     with httpx.Client() as client:
