@@ -148,3 +148,24 @@ def test_allowed_private_urls_fetch_from_loopback(hub: Hub, loopback_feed: tuple
     with pytest.raises(UserError, match="loopback"):
         pull_feed(hub, "acme")
     assert seen == ["/feed.csv"]
+
+
+def test_content_encodings_are_decoded_in_bounded_blocks(acme: Hub) -> None:
+    """gzip (also a .gz file sent gzip-encoded once more) and deflate apply; an encoding not asked for fails."""
+    import gzip
+    import zlib
+
+    rows = b"sku,qty,price\n" + b"".join(b"E%d,1,1.00\n" % i for i in range(5))
+    answers = [({"Content-Encoding": "gzip"}, gzip.compress(rows)),
+               ({"Content-Encoding": "gzip", "Content-Type": "application/gzip"}, gzip.compress(gzip.compress(rows))),
+               ({"Content-Encoding": "deflate"}, zlib.compress(rows))]
+    for headers, body in answers:
+        with respx.mock() as router:
+            route = router.get(URL).mock(return_value=httpx.Response(200, content=body, headers=headers))
+            summary = pull_feed(acme, "acme")
+            assert summary is not None and (summary.status, summary.accepted) == ("applied", 5), headers
+            assert route.calls.last.request.headers["Accept-Encoding"] == "gzip, deflate"
+    with respx.mock() as router:
+        router.get(URL).mock(return_value=httpx.Response(200, content=b"\x00" * 10, headers={"Content-Encoding": "br"}))
+        with pytest.raises(UserError, match="unsupported Content-Encoding"):
+            pull_feed(acme, "acme")
