@@ -24,7 +24,7 @@ from connectors.url_guard import UrlGuard, guarded_client
 from hub.bootstrap import Hub
 from hub.db.base import utcnow
 from hub.db.models import FeedRun, Supplier
-from hub.domain.feed_urls import UrlRefused
+from hub.domain.feed_urls import UrlRefused, parse_feed_url
 from hub.errors import UserError
 from hub.services.feed_runs import ImportSummary
 from hub.services.feeds import import_feed
@@ -97,9 +97,12 @@ def _fetch(hub: Hub, supplier_id: int, url: str, client: httpx.Client, guard: Ur
     followed here, one hop at a time, each hop's URL checked before it is requested."""
     limit = hub.settings.feed_max_bytes
     try:
+        parse_feed_url(url)  # the syntax; the addresses are checked below, hop by hop
         headers = {"Accept-Encoding": "gzip, deflate", **_validators(hub, supplier_id)}
         request = client.build_request("GET", url, headers=headers)
-    except httpx.HTTPError as exc:
+    except UrlRefused as exc:
+        raise FeedPullError(f"the feed URL refused: {exc}") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise FeedPullError(f"the feed URL is not valid ({type(exc).__name__})") from None
     for hop in range(MAX_REDIRECTS + 1):
         where = "the feed URL" if hop == 0 else f"redirect {hop} of the feed URL"

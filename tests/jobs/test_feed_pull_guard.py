@@ -127,10 +127,18 @@ def test_dns_rebinding_is_refused_at_connect(hub: Hub, loopback_feed: tuple[int,
     """The name resolves to a public address when checked, then to 127.0.0.1: nothing connects."""
     port, seen = loopback_feed
     url = f"http://feeds.example.test:{port}/feed.csv"
-    hub.resolver = sequence_resolver([[PUBLIC], [PUBLIC], ["127.0.0.1"]])  # save, hop check, then the connect
+    lookups: list[str] = []
+    rebinding = sequence_resolver([[PUBLIC], [PUBLIC], ["127.0.0.1"]])  # save, the hop's check, the connect
+
+    def resolve(host: str, port: int) -> list[str]:
+        lookups.append(host)
+        return rebinding(host, port)
+
+    hub.resolver = resolve
     suppliers.add_supplier(hub.db, "acme", "Acme", "USD", feed_url=url, guard=suppliers.url_guard(hub))
     with pytest.raises(UserError, match="loopback"):
         pull_feed(hub, "acme")
+    assert len(lookups) == 3  # the third lookup, the connect's, is the one refused
     assert seen == [] and offers(hub) == 0
     assert [status for status, _ in runs(hub)] == ["failed"]
 
