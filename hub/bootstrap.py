@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from connectors.registry import ConnectorRegistry
+from connectors.url_guard import Resolver, system_resolver
 from hub.config import Settings, get_settings
 from hub.crypto import TokenCipher
 from hub.db.engine import Database
@@ -22,6 +23,7 @@ class Hub:
     cipher: TokenCipher
     connectors: ConnectorRegistry = field(default_factory=ConnectorRegistry)
     extras: dict[str, object] = field(default_factory=dict)
+    resolver: Resolver = field(default=system_resolver)  # host names of feed URLs → addresses
 
     def close(self) -> None:
         self.db.dispose()

@@ -1,7 +1,7 @@
 """`hub feed …`: import a feed file, list and show runs, confirm or discard a suspect run.
 
-Exit codes of `hub feed import`: 0 applied (rejects listed), 3 held as suspect, 2 usage error or
-unreadable file.
+Exit codes of `hub feed import`: 0 applied (rejects listed), 3 held as suspect, 2 usage error,
+unreadable file, or a feed larger than `HUB_FEED_MAX_BYTES` once decompressed.
 """
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ def add(
     columns = suppliers.parse_mapping(mapping)
     with cli_hub() as hub:
         view = suppliers.add_supplier(hub.db, code, name, currency, kind=kind, feed_url=feed_url, mapping=columns,
-                                      default_quantity=default_quantity, backorder_quantity=backorder_quantity)
+                                      default_quantity=default_quantity, backorder_quantity=backorder_quantity,
+                                      guard=suppliers.url_guard(hub))
     console.print(f"supplier {view.code} added (id {view.id}, {view.kind}, {view.currency})")
 
 

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     feed_truncation_share: float = Field(default=0.5, ge=0, le=1)
     feed_pull_interval_seconds: int = Field(default=3600, ge=60)
     feed_pull_timeout_seconds: float = Field(default=60, gt=0)
+    # Feed URLs on loopback, private, link-local… addresses are refused unless this is set (the
+    # sandbox, a feed server on the hub's own network).
+    feed_allow_private_urls: bool = False
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -35,6 +35,7 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
         loopback = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host  # noqa: S104
         runtime = SandboxRuntime(hub, f"http://{loopback}:{bind_port}")
         settings.supplier_poll_interval_seconds = min(settings.supplier_poll_interval_seconds, 20)
+        settings.feed_allow_private_urls = True  # the sandbox's suppliers live on this loopback server
         runtime.mount(app)
         runtime.register_job()
         print(f"sandbox shop at http://{loopback}:{bind_port}/sandbox/shopify (store {runtime.store_id}), "

@@ -40,12 +40,9 @@ _ = (placement, fulfillment)  # imported for their outbox handler registrations
 
 def pull_supplier_feeds(hub: Hub, _store_id: int | None) -> dict[str, int]:
     """Pull the feeds of suppliers with a feed URL that are due (HUB_FEED_PULL_INTERVAL_SECONDS)."""
-    import httpx
-
     from hub.services.feed_pull import pull_due_feeds
 
-    with httpx.Client(timeout=hub.settings.feed_pull_timeout_seconds, follow_redirects=True) as client:
-        return pull_due_feeds(hub, client)
+    return pull_due_feeds(hub)  # a client that fetches only allowed addresses, one hop at a time
 
 
 def prune_job_runs(hub: Hub, _store_id: int | None) -> dict[str, int]:

@@ -1,7 +1,8 @@
 """Supplier push API: a supplier posts its feed with its own key (not the admin token).
 
 `POST /api/v1/suppliers/{code}/feed` streams the body to a temporary file (never the whole body in
-memory), stopping at `HUB_FEED_MAX_BYTES` (413), then imports it off the event loop. It answers
+memory), stopping at `HUB_FEED_MAX_BYTES` (413), then imports it off the event loop; a gzip body
+larger than the limit once decompressed is 413 too (its run failed, nothing applied). It answers
 200 when the feed was applied and 202 when it is held as `suspect` by the truncation guard
 (nothing applied: an admin confirms or discards it); a feed that cannot be read at all is 422.
 """
@@ -20,7 +21,7 @@ from hub.api.deps import HubDep
 from hub.api.errors import ApiError
 from hub.api.supplier_auth import SupplierKeyDep, SupplierOrAdminDep
 from hub.services import feed_runs
-from hub.services.feeds import import_feed
+from hub.services.feeds import FeedTooLargeError, import_feed
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/suppliers", tags=["supplier feeds"])
@@ -63,9 +64,12 @@ async def push_feed(
         if size == 0:
             raise ApiError(422, "the request body is empty: send the feed as the body")
         handle.seek(0)
-        summary = await run_in_threadpool(
-            import_feed, hub, code, handle, mode=mode, fmt=format or MEDIA_TYPES[media_type],
-            source="push", force=force)
+        try:
+            summary = await run_in_threadpool(
+                import_feed, hub, code, handle, mode=mode, fmt=format or MEDIA_TYPES[media_type],
+                source="push", force=force)
+        except FeedTooLargeError as exc:  # too large once decompressed: the run failed, nothing applied
+            raise ApiError(413, str(exc)) from None
     logger.info("feed pushed", extra={"supplier": code, "key_id": owner.key_id, "bytes": size,
                                       "feed_run_id": summary.feed_run_id, "status": summary.status})
     return JSONResponse(summary.as_dict(), status_code=202 if summary.status == "suspect" else 200)

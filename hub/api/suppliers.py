@@ -77,7 +77,7 @@ def create_supplier(body: SupplierIn, hub: HubDep) -> SupplierOut:
     return _supplier(suppliers.add_supplier(
         hub.db, body.code, body.name, body.currency, kind=body.kind, feed_url=body.feed_url,
         mapping=suppliers.validate_mapping(body.mapping or {}), default_quantity=body.default_quantity,
-        backorder_quantity=body.backorder_quantity))
+        backorder_quantity=body.backorder_quantity, guard=suppliers.url_guard(hub)))
 
 
 @router.get("/{code}")

@@ -26,7 +26,7 @@ from typing import Protocol
 from sqlalchemy import Connection, exists, select, update
 from sqlalchemy.orm import Session
 
-from connectors.suppliers.feeds import FORMATS, FeedFormatError, detect_format, parse_feed
+from connectors.suppliers.feeds import FORMATS, FeedFormatError, FeedTooLarge, check_size, detect_format, parse_feed
 from hub.bootstrap import Hub
 from hub.db.base import utcnow
 from hub.db.models import FeedReject, FeedRun, Offer, Supplier
@@ -81,6 +81,10 @@ def _gc_paused() -> Iterator[None]:
                 _gc_pauses -= 1
                 if _gc_pauses == 0:
                     gc.enable()
+
+
+class FeedTooLargeError(UserError):
+    """The feed is larger than `HUB_FEED_MAX_BYTES` once decompressed (the push API answers 413)."""
 
 
 class FeedStream(Protocol):
@@ -176,6 +180,7 @@ def _import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str, fmt: str
     progress = _Progress()
     staged = StagedRows(staging_path(hub.settings.var_dir.resolve(), run_id))
     try:
+        check_size(stream, hub.settings.feed_max_bytes)
         fmt = resolve_format(stream, fmt)
         with hub.db.engine.connect() as connection:
             writer = OfferWriter(connection, supplier.id, run_id, started, track_seen=mode == "full")
@@ -219,7 +224,8 @@ def _import_feed(hub: Hub, code: str, stream: FeedStream, *, mode: str, fmt: str
     except FeedFormatError as exc:
         staged.remove()
         _finish(hub, run_id, fmt, progress, "failed", str(exc))
-        raise UserError(f"feed run {run_id} failed: {exc}") from exc
+        error = FeedTooLargeError if isinstance(exc, FeedTooLarge) else UserError
+        raise error(f"feed run {run_id} failed: {exc}") from exc
     except BaseException:
         staged.remove()
         _finish(hub, run_id, fmt, progress, "failed", "import failed unexpectedly; see the hub's log")
@@ -279,7 +285,9 @@ def _finish(hub: Hub, run_id: int, fmt: str, progress: _Progress, status: str, m
 def _claim(hub: Hub, run_id: int, code: str | None, to: str) -> FeedRun:
     """Move a suspect run to `to` (a claim: only one caller wins); Conflict when it is not suspect."""
     with hub.db.transaction() as session:
-        run, _ = load_run(session, run_id, code)
+        run, supplier_code = load_run(session, run_id, code)
+        if to == "running":  # applying it is an import: not while another import of the supplier runs
+            _check_not_running(session, run.supplier_id, supplier_code)
         result = session.execute(update(FeedRun).where(FeedRun.id == run_id, FeedRun.status == "suspect")
                                  .values(status=to).execution_options(synchronize_session=False))
         if result.rowcount != 1:  # type: ignore[attr-defined]

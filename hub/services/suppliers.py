@@ -11,19 +11,24 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from connectors.url_guard import UrlGuard
 from hub.crypto import hash_api_key, new_api_key
 from hub.db.base import utcnow
 from hub.db.engine import Database
 from hub.db.models import Supplier, SupplierKey
 from hub.domain.catalogue import FIELDS, MAX_QUANTITY, FeedOptions
+from hub.domain.feed_urls import UrlRefused
 from hub.domain.money import MoneyError, normalize_currency
 from hub.errors import Conflict, NotFound, UserError
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
 
 logger = logging.getLogger(__name__)
 
@@ -110,10 +115,29 @@ def _check_quantity(name: str, value: int | None) -> None:
         raise UserError(f"{name} must be a whole number between 0 and {MAX_QUANTITY}")
 
 
+def url_guard(hub: Hub) -> UrlGuard:
+    """The feed URL rules of this hub (`HUB_FEED_ALLOW_PRIVATE_URLS`, its resolver)."""
+    return UrlGuard(allow_private=hub.settings.feed_allow_private_urls, resolver=hub.resolver)
+
+
+def check_feed_url(url: str, guard: UrlGuard) -> str:
+    """The URL when the hub may fetch it (http(s), every address public); UserError saying why not."""
+    try:
+        guard.check(url)
+    except UrlRefused as exc:
+        raise UserError(f"feed URL refused: {exc}") from None
+    return url
+
+
 def add_supplier(db: Database, code: str, name: str, currency: str, *, kind: str = "feed",
                  feed_url: str | None = None, mapping: dict[str, str] | None = None,
-                 default_quantity: int | None = None, backorder_quantity: int | None = None) -> SupplierView:
-    """Create a supplier; Conflict when the code is taken, UserError for invalid input."""
+                 default_quantity: int | None = None, backorder_quantity: int | None = None,
+                 guard: UrlGuard | None = None) -> SupplierView:
+    """Create a supplier; Conflict when the code is taken, UserError for invalid input.
+
+    A feed URL is checked with `guard` (entry points pass `url_guard(hub)`; without one, the
+    strict rules and the system's resolver apply).
+    """
     if not CODE_PATTERN.fullmatch(code or ""):
         raise UserError(f"invalid supplier code {code!r}: use {CODE_RULE}")
     if not (name or "").strip():
@@ -124,8 +148,8 @@ def add_supplier(db: Database, code: str, name: str, currency: str, *, kind: str
         raise UserError(f"unknown currency {currency!r}: use an ISO 4217 code such as USD or EUR") from exc
     if kind not in KINDS:
         raise UserError(f"unknown supplier kind {kind!r}; expected one of {', '.join(KINDS)}")
-    if feed_url is not None and not re.match(r"^https?://[^\s/]+", feed_url):
-        raise UserError(f"feed URL must be an http:// or https:// URL, got {feed_url!r}")
+    if feed_url is not None:
+        check_feed_url(feed_url, guard or UrlGuard())
     mapping = validate_mapping(mapping or {})
     _check_quantity("default quantity", default_quantity)
     _check_quantity("backorder quantity", backorder_quantity)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from hub.bootstrap import Hub
 from tests.api.conftest import AUTH
+from tests.feed_helpers import PUBLIC, static_resolver
 
 
 def create(client: TestClient, **fields: object) -> tuple[int, dict[str, object]]:
@@ -13,7 +15,8 @@ def create(client: TestClient, **fields: object) -> tuple[int, dict[str, object]
     return response.status_code, response.json()
 
 
-def test_create_list_get(client: TestClient) -> None:
+def test_create_list_get(client: TestClient, sqlite_hub: Hub) -> None:
+    sqlite_hub.resolver = static_resolver({"x.test": [PUBLIC]})
     status, body = create(client, mapping={"sku": "Item"}, default_quantity=5, feed_url="https://x.test/f.xml")
     assert status == 201, body
     got = (body["code"], body["currency"], body["mapping"], body["default_quantity"])

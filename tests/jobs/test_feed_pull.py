@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 import respx
 from sqlalchemy import func, select
 
@@ -13,9 +14,15 @@ from hub.services.feed_pull import due_suppliers, pull_due_feeds
 from jobs.definitions import pull_supplier_feeds, register_all
 from jobs.registry import registry
 from jobs.runner import run_job
+from tests.feed_helpers import PUBLIC, static_resolver
 
 URL = "https://feeds.example.test/acme.csv"
 CSV = b"sku,qty,price\nA1,3,10.00\nA2,1,5.50\n"
+
+
+@pytest.fixture(autouse=True)
+def _resolve_feed_hosts(sqlite_hub: Hub) -> None:
+    sqlite_hub.resolver = static_resolver({"feeds.example.test": [PUBLIC]})  # no DNS in tests
 
 
 def count(hub: Hub, model: type) -> int:
@@ -26,7 +33,7 @@ def count(hub: Hub, model: type) -> int:
 @respx.mock
 def test_pull_then_304_applies_nothing(sqlite_hub: Hub) -> None:
     hub = sqlite_hub
-    suppliers.add_supplier(hub.db, "acme", "Acme", "USD", feed_url=URL)
+    suppliers.add_supplier(hub.db, "acme", "Acme", "USD", feed_url=URL, guard=suppliers.url_guard(hub))
     suppliers.add_supplier(hub.db, "nourl", "No URL", "USD")
     route = respx.get(URL).mock(return_value=httpx.Response(
         200, content=CSV, headers={"ETag": '"v1"', "Last-Modified": "Sun, 22 Nov 2026 08:00:00 GMT"}))
@@ -51,8 +58,9 @@ def test_pull_then_304_applies_nothing(sqlite_hub: Hub) -> None:
 
 @respx.mock
 def test_http_errors_are_counted_not_raised(sqlite_hub: Hub) -> None:
-    suppliers.add_supplier(sqlite_hub.db, "acme", "Acme", "USD", feed_url=URL)
-    suppliers.add_supplier(sqlite_hub.db, "beta", "Beta", "USD", feed_url=URL + "?b")
+    guard = suppliers.url_guard(sqlite_hub)
+    suppliers.add_supplier(sqlite_hub.db, "acme", "Acme", "USD", feed_url=URL, guard=guard)
+    suppliers.add_supplier(sqlite_hub.db, "beta", "Beta", "USD", feed_url=URL + "?b", guard=guard)
     respx.get(URL, params={"b": ""}).mock(side_effect=httpx.ConnectError("refused"))
     respx.get(URL).mock(return_value=httpx.Response(500))
     with httpx.Client() as client:
@@ -62,7 +70,7 @@ def test_http_errors_are_counted_not_raised(sqlite_hub: Hub) -> None:
 
 @respx.mock
 def test_job_is_registered_and_runs(sqlite_hub: Hub) -> None:
-    suppliers.add_supplier(sqlite_hub.db, "acme", "Acme", "USD", feed_url=URL)
+    suppliers.add_supplier(sqlite_hub.db, "acme", "Acme", "USD", feed_url=URL, guard=suppliers.url_guard(sqlite_hub))
     respx.get(URL).mock(return_value=httpx.Response(200, content=CSV))
     register_all(sqlite_hub.settings)
     spec = registry.get("suppliers.pull_feed")

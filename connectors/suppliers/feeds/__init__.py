@@ -5,7 +5,7 @@ set-based statement. See `api` for the contract and each format's module for its
 """
 
 from connectors.suppliers.feeds.api import FORMATS, detect_format, parse_feed
-from connectors.suppliers.feeds.base import FeedChunk, FeedFormatError, Readable
+from connectors.suppliers.feeds.base import FeedChunk, FeedFormatError, FeedTooLarge, Readable, check_size
 from hub.domain.catalogue import FeedOptions, OfferRow, RowReject, RowWarning
 
 __all__ = [
@@ -13,10 +13,12 @@ __all__ = [
     "FeedChunk",
     "FeedFormatError",
     "FeedOptions",
+    "FeedTooLarge",
     "OfferRow",
     "Readable",
     "RowReject",
     "RowWarning",
+    "check_size",
     "detect_format",
     "parse_feed",
 ]

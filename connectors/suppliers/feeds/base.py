@@ -37,6 +37,47 @@ class FeedFormatError(ValueError):
         self.line = line
 
 
+class FeedTooLarge(FeedFormatError):
+    """The feed, decompressed, is larger than the limit: nothing of it may be applied."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the feed is larger than the limit of {limit} bytes once decompressed "
+                         f"(HUB_FEED_MAX_BYTES); nothing applied")
+        self.limit = limit
+
+
+class Seekable(Readable, Protocol):
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+
+def check_size(stream: Seekable, limit: int) -> int:
+    """The feed's size once decompressed, read as a stream and stopped just past `limit` (then
+    FeedTooLarge, before any row is parsed: a gzip bomb costs a few milliseconds). Rewinds.
+
+    A corrupt gzip stream is measured up to where it breaks; the parser then reports the break.
+    """
+    head = stream.read(len(_GZIP_MAGIC))
+    stream.seek(0)
+    if head != _GZIP_MAGIC:
+        size = stream.seek(0, 2)
+        stream.seek(0)
+        if size > limit:
+            raise FeedTooLarge(limit)
+        return size
+    total = 0
+    reader = gzip.GzipFile(fileobj=stream, mode="rb")
+    try:
+        while block := reader.read(READ_SIZE):
+            total += len(block)
+            if total > limit:
+                raise FeedTooLarge(limit)
+    except (OSError, EOFError, zlib.error):
+        logger.info("gzip stream breaks after %s bytes", total)
+    finally:
+        stream.seek(0)
+    return total
+
+
 @dataclass(slots=True)
 class FeedChunk:
     """A batch of parsed rows for one set-based write (about `FeedOptions.chunk_rows` rows: CSV

@@ -1,8 +1,8 @@
 """Google Merchant Center RSS 2.0 (and Atom) XML feeds, streamed.
 
-Parsed with `xml.etree.ElementTree.XMLPullParser` (the engine of `iterparse`, fed block by block
-so a read error or a parse error keeps the items before it); each ``<item>``/``<entry>`` is
-dropped from its parent once read, so memory stays at one item. Attributes are read in the ``g:``
+Parsed with defusedxml's `iterparse` (expat, fed block by block, so a read error or a parse error
+keeps the items before it); each ``<item>``/``<entry>`` is dropped from its parent once read, so
+memory stays at one item. Attributes are read in the ``g:``
 namespace (``http://base.google.com/ns/1.0``), or without namespace, or in Atom's.
 
 Line numbers are **item numbers** (1-based order of ``<item>`` in the feed), not source lines:
@@ -15,16 +15,20 @@ else from ``g:availability``.
 Warnings (offer kept): a missing GTIN without ``identifier_exists`` = no/false (Google disapproves
 such products), and an ``image_link`` that is missing or points at no file (a placeholder).
 
-Security: a DOCTYPE is refused (no feed needs one; it is the door to entity-expansion attacks).
+Security: any DTD is refused — a ``<!DOCTYPE``, entity declarations, external entities — by the
+parser itself (defusedxml, `forbid_dtd`), so it holds whatever the encoding (UTF-16, a BOM, an
+encoding declaration): no feed needs one, and it is the door to entity-expansion attacks.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import cast
 from urllib.parse import urlsplit
-from xml.etree.ElementTree import Element, ParseError, XMLPullParser
+from xml.etree.ElementTree import Element, TreeBuilder
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser, ParseError, iterparse
 
 from connectors.suppliers.feeds.base import READ_SIZE, ByteSource, ChunkBuilder, FeedChunk, FeedFormatError
 from hub.domain.catalogue import FeedOptions, OfferRow, RowReject
@@ -61,45 +65,46 @@ def _local(tag: str) -> str:
 
 def parse_gmc_xml(source: ByteSource, builder: ChunkBuilder, options: FeedOptions) -> Iterator[FeedChunk]:
     """Yield full chunks of validated items; the caller flushes the last one."""
-    parser: XMLPullParser[Element] = XMLPullParser(events=("start", "end"))
+    parser = DefusedXMLParser(target=TreeBuilder(), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    events = iterparse(_Blocks(source), events=("start", "end"), parser=parser)
     stack: list[Element] = []
     index = 0
     in_prolog = True
-    tail = b""
-    while True:
-        data = source.read(READ_SIZE)
-        if in_prolog and b"<!DOCTYPE" in tail + data:
-            raise FeedFormatError("XML with a DOCTYPE is refused (entity declarations are not allowed)")
-        tail = data[-16:]
-        try:
-            if data:
-                parser.feed(data)
-            else:
-                parser.close()
-            for pair in parser.read_events():
-                event, elem = cast(tuple[str, Element], pair)
-                if event == "start":
-                    if in_prolog:
-                        in_prolog = False
-                        root = _split(elem.tag)[1]
-                        if root not in _ROOT_TAGS:
-                            raise FeedFormatError(f"<{root}> is not an RSS or Atom feed", line=1)
-                    stack.append(elem)
-                    continue
-                stack.pop()
-                if _local(elem.tag) not in _ITEM_TAGS:
-                    continue
-                index += 1
-                full = builder.add(_item(elem, index, builder, options))
-                if stack:
-                    del stack[-1][:]
-                if full:
-                    yield builder.flush()
-        except ParseError as exc:
-            where = f"in item {index + 1}" if index or not in_prolog else "before the first item"
-            raise FeedFormatError(f"malformed XML {where}: {exc}", line=index + 1) from exc
-        if not data:
-            return
+    try:
+        for event, elem in events:
+            if event == "start":
+                if in_prolog:
+                    in_prolog = False
+                    root = _split(elem.tag)[1]
+                    if root not in _ROOT_TAGS:
+                        raise FeedFormatError(f"<{root}> is not an RSS or Atom feed", line=1)
+                stack.append(elem)
+                continue
+            stack.pop()
+            if _local(elem.tag) not in _ITEM_TAGS:
+                continue
+            index += 1
+            full = builder.add(_item(elem, index, builder, options))
+            if stack:
+                del stack[-1][:]
+            if full:
+                yield builder.flush()
+    except DefusedXmlException as exc:
+        raise FeedFormatError("XML with a DOCTYPE is refused: a DTD, entity declarations and external entities "
+                              f"are not allowed in a feed ({type(exc).__name__})", line=index + 1) from None
+    except ParseError as exc:
+        where = f"in item {index + 1}" if index or not in_prolog else "before the first item"
+        raise FeedFormatError(f"malformed XML {where}: {exc}", line=index + 1) from exc
+
+
+class _Blocks:
+    """The byte source as the file object `iterparse` reads (in blocks of its own size)."""
+
+    def __init__(self, source: ByteSource) -> None:
+        self._source = source
+
+    def read(self, size: int = READ_SIZE) -> bytes:
+        return self._source.read(max(size, READ_SIZE))
 
 
 def _item(elem: Element, index: int, builder: ChunkBuilder, options: FeedOptions) -> OfferRow | RowReject:
