@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from hub.bootstrap import build_hub
 from hub.services import webhook_admin
@@ -26,11 +25,11 @@ def list_deliveries(
         rows = webhook_admin.list_deliveries(hub.db, status=status, limit=limit)
     finally:
         hub.close()
-    table = Table("id", "store", "topic", "status", "attempts", "received", "reason")
+    # One line each, never cut: the reason is what the admin came for (and a pipe has no width).
     for row in rows:
-        table.add_row(str(row.id), str(row.store_id), row.topic, row.status, str(row.attempts),
-                      row.received_at.isoformat()[:19], row.error or "")
-    console.print(table)
+        line = (f"{row.id}\tstore {row.store_id}\t{row.topic}\t{row.status}\tattempts {row.attempts}\t"
+                f"{row.received_at.isoformat()[:19]}")
+        console.print(line + (f"\t{row.error}" if row.error else ""), highlight=False, soft_wrap=True)
     if not rows:
         console.print("no deliveries" + (f" with status {status}" if status else ""))
 

@@ -3,8 +3,11 @@ with the field named, nothing stays `processing`, and good deliveries after them
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -12,6 +15,7 @@ from sqlalchemy import func, select
 from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.db.models import Order, OrderLine, WebhookDelivery
+from tests.live import live_server
 from tests.webhook_payloads import HOSTILE, Hostile, body_of, connect_store, signed, valid_order
 
 
@@ -67,7 +71,6 @@ def test_a_failing_background_task_leaves_the_next_requests_answered(
         return real_ingest(session, store_id, orders, source)  # type: ignore[arg-type]
 
     monkeypatch.setattr(webhooks, "ingest", exploding)
-    import json
     for order_id in (31, 32):
         body = json.dumps(valid_order(order_id)).encode()
         assert _send(client, body, f"w-{order_id}") == 200
@@ -80,7 +83,6 @@ def test_a_failing_background_task_leaves_the_next_requests_answered(
 
 def test_a_valid_order_keeps_every_line_within_the_limits(hub: Hub, client: TestClient) -> None:
     """The limits refuse what the database cannot hold, not what it can: the edge values are stored."""
-    import json
     order = valid_order(41, lines=2)
     order["email"] = "a" * 308 + "@example.com"  # 320 characters
     order["line_items"][0]["title"] = "t" * 1000
@@ -95,3 +97,23 @@ def test_a_valid_order_keeps_every_line_within_the_limits(hub: Hub, client: Test
         quantities = sorted(session.execute(select(OrderLine.quantity)).scalars())
         total = session.execute(select(func.max(Order.total_price))).scalar_one()
     assert quantities == [2, 2**31 - 1] and str(total) == "922337203685477.5800"
+
+
+def test_over_a_real_server_a_hostile_delivery_never_drops_the_next_requests(hub: Hub) -> None:
+    """One keep-alive connection: each hostile webhook is followed at once by a good one on it."""
+    connect_store(hub)
+    cases = [case for case in HOSTILE if case.raw is None][:6]
+    with live_server(create_app(hub)) as url, httpx.Client(base_url=url, timeout=30) as http:
+        for index, case in enumerate(cases):
+            bad = body_of(case, 500 + index)
+            assert http.post("/webhooks/shopify", content=bad, headers=signed(bad, f"bad-{index}")).status_code == 200
+            good = json.dumps(valid_order(600 + index)).encode()
+            answer = http.post("/webhooks/shopify", content=good, headers=signed(good, f"good-{index}"))
+            assert answer.status_code == 200, case.name
+        deadline = time.monotonic() + 30
+        while any(s in ("received", "processing") for s, _ in _deliveries(hub).values()):
+            assert time.monotonic() < deadline, _deliveries(hub)
+            time.sleep(0.05)
+    deliveries = _deliveries(hub)
+    assert all(deliveries[f"bad-{i}"][0] == "error" for i in range(len(cases))), deliveries
+    assert _orders(hub) == {str(600 + index) for index in range(len(cases))}
