@@ -51,8 +51,6 @@ def test_list_shows_stuck_deliveries_with_reason_and_retry_processes_them(tmp_pa
     assert f"delivery {later}: processed" in retried.stdout
     still_bad = hub_cli("webhooks", "retry", str(bad), env=env, cwd=tmp_path)
     assert still_bad.returncode == 1 and "quantity" in still_bad.stdout
-    processed = hub_cli("webhooks", "list", "--status", "processed", "--limit", "5", env=env, cwd=tmp_path)
-    assert "orders/create" in processed.stdout and "processed" in processed.stdout
 
     missing = hub_cli("webhooks", "retry", "42", env=env, cwd=tmp_path)
     assert missing.returncode == 1 and "no webhook delivery 42" in missing.stderr
