@@ -27,7 +27,7 @@ def list_deliveries(
     return {"deliveries": [row.as_json() for row in rows]}
 
 
-@router.get("/{delivery_id}")
+@router.get("/{delivery_id}", responses={404: {"description": "no such delivery"}})
 def get_delivery(delivery_id: DeliveryId, hub: HubDep) -> dict[str, Any]:
     return webhook_admin.get_delivery(hub.db, delivery_id).as_json()
 
