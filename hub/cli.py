@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from connectors.http import ConnectorError
-from hub import __version__, cli_money, cli_ops, cli_orders, cli_shipments, cli_stores
+from hub import __version__, cli_money, cli_ops, cli_orders, cli_shipments, cli_stores, cli_webhooks
 from hub.config import get_settings
 from hub.db.engine import Database, safe_url
 from hub.errors import UserError
@@ -31,6 +31,7 @@ app.add_typer(cli_stores.app, name="store")
 app.add_typer(cli_ops.map_app, name="map")
 app.add_typer(cli_ops.jobs_app, name="jobs")
 app.add_typer(cli_shipments.app, name="shipments")
+app.add_typer(cli_webhooks.app, name="webhooks")
 app.command("demo")(cli_ops.demo)
 app.add_typer(cli_ops.sync_app, name="sync")
 app.add_typer(cli_money.fx_app, name="fx")

@@ -17,6 +17,7 @@ from typing import Any
 
 from connectors.shopify import parsing as p
 from connectors.shopify.errors import ShopifyMappingError
+from hub.domain.limits import OrderLimitError, validate_lines, validate_order
 from hub.domain.orders import Address, FinancialStatus, FulfillmentStatus, OrderIn, OrderLineIn
 
 _GRAPHQL_FULFILLMENT = {
@@ -59,6 +60,23 @@ def _tags(value: Any, where: str) -> tuple[str, ...]:
 
 def _subtotal(lines: Iterable[OrderLineIn]) -> Decimal:
     return sum((line.unit_price * line.quantity - line.total_discount for line in lines), Decimal(0))
+
+
+def _checked_lines(lines: tuple[OrderLineIn, ...], currency: str, where: str, key: str) -> tuple[OrderLineIn, ...]:
+    """Lines within the database's limits (checked before any sum is taken over them)."""
+    try:
+        validate_lines(lines, currency, prefix=key)
+    except OrderLimitError as exc:
+        raise ShopifyMappingError(f"{where}.{exc}") from exc
+    return lines
+
+
+def _checked(order: OrderIn, where: str) -> OrderIn:
+    """The order when the database can hold it; ShopifyMappingError naming the field otherwise."""
+    try:
+        return validate_order(order)
+    except OrderLimitError as exc:
+        raise ShopifyMappingError(f"{where}.{exc}") from exc
 
 
 # -- GraphQL --------------------------------------------------------------------------------
@@ -129,9 +147,10 @@ def order_from_graphql(value: Any, extra_lines: Iterable[Any] = ()) -> OrderIn:
     first_page = p.items(
         p.obj(node.get("lineItems") or {}, f"{where}.lineItems").get("nodes"), f"{where}.lineItems.nodes"
     )
-    lines = tuple(
+    currency = p.currency(node.get("currencyCode"), f"{where}.currencyCode")
+    lines = _checked_lines(tuple(
         line_from_graphql(n, f"{where}.lineItems[{i}]") for i, n in enumerate([*first_page, *extra_lines])
-    )
+    ), currency, where, "lineItems")
     fulfillment_raw = p.opt_text(node.get("displayFulfillmentStatus"), f"{where}.displayFulfillmentStatus")
     fulfillment = _GRAPHQL_FULFILLMENT.get(fulfillment_raw or "", FulfillmentStatus.UNKNOWN)
     if fulfillment_raw in _OPEN_FULFILLMENT or fulfillment_raw is None:
@@ -140,10 +159,10 @@ def order_from_graphql(value: Any, extra_lines: Iterable[Any] = ()) -> OrderIn:
     if total is None:
         raise ShopifyMappingError(f"{where}.totalPriceSet is missing")
     created = p.moment(node.get("createdAt"), f"{where}.createdAt")
-    return OrderIn(
+    return _checked(OrderIn(
         external_id=p.ident(node.get("id"), f"{where}.id"),
         name=p.text(node.get("name"), f"{where}.name"),
-        currency=p.currency(node.get("currencyCode"), f"{where}.currencyCode"),
+        currency=currency,
         created_at=created,
         updated_at=p.opt_moment(node.get("updatedAt"), f"{where}.updatedAt") or created,
         financial_status=financial_status(
@@ -163,7 +182,7 @@ def order_from_graphql(value: Any, extra_lines: Iterable[Any] = ()) -> OrderIn:
         cancel_reason=p.lower(node.get("cancelReason"), f"{where}.cancelReason"),
         processed_at=p.opt_moment(node.get("processedAt"), f"{where}.processedAt"),
         tags=_tags(node.get("tags"), f"{where}.tags"),
-    )
+    ), where)
 
 
 # -- REST (webhook bodies) --------------------------------------------------------------------
@@ -225,10 +244,11 @@ def order_from_rest(payload: Any) -> OrderIn:
     for required in ("id", "currency", "created_at", "total_price", "line_items"):
         if node.get(required) is None:
             raise ShopifyMappingError(f"{where}: `{required}` is missing")
-    lines = tuple(
+    currency = p.currency(node.get("currency"), f"{where}.currency")
+    lines = _checked_lines(tuple(
         line_from_rest(n, f"{where}.line_items[{i}]")
         for i, n in enumerate(p.items(node.get("line_items"), f"{where}.line_items"))
-    )
+    ), currency, where, "line_items")
     raw_fulfillment = p.lower(node.get("fulfillment_status"), f"{where}.fulfillment_status")
     shipping = _rest_amount(node, "total_shipping_price", where)
     if shipping is None:
@@ -246,10 +266,10 @@ def order_from_rest(payload: Any) -> OrderIn:
     created = p.moment(node.get("created_at"), f"{where}.created_at")
     total = _rest_amount(node, "total_price", where)
     assert total is not None  # checked above; keeps mypy informed
-    return OrderIn(
+    return _checked(OrderIn(
         external_id=p.ident(node.get("id"), f"{where}.id"),
         name=p.text(node.get("name") or f"#{node.get('order_number') or node.get('id')}", f"{where}.name"),
-        currency=p.currency(node.get("currency"), f"{where}.currency"),
+        currency=currency,
         created_at=created,
         updated_at=p.opt_moment(node.get("updated_at"), f"{where}.updated_at") or created,
         financial_status=financial_status(node.get("financial_status"), f"{where}.financial_status"),
@@ -267,4 +287,4 @@ def order_from_rest(payload: Any) -> OrderIn:
         cancel_reason=p.lower(node.get("cancel_reason"), f"{where}.cancel_reason"),
         processed_at=p.opt_moment(node.get("processed_at"), f"{where}.processed_at"),
         tags=_tags(node.get("tags"), f"{where}.tags"),
-    )
+    ), where)

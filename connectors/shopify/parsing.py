@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.shopify.errors import ShopifyMappingError
+from hub.domain.limits import MONEY_MAX
 from hub.domain.money import Money, MoneyError, normalize_currency, to_decimal
 from hub.domain.orders import gid_to_id
 
@@ -63,10 +64,14 @@ def opt_ident(value: Any, where: str) -> str | None:
 
 
 def amount(value: Any, where: str) -> Decimal:
+    """An exact amount no larger than the database stores (so sums over amounts cannot overflow)."""
     try:
-        return to_decimal(value)
+        result = to_decimal(value)
     except MoneyError as exc:
         raise ShopifyMappingError(f"{where}: {exc}") from exc
+    if abs(result) > MONEY_MAX:
+        raise ShopifyMappingError(f"{where}: is above the largest amount the hub stores ({MONEY_MAX})")
+    return result
 
 
 def opt_amount(value: Any, where: str) -> Decimal | None:
@@ -108,7 +113,10 @@ def moment(value: Any, where: str) -> datetime:
         raise ShopifyMappingError(f"{where}: not an ISO 8601 time: {raw[:40]!r}") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # year 1 or 9999 pushed out of range by its offset
+        raise ShopifyMappingError(f"{where}: time out of range: {raw[:40]!r}") from exc
 
 
 def opt_moment(value: Any, where: str) -> datetime | None:

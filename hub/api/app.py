@@ -17,6 +17,7 @@ from hub.api import (
     supplier_shipments,
     suppliers,
     v1,
+    webhook_admin,
     webhooks,
 )
 from hub.api.errors import install_error_handlers
@@ -36,6 +37,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(mappings.router)
     app.include_router(money.router)
     app.include_router(webhooks.router)
+    app.include_router(webhook_admin.router)
     app.include_router(shopify_oauth.router)
     app.include_router(suppliers.router)
     app.include_router(supplier_feeds.router)

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse
 
 from hub.api.deps import HubDep
 from hub.api.errors import error_body
+from hub.bootstrap import Hub
 from hub.services import webhooks as webhook_service
 
+logger = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
+
+
+def process_after_response(hub: Hub, delivery_id: int) -> None:
+    """The background task: whatever happens stays here (an exception escaping a background task
+    would tear down the server's connection). Each unit of work rolls back on failure, so the
+    pooled connection goes back clean; the delivery itself records its outcome, and the sweep
+    takes over whatever could not even be recorded."""
+    try:
+        webhook_service.process(hub, delivery_id)
+    except Exception as exc:
+        logger.error("webhook processing failed after the response; the sweep will retry it",
+                     extra={"delivery_id": delivery_id, "error_type": type(exc).__name__})
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:
@@ -38,5 +54,5 @@ async def shopify_webhook(request: Request, hub: HubDep, background: BackgroundT
         code = {401: "unauthorized", 400: "bad_request"}.get(receipt.status_code, "error")
         return JSONResponse(error_body(code, receipt.message), receipt.status_code)
     if receipt.delivery_id is not None:
-        background.add_task(webhook_service.process, hub, receipt.delivery_id)
+        background.add_task(process_after_response, hub, receipt.delivery_id)
     return JSONResponse({"status": "duplicate" if receipt.duplicate else "accepted"})

@@ -12,10 +12,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from hub.domain.countries import normalize_country
+from hub.domain.limits import EXTERNAL_ID_LENGTH, MONEY_MAX, OrderLimitError, validate_lines, validate_order
 from hub.domain.money import MoneyError, normalize_currency, to_decimal
 from hub.domain.orders import Address, FinancialStatus, FulfillmentStatus, OrderIn, OrderLineIn
 
-MAX_REFERENCE = 64
+MAX_REFERENCE = EXTERNAL_ID_LENGTH
 
 
 class ManualOrderError(ValueError):
@@ -51,8 +52,8 @@ def _amount(value: Decimal | str | None, field: str, *, required: bool) -> Decim
         raise ManualOrderError(field, f"not an amount: {value!r}") from exc
     if amount < 0:
         raise ManualOrderError(field, "must not be negative")
-    if amount != amount.quantize(Decimal("0.0001")):
-        raise ManualOrderError(field, "has more than 4 decimals")
+    if amount > MONEY_MAX:
+        raise ManualOrderError(field, f"is above the largest amount the hub stores ({MONEY_MAX})")
     return amount
 
 
@@ -95,6 +96,10 @@ def build_manual_order(
         ))
     if not order_lines:
         raise ManualOrderError("lines", "an order needs at least one line")
+    try:  # before any sum over the lines
+        validate_lines(order_lines, code)
+    except OrderLimitError as exc:
+        raise ManualOrderError(exc.field, exc.reason) from exc
     shipping_amount = _amount(shipping, "shipping", required=False)
     discount_amount = _amount(discount, "discount", required=False)
     subtotal = sum((line.unit_price * line.quantity for line in order_lines), Decimal(0))
@@ -106,7 +111,7 @@ def build_manual_order(
         city=_clean(address.get("city")), province_code=_clean(address.get("province_code")),
         zip=_clean(address.get("zip")), country_code=country, phone=_clean(address.get("phone")),
     )
-    return OrderIn(
+    order = OrderIn(
         external_id=reference, name=reference, currency=code, created_at=now, updated_at=now,
         financial_status=FinancialStatus.PAID if paid else FinancialStatus.PENDING,
         fulfillment_status=FulfillmentStatus.UNFULFILLED, subtotal_price=subtotal,
@@ -114,6 +119,10 @@ def build_manual_order(
         total_price=subtotal - discount_amount + shipping_amount, lines=tuple(order_lines),
         email=_clean(email), shipping_address=ship_to, processed_at=now,
     )
+    try:  # the same limits as every channel: what the database can hold
+        return validate_order(order)
+    except OrderLimitError as exc:
+        raise ManualOrderError(exc.field, exc.reason) from exc
 
 
 def _clean(value: str | None) -> str | None:

@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select
 
-from connectors.http import ConnectorError
 from hub.db.base import utcnow
 from hub.db.models import Order, OrderEvent, Store, WebhookDelivery
 from hub.db.sql import dialect_insert
 from hub.services import routing
+from hub.services import webhook_outcomes as outcomes
 from hub.services.intake import ingest
 from hub.services.stores import mark_disconnected
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STUCK_AFTER = timedelta(minutes=10)
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled", "orders/paid",
                           "orders/fulfilled", "orders/partially_fulfilled", "orders/edited"})
 
@@ -88,26 +87,31 @@ def _json_error(body: bytes) -> str | None:
         payload = json.loads(body, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError) as exc:
         return str(exc)[:200]
+    except RecursionError:
+        return "nested too deeply"
     return None if isinstance(payload, dict) else "top level is not an object"
 
 
-def process(hub: Hub, delivery_id: int) -> str:
-    """Process one stored delivery exactly once: claim it, act on its topic, record the outcome."""
-    with hub.db.transaction() as session:
-        claimed = session.execute(
-            update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "received")
-            .values(status="processing").execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return "skipped"
+def process(hub: Hub, delivery_id: int, now: datetime | None = None) -> str:
+    """Process one stored delivery exactly once: claim it, act on its topic, record the outcome.
+
+    Never raises for a failure of the delivery: every exception ends the attempt as `error` or, when
+    it may pass, as a later retry (see webhook_outcomes). Returns the outcome."""
+    now = now or utcnow()
+    attempt = outcomes.claim(hub.db, delivery_id, now)
+    if attempt is None:
+        return "skipped"
     try:
         outcome, order_id = _act(hub, delivery_id)
-    except (ConnectorError, ValueError) as exc:
-        _finish(hub, delivery_id, "error", f"{type(exc).__name__}: {exc}"[:2000])
-        logger.warning("webhook not processed", extra={"delivery_id": delivery_id, "reason": str(exc)[:200]})
-        return "error"
-    _finish(hub, delivery_id, "processed", None)
+    except Exception as exc:  # whatever it is, the delivery must end; the transaction has rolled back
+        return outcomes.fail(hub.db, delivery_id, attempt, exc, utcnow())
+    outcomes.finish(hub.db, delivery_id, "processed", None, utcnow())
     if order_id is not None and outcome in ("created", "updated"):
-        routing.react_to_orders(hub, [order_id])  # route within seconds of the sale, not at the next tick
+        try:  # route within seconds of the sale, not at the next tick; the routing job retries a failure
+            routing.react_to_orders(hub, [order_id])
+        except Exception as exc:
+            logger.warning("routing after a webhook failed; the routing job will retry",
+                           extra={"delivery_id": delivery_id, "error_type": type(exc).__name__})
     return outcome
 
 
@@ -146,24 +150,28 @@ def _note_refund(session: Any, store_id: int, payload: dict[str, Any]) -> str:
     return "refund noted"
 
 
-def _finish(hub: Hub, delivery_id: int, status: str, error: str | None) -> None:
-    with hub.db.transaction() as session:
-        session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
-                        .values(status=status, error=error, processed_at=utcnow())
-                        .execution_options(synchronize_session=False))
+def process_pending(hub: Hub, limit: int = 500, now: datetime | None = None) -> dict[str, int]:
+    """The sweep: deliveries stored but not processed (a crash after the answer, a retry due).
 
-
-def process_pending(hub: Hub, limit: int = 500) -> dict[str, int]:
-    """The sweep: deliveries stored but never processed (a crash after the answer, or mid-processing)."""
-    with hub.db.transaction() as session:
-        session.execute(update(WebhookDelivery)
-                        .where(WebhookDelivery.status == "processing",
-                               WebhookDelivery.received_at < utcnow() - STUCK_AFTER)
-                        .values(status="received").execution_options(synchronize_session=False))
-        ids = session.execute(select(WebhookDelivery.id).where(WebhookDelivery.status == "received")
-                              .order_by(WebhookDelivery.id).limit(limit)).scalars().all()
+    Fair: never-tried deliveries first, oldest first, then retries whose backoff is over, fewest
+    attempts first; a delivery that fails is recorded and the sweep goes on with the next."""
+    now = now or utcnow()
     counts: dict[str, int] = {}
+    released = outcomes.release_stuck(hub.db, now)
+    if released:
+        counts["released"] = released
+    with hub.db.transaction() as session:
+        ids = session.execute(
+            select(WebhookDelivery.id)
+            .where(WebhookDelivery.status == "received",
+                   or_(WebhookDelivery.next_attempt_at.is_(None), WebhookDelivery.next_attempt_at <= now))
+            .order_by(WebhookDelivery.attempts, WebhookDelivery.id).limit(limit)).scalars().all()
     for delivery_id in ids:
-        outcome = process(hub, delivery_id)
+        try:
+            outcome = process(hub, delivery_id)
+        except Exception as exc:  # process() records its own failures; this is the database gone away
+            logger.warning("webhook sweep could not process a delivery",
+                           extra={"delivery_id": delivery_id, "error_type": type(exc).__name__})
+            outcome = "failed"
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts

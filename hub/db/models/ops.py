@@ -25,11 +25,15 @@ class WebhookDelivery(Base):
     webhook_id: Mapped[str] = mapped_column(String(128))
     topic: Mapped[str] = mapped_column(String(64))
     body: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(20), default="received")  # received | processed | error
+    # received → processing → processed | error; a transient failure goes back to received (backoff)
+    status: Mapped[str] = mapped_column(String(20), default="received")
     error: Mapped[str | None] = mapped_column(Text)
     triggered_at: Mapped[datetime | None]
     received_at: Mapped[Created]
     processed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # claims so far
+    claimed_at: Mapped[datetime | None]  # the last claim: a `processing` row older than that is stuck
+    next_attempt_at: Mapped[datetime | None]  # a retried delivery waits until then
 
 
 class OutboxMessage(Base):

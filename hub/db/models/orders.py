@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.base import Base, BigId, Created, Currency, IdPk, Updated
+from hub.domain import limits
 
 
 class Order(Base):
@@ -25,9 +26,9 @@ class Order(Base):
 
     id: Mapped[IdPk]
     store_id: Mapped[int] = mapped_column(BigId, ForeignKey("stores.id", ondelete="RESTRICT"))
-    external_id: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(255))
-    email: Mapped[str | None] = mapped_column(String(320))
+    external_id: Mapped[str] = mapped_column(String(limits.EXTERNAL_ID_LENGTH))
+    name: Mapped[str] = mapped_column(String(limits.ORDER_NAME_LENGTH))
+    email: Mapped[str | None] = mapped_column(String(limits.EMAIL_LENGTH))
     currency: Mapped[Currency]
     status: Mapped[str] = mapped_column(String(20), default="new")  # hub status: new | routed | ...
     financial_status: Mapped[str] = mapped_column(String(30))
@@ -42,7 +43,7 @@ class Order(Base):
     placed_at: Mapped[datetime]
     remote_updated_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
-    cancel_reason: Mapped[str | None] = mapped_column(String(255))
+    cancel_reason: Mapped[str | None] = mapped_column(String(limits.CANCEL_REASON_LENGTH))
     fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[Created]
     updated_at: Mapped[Updated]
@@ -58,12 +59,12 @@ class OrderLine(Base):
 
     id: Mapped[IdPk]
     order_id: Mapped[int] = mapped_column(BigId, ForeignKey("orders.id", ondelete="CASCADE"))
-    external_id: Mapped[str] = mapped_column(String(64))
-    sku: Mapped[str | None] = mapped_column(String(255))
-    title: Mapped[str] = mapped_column(String(1000))
-    variant_id: Mapped[str | None] = mapped_column(String(64))
-    product_id: Mapped[str | None] = mapped_column(String(64))
-    quantity: Mapped[int]
+    external_id: Mapped[str] = mapped_column(String(limits.EXTERNAL_ID_LENGTH))
+    sku: Mapped[str | None] = mapped_column(String(limits.SKU_LENGTH))
+    title: Mapped[str] = mapped_column(String(limits.LINE_TITLE_LENGTH))
+    variant_id: Mapped[str | None] = mapped_column(String(limits.EXTERNAL_ID_LENGTH))
+    product_id: Mapped[str | None] = mapped_column(String(limits.EXTERNAL_ID_LENGTH))
+    quantity: Mapped[int]  # INTEGER: at most limits.QUANTITY_MAX
     unit_price: Mapped[Decimal]
     total_discount: Mapped[Decimal]
     requires_shipping: Mapped[bool] = mapped_column(default=True)
