@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
-from hub.domain.orders import Address, OrderIn
+from hub.domain.orders import Address, OrderIn, RejectedOrder
 from hub.domain.storefront import (
     BalanceTransaction,
     FulfillmentLineRequest,
@@ -32,8 +32,10 @@ class Storefront(Protocol):
 
     def shop(self) -> ShopInfo: ...
 
-    def orders(self, updated_since: datetime | None = None, page_size: int | None = None) -> Iterator[OrderIn]:
-        """Every order updated at or after `updated_since`, oldest update first, with all its lines."""
+    def orders(self, updated_since: datetime | None = None,
+               page_size: int | None = None) -> Iterator[OrderIn | RejectedOrder]:
+        """Every order updated at or after `updated_since`, oldest update first, with all its lines;
+        an order that cannot be mapped comes as a `RejectedOrder` in its place."""
         ...
 
     def register_webhooks(self, address: str, topics: Sequence[str]) -> list[WebhookSubscription]: ...

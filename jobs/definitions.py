@@ -58,7 +58,7 @@ def prune_job_runs(hub: Hub, _store_id: int | None) -> dict[str, int]:
 
 def _counts(result: IntakeResult) -> dict[str, int]:
     return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
-            "stale": result.stale}
+            "stale": result.stale, "rejected": result.rejected}
 
 
 def orders_pull(hub: Hub, store_id: int | None) -> dict[str, int]:

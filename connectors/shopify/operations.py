@@ -21,7 +21,7 @@ from connectors.shopify import resource_mappers as rm
 from connectors.shopify.documents import Document
 from connectors.shopify.errors import ShopifyMappingError, ShopifyUserErrors, UserError
 from connectors.shopify.mappers import line_from_graphql, order_from_graphql
-from hub.domain.orders import OrderIn, OrderLineIn
+from hub.domain.orders import OrderIn, OrderLineIn, RejectedOrder
 from hub.domain.storefront import (
     BalanceTransaction,
     FulfillmentLineRequest,
@@ -120,8 +120,9 @@ class ShopifyOperations:
         updated_since: datetime | None = None,
         page_size: int | None = None,
         lines_per_order: int = LINES_PER_ORDER,
-    ) -> Iterator[OrderIn]:
-        """Every order updated at or after `updated_since`, oldest update first, with all its lines."""
+    ) -> Iterator[OrderIn | RejectedOrder]:
+        """Every order updated at or after `updated_since`, oldest update first, with all its lines
+        (one the mapper refuses comes as a `RejectedOrder`, so the pull can move past it)."""
         doc = documents.load("Orders")
         variables: dict[str, Any] = {"linesFirst": lines_per_order, "query": None}
         if updated_since is not None:
@@ -131,7 +132,10 @@ class ShopifyOperations:
         ceiling = max_page_size(doc, variables)
         size = ceiling if page_size is None else max(1, min(page_size, ceiling))
         for node in self.paginate(doc, variables, ("orders",), page_size=size):
-            yield self._complete_order(node)
+            try:
+                yield self._complete_order(node)
+            except ShopifyMappingError as exc:
+                yield _rejected(node, exc)
 
     def order(self, order_id: str) -> OrderIn | None:
         data = self.execute(
@@ -365,3 +369,17 @@ class ShopifyOperations:
 
 def _money_text(value: Decimal) -> str:
     return format(value, "f")
+
+
+def _rejected(node: Any, error: ShopifyMappingError) -> RejectedOrder:
+    """What can still be read of an order the mapper refused: enough to name it and move past it."""
+    fields = node if isinstance(node, Mapping) else {}
+    raw_id = str(fields.get("id") or "")
+    external_id = raw_id.rsplit("/", 1)[-1][:64] or "?"
+    try:
+        updated_at = p.opt_moment(fields.get("updatedAt"), "order.updatedAt")
+    except ShopifyMappingError:
+        updated_at = None
+    name = fields.get("name")
+    return RejectedOrder(external_id=external_id, name=str(name)[:64] if isinstance(name, str) else external_id,
+                         updated_at=updated_at, reason=str(error)[:500])

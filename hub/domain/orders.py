@@ -62,6 +62,19 @@ class OrderLineIn:
 
 
 @dataclass(frozen=True, slots=True)
+class RejectedOrder:
+    """A storefront order that could not be taken (it breaks a limit, or a field is garbled).
+
+    The pull records it for a person and moves on: one bad order must never hold back the rest.
+    """
+
+    external_id: str
+    name: str
+    updated_at: datetime | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrderIn:
     """A storefront order, normalized. `external_id` is the numeric id as text (GID suffix)."""
 

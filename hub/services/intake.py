@@ -40,11 +40,12 @@ class IntakeResult:
     unchanged: int = 0
     stale: int = 0
     cancelled: int = 0
+    rejected: int = 0  # pulled orders that could not be taken (listed for attention instead)
     created_ids: list[int] = field(default_factory=list)
     changed_ids: list[int] = field(default_factory=list)
 
     def add(self, other: IntakeResult) -> None:
-        for name in ("created", "updated", "unchanged", "stale", "cancelled"):
+        for name in ("created", "updated", "unchanged", "stale", "cancelled", "rejected"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.created_ids += other.created_ids
         self.changed_ids += other.changed_ids

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from hub.db.base import utcnow
-from hub.db.models import SyncCursor
+from hub.db.models import AttentionItem, SyncCursor
 from hub.db.sql import insert_ignore
-from hub.domain.orders import OrderIn
+from hub.domain.orders import OrderIn, RejectedOrder
 from hub.services.intake import IntakeResult, ingest
 from hub.services.stores import credentials
 
@@ -59,7 +59,7 @@ def pull_orders(hub: Hub, store_id: int, *, since: datetime | None = None, move_
                  else utcnow() - timedelta(days=settings.orders_initial_lookback_days))
     storefront = hub.connectors.storefront(credentials(hub, store_id))
     total = IntakeResult()
-    batch: list[OrderIn] = []
+    batch: list[OrderIn | RejectedOrder] = []
     try:
         for order in storefront.orders(updated_since=since, page_size=page_size):
             batch.append(order)
@@ -72,16 +72,36 @@ def pull_orders(hub: Hub, store_id: int, *, since: datetime | None = None, move_
         storefront.close()
     logger.info("orders pulled", extra={"store_id": store_id, "since": since.isoformat(),
                                         "orders_created": total.created, "orders_updated": total.updated,
-                                        "orders_unchanged": total.unchanged})
+                                        "orders_unchanged": total.unchanged, "orders_rejected": total.rejected})
     return total
 
 
-def _commit(hub: Hub, store_id: int, batch: list[OrderIn], move_cursor: bool) -> IntakeResult:
+def _commit(hub: Hub, store_id: int, batch: list[OrderIn | RejectedOrder], move_cursor: bool) -> IntakeResult:
+    """Store the good orders and list the rejected ones for a person; the cursor passes both."""
+    good = [order for order in batch if isinstance(order, OrderIn)]
+    rejected = [order for order in batch if isinstance(order, RejectedOrder)]
     with hub.db.transaction() as session:
-        result = ingest(session, store_id, batch, source="pull")
-        if move_cursor:
-            _advance(session, store_id, max(order.updated_at for order in batch))
+        result = ingest(session, store_id, good, source="pull") if good else IntakeResult()
+        for order in rejected:
+            _record_rejected(session, store_id, order)
+        result.rejected += len(rejected)
+        stamps = [order.updated_at for order in batch if order.updated_at is not None]
+        if move_cursor and stamps:
+            _advance(session, store_id, max(stamps))
     return result
+
+
+def _record_rejected(session: Session, store_id: int, order: RejectedOrder) -> None:
+    """One open attention item per rejected version of an order (a later, fixed version is taken)."""
+    logger.warning("order refused by the pull", extra={"store_id": store_id, "external_id": order.external_id})
+    version = order.updated_at.isoformat() if order.updated_at else "unknown"
+    insert_ignore(session, AttentionItem.__table__,  # type: ignore[arg-type]
+                  [{"dedupe_key": f"order_rejected:{store_id}:{order.external_id}:{version}"[:255],
+                    "kind": "order_rejected",
+                    "reason": f"Order {order.name} (id {order.external_id}) was not taken: {order.reason}",
+                    "store_id": store_id, "order_id": None, "supplier_order_id": None,
+                    "details": {"external_id": order.external_id, "updated_at": version},
+                    "created_at": utcnow(), "resolved_at": None}], conflict=["dedupe_key"])
 
 
 def reconcile_orders(hub: Hub, store_id: int) -> IntakeResult:

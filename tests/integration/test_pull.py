@@ -45,3 +45,25 @@ def test_cursor_moves_with_committed_batches_and_overlap_rereads(connected: tupl
     assert result.created == 3
     assert read_cursor(hub, store_id) > cursor  # type: ignore[operator]
     assert reconcile_orders(hub, store_id).created == 0
+
+
+def test_an_order_the_mapper_refuses_is_listed_and_the_pull_moves_past_it(connected: tuple[Hub, int],
+                                                                         sandbox: SandboxShopify) -> None:
+    """One garbled order (a negative quantity) must not jam the pull: the others are taken, the
+    cursor passes it, and it waits on the attention list — once, however often it is re-read."""
+    from hub.db.models import AttentionItem
+
+    hub, store_id = connected
+    records = sorted(sandbox.data.orders_by_id.values(), key=lambda o: o.updated_at)
+    bad = records[len(records) // 2]
+    bad.lines[0].quantity = -5
+    result = pull_orders(hub, store_id, page_size=7)
+    assert result.rejected == 1 and result.created == len(records) - 1
+    assert read_cursor(hub, store_id) == records[-1].updated_at
+    again = pull_orders(hub, store_id, since=utcnow() - timedelta(days=3650))
+    assert again.rejected == 1 and again.created == 0
+    with hub.db.transaction() as session:
+        items = session.execute(select(AttentionItem).where(AttentionItem.kind == "order_rejected")).scalars().all()
+        stored = session.execute(select(Order.external_id)).scalars().all()
+    assert len(items) == 1 and str(bad.id) in items[0].reason and "quantity" in items[0].reason
+    assert str(bad.id) not in stored
