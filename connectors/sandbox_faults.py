@@ -138,7 +138,7 @@ class FaultInjector:
     def status_5xx(self) -> int:
         """502, 503 and 504 in turn (the gateways a real shop or supplier sits behind)."""
         with self._lock:
-            return (502, 503, 504)[self.counts["5xx"] % 3]
+            return (502, 503, 504)[(self.counts["5xx"] - 1) % 3]
 
     def transport(self, inner: httpx.BaseTransport) -> FaultyTransport:
         return FaultyTransport(inner, self)

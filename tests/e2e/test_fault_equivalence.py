@@ -47,6 +47,8 @@ from hub.db.models import (
     Order,
     OrderLine,
     OutboxMessage,
+    Payout,
+    Shipment,
     Store,
     Supplier,
     SupplierOrder,
@@ -151,7 +153,7 @@ def _drive(run: Run, jobs: tuple[str, ...] = JOBS, max_rounds: int = 60) -> int:
             spec = registry.get(name)
             for scope in (store_ids if spec.per_store else [None]):
                 outcome = run_job(hub, spec, scope)
-                if outcome.status != "ok":
+                if outcome.status != "ok" or outcome.counts.get("errors"):  # (polling goes on past errors)
                     errors += 1
                     run.job_errors[name] += 1
         now = _fingerprint(run)
@@ -161,16 +163,17 @@ def _drive(run: Run, jobs: tuple[str, ...] = JOBS, max_rounds: int = 60) -> int:
     raise AssertionError(f"not quiescent after {max_rounds} rounds: {_fingerprint(run)}")
 
 
-def _fingerprint(run: Run) -> tuple[int, ...]:
+def _fingerprint(run: Run) -> tuple[Any, ...]:
+    """What a round can change: rows per table, supplier orders per state, the shop's parcels."""
     with run.hub.db.transaction() as session:
         pending = session.execute(select(func.count()).select_from(OutboxMessage)
                                   .where(OutboxMessage.state == "pending")).scalar_one()
         rows = [session.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in (Order, OrderLine, SupplierOrder, LedgerEntry)]
-        states = session.execute(select(func.count()).select_from(SupplierOrder)
-                                 .where(SupplierOrder.state.in_(["accepted", "shipped"]))).scalar_one()
+                for t in (Order, OrderLine, SupplierOrder, Shipment, LedgerEntry, Payout)]
+        states = sorted(session.execute(select(SupplierOrder.state, func.count()).group_by(SupplierOrder.state)).all())
+        orders = sorted(session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
     fulfilled = sum(len(o.fulfillments) for o in run.shop.data.orders)
-    return (pending, *rows, states, fulfilled)
+    return (pending, *rows, tuple(states), tuple(orders), fulfilled)
 
 
 def _refund(rng: random.Random, shop: SandboxShopify, order: shop_data.Order, at: datetime) -> None:
@@ -234,8 +237,8 @@ def _state(run: Run) -> dict[str, Any]:
     at_suppliers: dict[tuple[str, str], list[Any]] = {}
     parcels: dict[str, tuple[str, str, int, tuple[tuple[str, int], ...], str, str]] = {}
     for code, server in run.suppliers.items():
-        for orders in server.books.orders.values():
-            for so in orders:
+        for records in server.books.orders.values():
+            for so in records:
                 key = (by_name[so.note or ""], code)
                 at_suppliers.setdefault(key, []).append(
                     (so.state, sorted(so.lines), so.product_cost, so.shipping_cost, len(so.parcels)))
@@ -244,10 +247,10 @@ def _state(run: Run) -> dict[str, Any]:
     fulfillments: dict[str, list[tuple[str, int, tuple[tuple[str, int], ...]]]] = {}
     for o in shop.data.orders:
         for f in o.fulfillments:
-            order_id, code, n, lines, carrier, url = parcels[f.number or ""]
+            order_id, code, n, parcel_lines, carrier, url = parcels[f.number or ""]
             assert order_id == str(o.id) and f.url == url, "tracking as the supplier gave it"
             assert carrier.lower() in (f.company or "").lower(), (carrier, f.company)
-            fulfillments.setdefault(str(o.id), []).append((code, n, lines))
+            fulfillments.setdefault(str(o.id), []).append((code, n, parcel_lines))
     for value in fulfillments.values():
         value.sort()
     with run.hub.db.transaction() as session:
