@@ -198,7 +198,8 @@ class FaultMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        draw = self.injector.draw(str(scope.get("path", "")))
+        path, root = str(scope.get("path", "")), str(scope.get("root_path", ""))
+        draw = self.injector.draw(path[len(root):] if root and path.startswith(root) else path)
         plan = self.injector.plan
         if draw.slow:
             await asyncio.get_running_loop().run_in_executor(None, self.injector.sleep, plan.slow_seconds)
