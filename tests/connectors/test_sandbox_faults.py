@@ -131,3 +131,12 @@ def test_keyless_supplier_gets_each_order_once_when_the_adapter_looks_before_res
         assert stats["duplicates"] == [] and stats["orders_created"] == 30
     else:  # an adapter that trusts keys the supplier ignores doubles the orders whose answer was lost
         assert len(stats["duplicates"]) >= 3
+
+
+def test_runnable_supplier_takes_a_fault_spec() -> None:
+    from connectors.suppliers.sandbox.__main__ import parse_args
+
+    assert parse_args(["--faults", "lost=0.1,429=0.05"]).faults.rates == {"lost": 0.1, "429": 0.05}
+    assert parse_args([]).faults.rates == {}
+    with pytest.raises(SystemExit):
+        parse_args(["--faults", "lost=3"])
