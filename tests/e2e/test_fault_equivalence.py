@@ -11,7 +11,7 @@ the retry policy's sleep is recorded rather than slept, and so are the sandboxes
 
 Compared afterwards: the hub's orders (status, lines), the supplier orders at each supplier
 (exactly one per order and supplier, same lines and money), the shop's fulfillments (the same
-parcels, none doubled, tracking as the supplier gave it), the shop's stock levels, the ledger
+parcels, none doubled, tracking as the supplier gave it), the shop's stock levels and prices, the ledger
 entries and the profit of every order, to the cent. Both runs use the `hub` database in turn
 (wiped in between), so the comparison holds on SQLite and PostgreSQL alike.
 """
@@ -81,7 +81,7 @@ SUPPLIERS = {  # code → (name, seed, price factor, priority, honours idempoten
     "faults-keyless": ("Keyless Dropship", 8, Decimal("0.90"), 2, False),
 }
 JOBS = ("orders.pull", "orders.route", "outbox.dispatch", "suppliers.poll", "store.push_inventory",
-        "ledger.orders")
+        "store.push_prices", "ledger.orders")
 PAYMENT_JOBS = (*JOBS, "payments.pull")  # once payouts have settled (re-reading every order is the costly job)
 
 
@@ -277,7 +277,8 @@ def _state(run: Run) -> dict[str, Any]:
         profit = {o.external_id: {k: v for k, v in (order_profit(session, o.id, "USD") or {}).items() if k != "key"}
                   for o in orders.values()}  # (the key is the hub's own id, which the backends number apart)
     return {"orders": hub_orders, "hub_supplier_orders": hub_supplier_orders, "at_suppliers": at_suppliers,
-            "fulfillments": fulfillments, "stock": dict(shop.data.inventory), "ledger": ledger, "profit": profit}
+            "fulfillments": fulfillments, "stock": dict(shop.data.inventory),
+            "prices": {v.sku: v.price for v in shop.data.variants}, "ledger": ledger, "profit": profit}
 
 
 def _run(hub: Hub, faulty: bool, start: datetime) -> tuple[Run, dict[str, Any]]:
@@ -313,7 +314,8 @@ def test_faults_end_in_the_same_state(hub: Hub, caplog: pytest.LogCaptureFixture
     for state in (clean, faulty):
         doubled = {k: v for k, v in state["at_suppliers"].items() if len(v) != 1}
         assert not doubled, f"supplier orders doubled: {doubled}"
-    for key in ("orders", "hub_supplier_orders", "at_suppliers", "fulfillments", "stock", "ledger", "profit"):
+    for key in ("orders", "hub_supplier_orders", "at_suppliers", "fulfillments", "stock", "prices", "ledger",
+                "profit"):
         assert faulty[key] == clean[key], f"{key} differ under faults: {_diff(clean[key], faulty[key])}"
 
 
