@@ -22,6 +22,7 @@ Kinds (each with its own probability per request, drawn in this order from one s
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import threading
 import time
@@ -110,6 +111,7 @@ class FaultInjector:
         self.sleep = sleep
         self.exempt = tuple(exempt)
         self.counts: Counter[str] = Counter()
+        self.hits: Counter[tuple[str, str]] = Counter()  # (kind, "METHOD /path [GraphQL operation]")
         self._rng = random.Random(plan.seed)
         self._lock = threading.Lock()
 
@@ -129,6 +131,13 @@ class FaultInjector:
             if slow:
                 self.counts["slow"] += 1
         return Draw(kind, slow)
+
+    def note(self, draw: Draw, what: str) -> None:
+        """Remember which request each fault hit, so a test can tell a lost write from a lost read."""
+        with self._lock:
+            for kind in (draw.kind, "slow" if draw.slow else None):
+                if kind is not None:
+                    self.hits[(kind, what)] += 1
 
     def injected(self) -> dict[str, int]:
         """How many of each kind were injected so far (every kind listed, zero included)."""
@@ -151,6 +160,19 @@ def _rate_limited_body() -> bytes:
     return b'{"errors":"Too many requests: slow down (sandbox fault)"}'
 
 
+def _describe(request: httpx.Request) -> str:
+    """'POST /orders', or for GraphQL 'POST /admin/api/…/graphql.json FulfillmentCreate'."""
+    what = f"{request.method} {request.url.path}"
+    if request.method == "POST" and request.url.path.endswith("graphql.json"):
+        try:
+            operation = json.loads(request.read()).get("operationName")
+        except (ValueError, AttributeError):
+            operation = None
+        if isinstance(operation, str):
+            what += f" {operation}"
+    return what
+
+
 class FaultyTransport(httpx.BaseTransport):
     """An httpx transport that injects the plan's faults in front of `inner` (sync, in-process)."""
 
@@ -160,6 +182,7 @@ class FaultyTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         draw = self.injector.draw(request.url.path)
+        self.injector.note(draw, _describe(request))
         if draw.slow:
             self.injector.sleep(self.injector.plan.slow_seconds)
         if draw.kind == "429":

@@ -77,8 +77,8 @@ SLOW = 3.0
 ATTEMPTS = 10
 SHOP = "faults.myshopify.com"
 SUPPLIERS = {  # code → (name, seed, price factor, priority, honours idempotency keys)
-    "faults-keyed": ("Keyed Wholesale", 7, Decimal("1.00"), 1, True),
-    "faults-keyless": ("Keyless Dropship", 8, Decimal("0.90"), 2, False),
+    "faults-keyed": ("Keyed Wholesale", 7, Decimal("1.00"), 2, True),
+    "faults-keyless": ("Keyless Dropship", 8, Decimal("0.90"), 1, False),
 }
 JOBS = ("orders.pull", "orders.route", "outbox.dispatch", "suppliers.poll", "store.push_inventory",
         "store.push_prices", "ledger.orders")
@@ -300,6 +300,14 @@ def test_faults_end_in_the_same_state(hub: Hub, caplog: pytest.LogCaptureFixture
     for name, counts in injected.items():
         for kind in FAULT_KINDS:
             assert counts[kind] >= 3, f"{name}: only {counts[kind]} {kind} faults fired ({counts})"
+    lost_writes = {name: {what: n for (kind, what), n in injector.hits.items()
+                          if kind == "lost" and ("POST /orders" in what or "Create" in what or "Set" in what)}
+                   for name, injector in faulty_run.injectors.items()}
+    print(f"answers lost after a write was done: {lost_writes}; supplier orders: "
+          f"{Counter(code for _, code in faulty['at_suppliers'])}")
+    for code in SUPPLIERS:
+        assert lost_writes[code].get("POST /orders", 0) >= 2, f"{code}: placements whose answer was lost"
+    assert any("FulfillmentCreate" in what for what in lost_writes["shop"]), "a fulfillment whose answer was lost"
     honoured = sum(1 for w in faulty_run.waits if w == RETRY_AFTER)
     total_429 = sum(c["429"] for c in injected.values())
     assert total_429 / 2 <= honoured <= total_429, "a 429 is retried after its Retry-After"
