@@ -9,7 +9,8 @@ half are shipped (multi-line orders as two parcels); payouts settle. The hub's j
 the job runner until nothing is left to do (outbox backoff is skipped by making due rows due now,
 the retry policy's sleep is recorded rather than slept, and so are the sandboxes' slow answers).
 
-Compared afterwards: the hub's orders (status, lines), the supplier orders at each supplier
+Compared afterwards: the hub's orders (status, lines), its parcels (fulfilled or not) and outbox
+outcomes (messages per kind and final state), the supplier orders at each supplier
 (exactly one per order and supplier, same lines and money), the shop's fulfillments (the same
 parcels, none doubled, tracking as the supplier gave it), the shop's stock levels and prices, the ledger
 entries and the profit of every order, to the cent. Both runs use the `hub` database in turn
@@ -274,10 +275,14 @@ def _state(run: Run) -> dict[str, Any]:
              lines[e.order_line_id].external_id if e.order_line_id else None,
              codes.get(e.supplier_id or 0), e.amount, e.currency, e.estimated)
             for e in session.execute(select(LedgerEntry)).scalars()).items(), key=repr)
+        shipments = sorted((*parcels[sh.tracking_number][:4], sh.status, sh.remote_fulfillment_id is not None)
+                           for sh in session.execute(select(Shipment)).scalars())  # fulfilled, as the hub knows
+        outbox = sorted(session.execute(select(OutboxMessage.kind, OutboxMessage.state, func.count())
+                                        .group_by(OutboxMessage.kind, OutboxMessage.state)).all())
         profit = {o.external_id: {k: v for k, v in (order_profit(session, o.id, "USD") or {}).items() if k != "key"}
                   for o in orders.values()}  # (the key is the hub's own id, which the backends number apart)
     return {"orders": hub_orders, "hub_supplier_orders": hub_supplier_orders, "at_suppliers": at_suppliers,
-            "fulfillments": fulfillments, "stock": dict(shop.data.inventory),
+            "fulfillments": fulfillments, "shipments": shipments, "outbox": outbox, "stock": dict(shop.data.inventory),
             "prices": {v.sku: v.price for v in shop.data.variants}, "ledger": ledger, "profit": profit}
 
 
@@ -322,8 +327,8 @@ def test_faults_end_in_the_same_state(hub: Hub, caplog: pytest.LogCaptureFixture
     for state in (clean, faulty):
         doubled = {k: v for k, v in state["at_suppliers"].items() if len(v) != 1}
         assert not doubled, f"supplier orders doubled: {doubled}"
-    for key in ("orders", "hub_supplier_orders", "at_suppliers", "fulfillments", "stock", "prices", "ledger",
-                "profit"):
+    for key in ("orders", "hub_supplier_orders", "at_suppliers", "fulfillments", "shipments", "outbox", "stock",
+                "prices", "ledger", "profit"):
         assert faulty[key] == clean[key], f"{key} differ under faults: {_diff(clean[key], faulty[key])}"
 
 
