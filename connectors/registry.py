@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from connectors.http import RetryPolicy
 from connectors.shopify import oauth
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.mappers import order_from_rest
@@ -25,17 +26,21 @@ SANDBOX_SUPPLIER_URL = "http://sandbox-supplier"
 class ConnectorRegistry:
     """Builds storefront and supplier clients. `shopify_transport` routes Shopify calls in-process
     (sandbox, tests); `supplier_transports` does the same for suppliers, looked up by the supplier
-    config's `code`, then its `base_url`, then the kind (so two sandbox suppliers can differ)."""
+    config's `code`, then its `base_url`, then the kind (so two sandbox suppliers can differ).
+    `retry` replaces each client's own retry policy (tests inject one whose sleep does not wait)."""
 
     def __init__(self, shopify_transport: httpx.BaseTransport | None = None,
-                 supplier_transports: Mapping[str, httpx.BaseTransport] | None = None) -> None:
+                 supplier_transports: Mapping[str, httpx.BaseTransport] | None = None,
+                 retry: RetryPolicy | None = None) -> None:
         self.shopify_transport = shopify_transport
         self.supplier_transports = dict(supplier_transports or {})
+        self.retry = retry
 
     def supplier(self, kind: str, config: Mapping[str, Any], secrets: Mapping[str, str]) -> Supplier:
         """The adapter for one supplier. Config per kind (secrets are decrypted by the caller):
 
-        sandbox: base_url (default http://sandbox-supplier); secrets: api_key (optional)
+        sandbox: base_url (default http://sandbox-supplier), idempotency (default true: false for a
+                 sandbox that ignores keys); secrets: api_key (optional)
         cj:      secrets: api_key (required); base_url, logistic_name, from_country_code ("CN"),
                  pay_type (2: pay from balance), platform, requests_per_second (1: CJ's Free level)
         csv_po:  folder (required), code (the supplier code: the sub-folder of its batches)
@@ -43,7 +48,9 @@ class ConnectorRegistry:
         transport = self._supplier_transport(kind, config)
         if kind == "sandbox":
             return SandboxSupplier(str(config.get("base_url") or SANDBOX_SUPPLIER_URL),
-                                   api_key=secrets.get("api_key") or None, transport=transport)
+                                   api_key=secrets.get("api_key") or None, transport=transport, retry=self.retry,
+                                   honours_idempotency_key=str(config.get("idempotency", True)).lower()
+                                   not in ("false", "0", "no"))
         if kind == "cj":
             api_key = secrets.get("api_key")
             if not api_key:
@@ -57,6 +64,7 @@ class ConnectorRegistry:
                 pay_type=int(config.get("pay_type") or 2),
                 platform=config.get("platform") or None,
                 requests_per_second=float(config.get("requests_per_second") or 1.0),
+                retry=self.retry,
             )
         if kind == "csv_po":
             folder, code = config.get("folder"), config.get("code") or config.get("supplier_code")
@@ -75,7 +83,7 @@ class ConnectorRegistry:
         if credentials.platform != "shopify":
             raise ValueError(f"no storefront connector for platform {credentials.platform!r}")
         return ShopifyClient(credentials.shop_domain, credentials.access_token, credentials.api_version,
-                             transport=self.shopify_transport, base_url=credentials.base_url)
+                             transport=self.shopify_transport, base_url=credentials.base_url, retry=self.retry)
 
     @staticmethod
     def verify_webhook(platform: str, raw_body: bytes, signature: str | None, secret: str) -> bool:

@@ -88,6 +88,19 @@ class Settings(BaseSettings):
     # sandbox, a feed server on the hub's own network).
     feed_allow_private_urls: bool = False
 
+    # `hub run --sandbox`: network faults in front of the sandbox shop and suppliers, e.g. "0.2"
+    # (every kind at 20%) or "429=0.1,lost=0.05" (kinds: 429, 5xx, timeout, lost, slow); seeded.
+    sandbox_faults: str = ""
+    sandbox_faults_seed: int = 1
+
+    @field_validator("sandbox_faults")
+    @classmethod
+    def _fault_plan(cls, value: str) -> str:
+        from connectors.sandbox_faults import FaultPlan
+
+        FaultPlan.parse(value)  # a ValueError here names the variable in pydantic's message
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -20,11 +21,13 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from connectors.registry import ConnectorRegistry
+from connectors.sandbox_faults import ASGIApp, FaultInjector, FaultPlan
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.sandbox import SandboxConfig, SandboxShopify, create_app
 from connectors.shopify.sandbox.data import EPOCH
 from connectors.suppliers.sandbox.asgi import create_app as create_supplier_app
 from connectors.suppliers.sandbox.config import SupplierSandboxConfig
+from connectors.suppliers.sandbox.server import CONTROL_PATHS as SUPPLIER_CONTROL_PATHS
 from connectors.suppliers.sandbox.server import SandboxSupplierServer
 from hub.db.models import Store, Supplier, SyncCursor
 from hub.services import stores, suppliers
@@ -60,9 +63,17 @@ class SandboxRuntime:
         self._connect_suppliers()
 
     def mount(self, app: FastAPI) -> None:
-        app.mount(MOUNT, create_app(self.shop))
+        """Each sandbox under its path, behind the fault layer when HUB_SANDBOX_FAULTS asks for one."""
+        plan = FaultPlan.parse(self.hub.settings.sandbox_faults, seed=self.hub.settings.sandbox_faults_seed)
+        self.faults = {name: FaultInjector(replace(plan, seed=plan.seed + n), exempt=SUPPLIER_CONTROL_PATHS)
+                       for n, name in enumerate(["shop", *self.suppliers])}
+        shop_app: ASGIApp = create_app(self.shop)
+        app.mount(MOUNT, self.faults["shop"].asgi(shop_app) if plan.rates else shop_app)
         for code, server in self.suppliers.items():
-            app.mount(f"{SUPPLIER_MOUNT}/{code}", create_supplier_app(server))
+            supplier_app: ASGIApp = create_supplier_app(server)
+            app.mount(f"{SUPPLIER_MOUNT}/{code}", self.faults[code].asgi(supplier_app) if plan.rates else supplier_app)
+        if plan.rates:
+            logger.warning("sandbox faults on", extra={"rates": dict(plan.rates), "seed": plan.seed})
 
     def _connect_suppliers(self) -> None:
         """Both suppliers exist, point at their mount, and their catalogues arrive as full feeds."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from connectors.http import ConnectorError, RemoteUnavailable
 from hub.db.base import utcnow
 from hub.db.models import Order, Payout, PayoutTransaction
 from hub.db.sql import dialect_insert
@@ -31,24 +32,40 @@ DISPUTE_TYPES = frozenset({"dispute", "chargeback"})
 
 def pull_payments(hub: Hub, store_id: int) -> dict[str, int]:
     """Recent orders' transactions into the ledger, then payouts; each order is its own transaction
-    so one bad order never holds back the rest."""
+    so one bad order never holds back the rest. An order or payout whose read fails (after the
+    client's own retries) is skipped and the rest go on; the run then raises PaymentsIncomplete,
+    so the job is seen to fail and its next run reads them again (everything it writes is keyed)."""
     since = utcnow() - timedelta(days=hub.settings.payments_lookback_days)
     storefront = hub.connectors.storefront(credentials(hub, store_id))
     source = cast(PaymentsSource, storefront)
     counts = {"orders": 0, "ledger_rows": 0, "payouts": 0, "payout_transactions": 0, "unreconciled": 0}
+    failed: list[str] = []
     try:
         with hub.db.transaction() as session:
             orders = session.execute(select(Order.id, Order.external_id).where(
                 Order.store_id == store_id, Order.remote_updated_at >= since).order_by(Order.id)).all()
         for order_id, external_id in orders:
-            payments = source.order_payments(external_id)
+            try:
+                payments = source.order_payments(external_id)
+            except ConnectorError as exc:
+                failed.append(f"order {external_id}: {exc}")
+                continue
             with hub.db.transaction() as session:
                 counts["ledger_rows"] += ledger.record_order(session, order_id)
                 counts["ledger_rows"] += ledger.record_transactions(session, order_id, payments.transactions,
                                                                     payments.refunds)
             counts["orders"] += 1
-        for payout in source.payouts(issued_since=since.date()):
-            balance = list(source.balance_transactions(payout.payout_id))
+        try:
+            remote_payouts = list(source.payouts(issued_since=since.date()))
+        except ConnectorError as exc:
+            failed.append(f"payouts: {exc}")
+            remote_payouts = []
+        for payout in remote_payouts:
+            try:
+                balance = list(source.balance_transactions(payout.payout_id))
+            except ConnectorError as exc:
+                failed.append(f"payout {payout.payout_id}: {exc}")
+                continue
             with hub.db.transaction() as session:
                 reconciled = store_payout(session, store_id, payout, balance)
             counts["payouts"] += 1
@@ -56,8 +73,15 @@ def pull_payments(hub: Hub, store_id: int) -> dict[str, int]:
             counts["unreconciled"] += 0 if reconciled else 1
     finally:
         storefront.close()
-    logger.info("payments pulled", extra={"store_id": store_id, **counts})
+    logger.info("payments pulled", extra={"store_id": store_id, "failed": len(failed), **counts})
+    if failed:
+        raise PaymentsIncomplete(f"{len(failed)} payment reads failed (the rest were recorded); "
+                                 f"first: {failed[0]}"[:500])
     return counts
+
+
+class PaymentsIncomplete(RemoteUnavailable):
+    """Some orders' or payouts' payments could not be read this run; the others were recorded."""
 
 
 def _upsert(session: Session, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:

@@ -5,19 +5,23 @@
 
 It keeps counting while workers come and go; read the counts at GET /_stats.
 A bare `--fail-rate 0.09` spreads the rate over the temporary faults (5xx, timeout, 429).
+`--faults 0.2` (or `--faults lost=0.1,429=0.05`) puts the network fault layer in front instead
+(connectors/sandbox_faults.py: 429, 5xx, timeout without work, lost answer after work, slow).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+from dataclasses import replace
 from decimal import Decimal
 
 import uvicorn
 
+from connectors.sandbox_faults import ASGIApp, FaultInjector, FaultPlan
 from connectors.suppliers.sandbox.asgi import create_app
 from connectors.suppliers.sandbox.config import FAULT_KINDS, SupplierFaults, SupplierSandboxConfig
-from connectors.suppliers.sandbox.server import SandboxSupplierServer
+from connectors.suppliers.sandbox.server import CONTROL_PATHS, SandboxSupplierServer
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +45,13 @@ def _fault_rate(text: str) -> list[tuple[str, float]]:
         raise argparse.ArgumentTypeError(f"rate {rate!r} is not a number") from exc
 
 
+def _fault_plan(text: str) -> FaultPlan:
+    try:
+        return FaultPlan.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m connectors.suppliers.sandbox", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -49,6 +60,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ship-after", type=float, default=60.0, help="seconds until an order ships (<0: never)")
     parser.add_argument("--fail-rate", type=_fault_rate, action="append", default=[], metavar="KIND=RATE",
                         help=f"fault probability per request; KIND in {', '.join(FAULT_KINDS)}; repeatable")
+    parser.add_argument("--faults", type=_fault_plan, default=FaultPlan(), metavar="SPEC",
+                        help="network faults in front of the supplier: RATE for every kind, or KIND=RATE,... "
+                             "(429, 5xx, timeout, lost, slow); seeded by --fault-seed")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
     parser.add_argument("--timeout-seconds", type=float, default=5.0, help="stall of a 'timeout' fault")
     parser.add_argument("--seed", type=int, default=42, help="catalogue seed")
@@ -74,7 +88,10 @@ def config_from_args(args: argparse.Namespace) -> SupplierSandboxConfig:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    app = create_app(SandboxSupplierServer(config_from_args(args)))
+    app: ASGIApp = create_app(SandboxSupplierServer(config_from_args(args)))
+    plan = replace(args.faults, seed=args.fault_seed)
+    if plan.rates:
+        app = FaultInjector(plan, exempt=CONTROL_PATHS).asgi(app)
     logger.info("sandbox supplier on http://%s:%d", args.host, args.port)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
 

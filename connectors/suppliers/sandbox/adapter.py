@@ -2,6 +2,8 @@
 
 The sandbox honours `Idempotency-Key`, so a retry after a timeout re-sends the same key and gets
 the first result back: transient failures are retried in here with the same key, never a new one.
+A sandbox run with `honour_idempotency=False` stands for a supplier without keys: its adapter
+(`honours_idempotency_key=False`) looks the order up by our reference before every re-send.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import quote
 import httpx
 
 from connectors.http import (
+    ConnectorError,
     MalformedResponse,
     RemoteRejected,
     RetryPolicy,
@@ -46,10 +49,9 @@ _STATES = {"accepted": SupplierOrderState.ACCEPTED, "shipped": SupplierOrderStat
 class SandboxSupplier:
     """A client of one sandbox supplier (`base_url`); `transport` routes it in-process."""
 
-    honours_idempotency_key = True
-
     def __init__(self, base_url: str, api_key: str | None = None, transport: httpx.BaseTransport | None = None,
-                 retry: RetryPolicy | None = None, timeout: float = 10.0) -> None:
+                 retry: RetryPolicy | None = None, timeout: float = 10.0, honours_idempotency_key: bool = True) -> None:
+        self.honours_idempotency_key = honours_idempotency_key
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = build_client(base_url=base_url.rstrip("/"), transport=transport, headers=headers,
                                     timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
@@ -70,8 +72,23 @@ class SandboxSupplier:
             "shipping_method": request.shipping_method,
         }
         headers = {"Idempotency-Key": request.idempotency_key}
-        response = self._retry.call(lambda: self._call("POST", "/orders", json_body=body, headers=headers,
-                                                        accept=(409,)))
+        failed_before = False
+
+        def attempt() -> httpx.Response | SupplierOrderStatus:
+            nonlocal failed_before
+            if failed_before and not self.honours_idempotency_key:  # the last try may have got through
+                found = self._find(request.reference)
+                if found is not None:
+                    return found
+            try:
+                return self._call("POST", "/orders", json_body=body, headers=headers, accept=(409,))
+            except ConnectorError:
+                failed_before = True
+                raise
+
+        response = self._retry.call(attempt)
+        if isinstance(response, SupplierOrderStatus):
+            return response
         if response.status_code == 409:
             # Our reference is unique, so an order under it is ours (placed under an earlier key).
             logger.warning("sandbox supplier already has %s under another key; adopting it", request.reference)
@@ -82,8 +99,10 @@ class SandboxSupplier:
         return status_from_json(_decode(response))
 
     def get_order(self, reference: str, remote_id: str | None = None) -> SupplierOrderStatus | None:
-        path = "/orders/" + _quote(reference)
-        response = self._retry.call(lambda: self._call("GET", path, accept=(404,)))
+        return self._retry.call(lambda: self._find(reference))
+
+    def _find(self, reference: str) -> SupplierOrderStatus | None:
+        response = self._call("GET", "/orders/" + _quote(reference), accept=(404,))
         if response.status_code == 404:
             return None
         return status_from_json(_decode(response))
