@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 
-def hub_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def hub_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`hub ARGS` in a subprocess; the timeout is a safety net for a hung run, generous for a loaded machine."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "hub", *args], capture_output=True, text=True,
-                          env=full_env, cwd=cwd, timeout=60, check=False)
+                          env=full_env, cwd=cwd, timeout=timeout, check=False)
 
 
 def test_unreachable_database_is_one_line_without_password_and_exit_2(tmp_path: Path) -> None:
