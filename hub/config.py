@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     feed_pull_interval_seconds: int = Field(default=3600, ge=60)
     feed_pull_timeout_seconds: float = Field(default=60, gt=0)
 
+    # `hub run --sandbox`: how the emulated shop sells and the emulated suppliers ship (their state
+    # lives in var_dir/sandbox/, so a restart goes on where it stopped).
+    sandbox_orders_per_minute: float = Field(default=6.0, gt=0)
+    sandbox_tick_seconds: float = Field(default=5, gt=0)  # how often the shop sells and sends webhooks
+    sandbox_history_orders: int = Field(default=50, ge=0)  # seeded orders over the last 30 days, first start
+    sandbox_max_orders: int | None = Field(default=None, ge=0)  # stop selling at this many (history included)
+    sandbox_ship_after_seconds: float = 30  # a sandbox supplier ships this long after accepting; <0: never
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -23,10 +24,12 @@ from connectors.registry import ConnectorRegistry
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.sandbox import SandboxConfig, SandboxShopify, create_app
 from connectors.shopify.sandbox.data import EPOCH
+from connectors.shopify.sandbox.durable import DurableSandboxShopify
 from connectors.suppliers.sandbox.asgi import create_app as create_supplier_app
 from connectors.suppliers.sandbox.config import SupplierSandboxConfig
+from connectors.suppliers.sandbox.durable import DurableSandboxSupplier
 from connectors.suppliers.sandbox.server import SandboxSupplierServer
-from hub.db.models import Store, Supplier, SyncCursor
+from hub.db.models import Order, Store, Supplier, SyncCursor
 from hub.services import stores, suppliers
 from hub.services.feeds import import_feed
 from hub.services.listings import sync_listings
@@ -47,17 +50,37 @@ SUPPLIERS = {  # code → (name, catalogue seed, price factor, priority)
 
 
 class SandboxRuntime:
-    def __init__(self, hub: Hub, public_base: str, orders_per_minute: float = 6.0) -> None:
+    """The sandboxes of `hub run --sandbox`, their state kept under `HUB_VAR_DIR/sandbox/` so a
+    restart goes on where the last run stopped (see connectors/*/sandbox/durable.py)."""
+
+    def __init__(self, hub: Hub, public_base: str, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.hub = hub
         self.base = public_base.rstrip("/")
-        self.shop = SandboxShopify(SandboxConfig(orders_per_minute=orders_per_minute))
+        settings = hub.settings
+        state_dir = settings.var_dir / "sandbox"
+        config = SandboxConfig(orders_per_minute=settings.sandbox_orders_per_minute,
+                               orders=settings.sandbox_history_orders, history_end=now(),
+                               max_orders=settings.sandbox_max_orders)
+        known, last_number = self._orders_known(config.shop_domain)
+        self.shop = DurableSandboxShopify(config, state_dir / "shop.json", known_to_hub=known,
+                                          number_floor=last_number, now=now)
         self.store_id = self._connect()
+        self.shop.move_webhooks(f"{self.base}/webhooks/shopify")  # the port may differ from last time
         self._subscribe()
         self._http = httpx.Client(timeout=10)
-        self.suppliers = {code: SandboxSupplierServer(SupplierSandboxConfig(
-            name=name, seed=seed, coverage=0.8, price_factor=factor, ship_after=30, split_rate=0.15))
+        self.suppliers: dict[str, SandboxSupplierServer] = {code: DurableSandboxSupplier(SupplierSandboxConfig(
+            name=name, seed=seed, coverage=0.8, price_factor=factor, ship_after=settings.sandbox_ship_after_seconds,
+            split_rate=0.15), state_dir / "suppliers" / f"{code}.json", now=now)
             for code, (name, seed, factor, _) in SUPPLIERS.items()}
         self._connect_suppliers()
+
+    def _orders_known(self, shop_domain: str) -> tuple[bool, int]:
+        """Whether the hub holds orders of the sandbox shop, and the highest order number among them."""
+        with self.hub.db.transaction() as session:
+            names = session.execute(select(Order.name).join(Store, Store.id == Order.store_id).where(
+                Store.platform == "shopify", Store.shop_domain == shop_domain)).scalars().all()
+        numbers = [int(n.lstrip("#")) for n in names if n and n.lstrip("#").isdigit()]
+        return bool(names), max(numbers, default=0)
 
     def mount(self, app: FastAPI) -> None:
         app.mount(MOUNT, create_app(self.shop))
@@ -83,9 +106,10 @@ class SandboxRuntime:
         view = stores.add_shopify_store(self.hub, stores.NewShopifyStore(
             shop=config.shop_domain, token=config.access_token, webhook_secret=config.webhook_secret,
             verify=False, currency=config.currency, base_url=self.base + MOUNT, name=config.shop_name))
+        first = min((o.updated_at for o in self.shop.data.orders), default=EPOCH)
         with self.hub.db.transaction() as session:  # the first pull brings the seeded history
             session.add(SyncCursor(store_id=view["id"], name=ORDERS_CURSOR,
-                                   value=(EPOCH - timedelta(days=1)).isoformat()))
+                                   value=(first - timedelta(days=1)).isoformat()))
         logger.info("sandbox store connected", extra={"store_id": view["id"]})
         return int(view["id"])
 
