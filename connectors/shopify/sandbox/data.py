@@ -347,8 +347,9 @@ def history_times(config: SandboxConfig) -> list[datetime]:
     if config.history_end is None:
         return [EPOCH + timedelta(minutes=7 * i) for i in range(config.orders)]
     start = config.history_end - timedelta(days=config.history_days)
-    step = (config.history_end - timedelta(minutes=1) - start) / max(config.orders - 1, 1)
-    return [start + step * i for i in range(config.orders)]
+    span = (config.history_end - timedelta(minutes=1) - start) // timedelta(microseconds=1)
+    steps = max(config.orders - 1, 1)
+    return [start + timedelta(microseconds=span * i // steps) for i in range(config.orders)]
 
 
 def order_key(order: Order) -> list[int]:
