@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     sandbox_history_orders: int = Field(default=50, ge=0)  # seeded orders over the last 30 days, first start
     sandbox_max_orders: int | None = Field(default=None, ge=0)  # stop selling at this many (history included)
     sandbox_ship_after_seconds: float = 30  # a sandbox supplier ships this long after accepting; <0: never
+    sandbox_shop_restore_rate: float = Field(default=100, gt=0)  # API cost points a second (Shopify's standard)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -60,7 +61,9 @@ class SandboxRuntime:
         state_dir = settings.var_dir / "sandbox"
         config = SandboxConfig(orders_per_minute=settings.sandbox_orders_per_minute,
                                orders=settings.sandbox_history_orders, history_end=now(),
-                               max_orders=settings.sandbox_max_orders)
+                               max_orders=settings.sandbox_max_orders,
+                               restore_rate=settings.sandbox_shop_restore_rate,
+                               bucket_size=20 * settings.sandbox_shop_restore_rate)
         known, last_number = self._orders_known(config.shop_domain)
         self.shop = DurableSandboxShopify(config, state_dir / "shop.json", known_to_hub=known,
                                           number_floor=last_number, now=now)
@@ -89,10 +92,11 @@ class SandboxRuntime:
 
     def _connect_suppliers(self) -> None:
         """Both suppliers exist, point at their mount, and their catalogues arrive as full feeds."""
-        for code, (name, _, _, priority) in SUPPLIERS.items():
-            connect_sandbox_supplier(self.hub, code, name, priority,
-                                     {"base_url": f"{self.base}{SUPPLIER_MOUNT}/{code}"}, self.suppliers[code])
-        sync_listings_in_process(self.hub, self.shop, self.store_id)
+        with shop_in_process(self.hub, self.shop):  # a changed feed pushes stock to the shop at once
+            for code, (name, _, _, priority) in SUPPLIERS.items():
+                connect_sandbox_supplier(self.hub, code, name, priority,
+                                         {"base_url": f"{self.base}{SUPPLIER_MOUNT}/{code}"}, self.suppliers[code])
+            sync_listings(self.hub, self.store_id)
 
     def _connect(self) -> int:
         """The sandbox store, created once; its address follows the port the hub runs on."""
@@ -129,12 +133,14 @@ class SandboxRuntime:
             registry.register(JobSpec("sandbox.tick", self.tick, interval_seconds, per_store=False))
 
 
-def sync_listings_in_process(hub: Hub, shop: SandboxShopify, store_id: int) -> None:
-    """The shop's variants as listings at start (the server is not listening yet: go in-process)."""
+@contextmanager
+def shop_in_process(hub: Hub, shop: SandboxShopify) -> Iterator[None]:
+    """Reach the shop in-process while starting: the server is not listening yet (the listings
+    sync, and the stock push after a supplier feed that changed since the last run)."""
     real = hub.connectors
     hub.connectors = ConnectorRegistry(shopify_transport=shop.transport())
     try:
-        sync_listings(hub, store_id)
+        yield
     finally:
         hub.connectors = real
 
