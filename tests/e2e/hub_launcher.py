@@ -10,7 +10,9 @@ Protocol (one line each way): `start LOGFILE ARG…` → the child's pid; `wait 
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import signal
 import sys
 
 import hub.api.app
@@ -28,6 +30,7 @@ def _child(log: str, argv: list[str]) -> None:
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # the test asks for a stack dump when stuck
     code = 0
     try:
         app(argv, prog_name="hub")

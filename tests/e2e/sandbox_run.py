@@ -54,8 +54,8 @@ def scenario_env(workdir: Path, db_url: str, history: int, new_orders: int) -> d
         # Webhooks bring the orders; the pull is the safety net (its reads share the shop's budget).
         "HUB_ORDERS_PULL_INTERVAL_SECONDS": "2", "HUB_ORDERS_PULL_OVERLAP_SECONDS": "10",
         "HUB_ROUTE_INTERVAL_SECONDS": "0.5", "HUB_OUTBOX_INTERVAL_SECONDS": "0.5",
-        "HUB_SUPPLIER_POLL_INTERVAL_SECONDS": "1", "HUB_LEDGER_INTERVAL_SECONDS": "1",
-        "HUB_PAYMENTS_PULL_INTERVAL_SECONDS": "2", "HUB_PAYMENTS_LOOKBACK_DAYS": "60",
+        "HUB_SUPPLIER_POLL_INTERVAL_SECONDS": "1", "HUB_LEDGER_INTERVAL_SECONDS": "2",
+        "HUB_PAYMENTS_PULL_INTERVAL_SECONDS": "3", "HUB_PAYMENTS_LOOKBACK_DAYS": "60",
         # A killed process keeps its job leases this long (until leases die with their process).
         "HUB_JOB_LEASE_SECONDS": "2", "HUB_OUTBOX_LEASE_SECONDS": "2",
     })
@@ -197,7 +197,7 @@ class HubRun:
             assert time.monotonic() < deadline, f"no {why} within {timeout} s:\n{self.tail()}"
             time.sleep(0.05)
 
-    def settle(self, orders: int, alive: Callable[[], bool], timeout: float = 90) -> None:
+    def settle(self, orders: int, alive: Callable[[], bool], timeout: float = 180) -> None:
         """Until everything is done and the money jobs ran once more after that."""
         self.wait_for(lambda: not self.unsettled(orders), alive, timeout, "end of the flow")
         since = time.time()
