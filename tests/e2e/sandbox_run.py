@@ -104,7 +104,6 @@ class HubRun:
     db_url: str
     env: dict[str, str]
     port: int = field(default_factory=free_port)
-    pids: list[int] = field(default_factory=list)
     plain: subprocess.Popen[bytes] | None = None
 
     def __post_init__(self) -> None:
