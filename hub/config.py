@@ -78,13 +78,6 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     job_lease_seconds: int = Field(default=300, ge=1)
 
-    # Supplier feeds: the push/pull size limit, the truncation guard's share of the last full
-    # feed, and how often suppliers with a feed URL are pulled.
-    feed_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
-    feed_truncation_share: float = Field(default=0.5, ge=0, le=1)
-    feed_pull_interval_seconds: int = Field(default=3600, ge=60)
-    feed_pull_timeout_seconds: float = Field(default=60, gt=0)
-
     # `hub run --sandbox`: how the emulated shop sells and the emulated suppliers ship (their state
     # lives in var_dir/sandbox/, so a restart goes on where it stopped).
     sandbox_orders_per_minute: float = Field(default=6.0, gt=0)
@@ -93,6 +86,13 @@ class Settings(BaseSettings):
     sandbox_max_orders: int | None = Field(default=None, ge=0)  # stop selling at this many (history included)
     sandbox_ship_after_seconds: float = 30  # a sandbox supplier ships this long after accepting; <0: never
     sandbox_shop_restore_rate: float = Field(default=100, gt=0)  # API cost points a second (Shopify's standard)
+
+    # Supplier feeds: the push/pull size limit, the truncation guard's share of the last full
+    # feed, and how often suppliers with a feed URL are pulled.
+    feed_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    feed_truncation_share: float = Field(default=0.5, ge=0, le=1)
+    feed_pull_interval_seconds: int = Field(default=3600, ge=60)
+    feed_pull_timeout_seconds: float = Field(default=60, gt=0)
 
     @field_validator("log_level", mode="before")
     @classmethod
