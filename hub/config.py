@@ -78,6 +78,15 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     job_lease_seconds: int = Field(default=300, ge=1)
 
+    # `hub run --sandbox`: how the emulated shop sells and the emulated suppliers ship (their state
+    # lives in var_dir/sandbox/, so a restart goes on where it stopped).
+    sandbox_orders_per_minute: float = Field(default=6.0, gt=0)
+    sandbox_tick_seconds: float = Field(default=5, gt=0)  # how often the shop sells and sends webhooks
+    sandbox_history_orders: int = Field(default=50, ge=0)  # seeded orders over the last 30 days, first start
+    sandbox_max_orders: int | None = Field(default=None, ge=0)  # stop selling at this many (history included)
+    sandbox_ship_after_seconds: float = 30  # a sandbox supplier ships this long after accepting; <0: never
+    sandbox_shop_restore_rate: float = Field(default=100, gt=0)  # API cost points a second (Shopify's standard)
+
     # Supplier feeds: the push/pull size limit, the truncation guard's share of the last full
     # feed, and how often suppliers with a feed URL are pulled.
     feed_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)

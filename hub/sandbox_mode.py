@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -25,11 +27,13 @@ from connectors.sandbox_faults import ASGIApp, FaultInjector, FaultPlan
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.sandbox import SandboxConfig, SandboxShopify, create_app
 from connectors.shopify.sandbox.data import EPOCH
+from connectors.shopify.sandbox.durable import DurableSandboxShopify
 from connectors.suppliers.sandbox.asgi import create_app as create_supplier_app
 from connectors.suppliers.sandbox.config import SupplierSandboxConfig
+from connectors.suppliers.sandbox.durable import DurableSandboxSupplier
 from connectors.suppliers.sandbox.server import CONTROL_PATHS as SUPPLIER_CONTROL_PATHS
 from connectors.suppliers.sandbox.server import SandboxSupplierServer
-from hub.db.models import Store, Supplier, SyncCursor
+from hub.db.models import Order, Store, Supplier, SyncCursor
 from hub.services import stores, suppliers
 from hub.services.feeds import import_feed
 from hub.services.listings import sync_listings
@@ -50,17 +54,39 @@ SUPPLIERS = {  # code → (name, catalogue seed, price factor, priority)
 
 
 class SandboxRuntime:
-    def __init__(self, hub: Hub, public_base: str, orders_per_minute: float = 6.0) -> None:
+    """The sandboxes of `hub run --sandbox`, their state kept under `HUB_VAR_DIR/sandbox/` so a
+    restart goes on where the last run stopped (see connectors/*/sandbox/durable.py)."""
+
+    def __init__(self, hub: Hub, public_base: str, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.hub = hub
         self.base = public_base.rstrip("/")
-        self.shop = SandboxShopify(SandboxConfig(orders_per_minute=orders_per_minute))
+        settings = hub.settings
+        state_dir = settings.var_dir / "sandbox"
+        config = SandboxConfig(orders_per_minute=settings.sandbox_orders_per_minute,
+                               orders=settings.sandbox_history_orders, history_end=now(),
+                               max_orders=settings.sandbox_max_orders,
+                               restore_rate=settings.sandbox_shop_restore_rate,
+                               bucket_size=20 * settings.sandbox_shop_restore_rate)
+        known, last_number = self._orders_known(config.shop_domain)
+        self.shop = DurableSandboxShopify(config, state_dir / "shop.json", known_to_hub=known,
+                                          number_floor=last_number, now=now)
         self.store_id = self._connect()
+        self.shop.move_webhooks(f"{self.base}/webhooks/shopify")  # the port may differ from last time
         self._subscribe()
         self._http = httpx.Client(timeout=10)
-        self.suppliers = {code: SandboxSupplierServer(SupplierSandboxConfig(
-            name=name, seed=seed, coverage=0.8, price_factor=factor, ship_after=30, split_rate=0.15))
+        self.suppliers: dict[str, SandboxSupplierServer] = {code: DurableSandboxSupplier(SupplierSandboxConfig(
+            name=name, seed=seed, coverage=0.8, price_factor=factor, ship_after=settings.sandbox_ship_after_seconds,
+            split_rate=0.15), state_dir / "suppliers" / f"{code}.json", now=now)
             for code, (name, seed, factor, _) in SUPPLIERS.items()}
         self._connect_suppliers()
+
+    def _orders_known(self, shop_domain: str) -> tuple[bool, int]:
+        """Whether the hub holds orders of the sandbox shop, and the highest order number among them."""
+        with self.hub.db.transaction() as session:
+            names = session.execute(select(Order.name).join(Store, Store.id == Order.store_id).where(
+                Store.platform == "shopify", Store.shop_domain == shop_domain)).scalars().all()
+        numbers = [int(n.lstrip("#")) for n in names if n and n.lstrip("#").isdigit()]
+        return bool(names), max(numbers, default=0)
 
     def mount(self, app: FastAPI) -> None:
         """Each sandbox under its path, behind the fault layer when HUB_SANDBOX_FAULTS asks for one."""
@@ -77,10 +103,11 @@ class SandboxRuntime:
 
     def _connect_suppliers(self) -> None:
         """Both suppliers exist, point at their mount, and their catalogues arrive as full feeds."""
-        for code, (name, _, _, priority) in SUPPLIERS.items():
-            connect_sandbox_supplier(self.hub, code, name, priority,
-                                     {"base_url": f"{self.base}{SUPPLIER_MOUNT}/{code}"}, self.suppliers[code])
-        sync_listings_in_process(self.hub, self.shop, self.store_id)
+        with shop_in_process(self.hub, self.shop):  # a changed feed pushes stock to the shop at once
+            for code, (name, _, _, priority) in SUPPLIERS.items():
+                connect_sandbox_supplier(self.hub, code, name, priority,
+                                         {"base_url": f"{self.base}{SUPPLIER_MOUNT}/{code}"}, self.suppliers[code])
+            sync_listings(self.hub, self.store_id)
 
     def _connect(self) -> int:
         """The sandbox store, created once; its address follows the port the hub runs on."""
@@ -94,9 +121,10 @@ class SandboxRuntime:
         view = stores.add_shopify_store(self.hub, stores.NewShopifyStore(
             shop=config.shop_domain, token=config.access_token, webhook_secret=config.webhook_secret,
             verify=False, currency=config.currency, base_url=self.base + MOUNT, name=config.shop_name))
+        first = min((o.updated_at for o in self.shop.data.orders), default=EPOCH)
         with self.hub.db.transaction() as session:  # the first pull brings the seeded history
             session.add(SyncCursor(store_id=view["id"], name=ORDERS_CURSOR,
-                                   value=(EPOCH - timedelta(days=1)).isoformat()))
+                                   value=(first - timedelta(days=1)).isoformat()))
         logger.info("sandbox store connected", extra={"store_id": view["id"]})
         return int(view["id"])
 
@@ -116,12 +144,14 @@ class SandboxRuntime:
             registry.register(JobSpec("sandbox.tick", self.tick, interval_seconds, per_store=False))
 
 
-def sync_listings_in_process(hub: Hub, shop: SandboxShopify, store_id: int) -> None:
-    """The shop's variants as listings at start (the server is not listening yet: go in-process)."""
+@contextmanager
+def shop_in_process(hub: Hub, shop: SandboxShopify) -> Iterator[None]:
+    """Reach the shop in-process while starting: the server is not listening yet (the listings
+    sync, and the stock push after a supplier feed that changed since the last run)."""
     real = hub.connectors
     hub.connectors = ConnectorRegistry(shopify_transport=shop.transport())
     try:
-        sync_listings(hub, store_id)
+        yield
     finally:
         hub.connectors = real
 

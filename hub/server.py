@@ -37,7 +37,7 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
         settings.supplier_poll_interval_seconds = min(settings.supplier_poll_interval_seconds, 20)
         settings.feed_allow_private_urls = True  # the sandbox's suppliers live on this loopback server
         runtime.mount(app)
-        runtime.register_job()
+        runtime.register_job(settings.sandbox_tick_seconds)
         print(f"sandbox shop at http://{loopback}:{bind_port}/sandbox/shopify (store {runtime.store_id}), "
               f"sandbox suppliers at http://{loopback}:{bind_port}/sandbox/suppliers/")
     scheduler = None

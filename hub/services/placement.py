@@ -149,6 +149,8 @@ def _accepted(hub: Hub, supplier_order_id: int, status: SupplierOrderStatus) -> 
     now = utcnow()
     state = {SupplierOrderState.SHIPPED: "shipped", SupplierOrderState.DELIVERED: "delivered"}.get(
         status.state, "accepted")
+    if status.shipments:  # already shipped (a resend after a crash): stay polled, so its parcels are recorded
+        state = "accepted"
     with hub.db.transaction() as session:
         done = session.execute(
             update(SupplierOrder).where(SupplierOrder.id == supplier_order_id, SupplierOrder.state == "placing")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 FAULT_KINDS = ("429", "throttled", "5xx", "timeout", "malformed")
 
@@ -40,6 +41,12 @@ class SandboxConfig:
     variants_per_product: int = 3
     locations: int = 2
     orders: int = 50
+    # Where the seeded orders lie: None puts them at the fixed EPOCH, 7 minutes apart (deterministic
+    # dates for tests); a time spreads them evenly over the `history_days` before it (`hub run
+    # --sandbox` passes now, so they fall in this month's reports).
+    history_end: datetime | None = None
+    history_days: int = 30
+    max_orders: int | None = None  # tick() stops selling once the shop holds this many orders
     lines_per_order: int | None = None  # None: 1 to 4 lines, seeded
     order_discount_rate: float = 0.0  # share of new orders with a discount on the whole order
     bucket_size: float = 2000.0

@@ -237,11 +237,12 @@ class ShopData:
         self._order_number = 1000
         self.events: list[tuple[str, int]] = []  # (webhook topic, order id), drained by the server
         self.recording = False
-        for i in range(config.orders):
-            order = self.add_order(EPOCH + timedelta(minutes=7 * i))
+        times = history_times(config)
+        for i, at in enumerate(times):
+            order = self.add_order(at)
             if i % 5 == 4:  # every fifth seeded order has already shipped
-                self.fulfil_all(order, order.created_at + timedelta(hours=20))
-        self.settle_payouts(EPOCH + timedelta(minutes=7 * config.orders + 1))
+                self.fulfil_all(order, min(at + timedelta(hours=20), times[-1]))
+        self.settle_payouts((times[-1] if times else EPOCH) + timedelta(minutes=1))
         self.recording = True
 
     def continue_after(self, last_id: int, last_number: int) -> None:
@@ -338,6 +339,17 @@ class ShopData:
         ]
         for start in range(0, len(pending), 25):
             self.payouts.append(Payout(self.new_id(), at, "PAID", pending[start : start + 25]))
+
+
+def history_times(config: SandboxConfig) -> list[datetime]:
+    """When the seeded orders were placed, oldest first: 7 minutes apart from EPOCH, or spread
+    evenly over the `history_days` up to `history_end` (the last one a minute before it)."""
+    if config.history_end is None:
+        return [EPOCH + timedelta(minutes=7 * i) for i in range(config.orders)]
+    start = config.history_end - timedelta(days=config.history_days)
+    span = (config.history_end - timedelta(minutes=1) - start) // timedelta(microseconds=1)
+    steps = max(config.orders - 1, 1)
+    return [start + timedelta(microseconds=span * i // steps) for i in range(config.orders)]
 
 
 def order_key(order: Order) -> list[int]:

@@ -304,6 +304,8 @@ class SandboxShopify:
         due = int((now - self._last_tick).total_seconds() / 60 * self.config.orders_per_minute)
         if due:
             self._last_tick += timedelta(minutes=due / self.config.orders_per_minute)
+            if self.config.max_orders is not None:
+                due = max(0, min(due, self.config.max_orders - len(self.data.orders)))
             self.create_orders(due, now)
         return due
 
