@@ -7,14 +7,15 @@ import sys
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from connectors.http import ConnectorError
 from hub import __version__, cli_money, cli_ops, cli_orders, cli_shipments, cli_stores
-from hub.config import get_settings
-from hub.db.engine import Database, safe_url
+from hub.config import get_settings, settings_error_message
+from hub.db.engine import Database, DatabaseUrlError, safe_url
 from hub.errors import UserError
 from hub.logs import configure_logging
 
@@ -46,11 +47,13 @@ def _register_subcommands() -> None:
 
 
 def _database() -> Database:
-    url = get_settings().resolved_database_url
+    settings = get_settings()
+    if not settings.database_url:
+        settings.ensure_var_dir()
     try:
-        return Database(url)
-    except ArgumentError as exc:
-        raise UserError(f"HUB_DATABASE_URL is not a valid database URL: {safe_url(url)}") from exc
+        return Database(settings.resolved_database_url)
+    except DatabaseUrlError as exc:
+        raise UserError(f"HUB_DATABASE_URL: {exc}") from exc
 
 
 @app.command()
@@ -62,11 +65,17 @@ def version() -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Upgrade the database schema (creates the database file on SQLite)."""
+    from alembic.util.exc import CommandError
+
     from hub.db.migrate import current_revision, upgrade
 
     database = _database()
     try:
-        upgrade(database.engine, revision)
+        try:
+            upgrade(database.engine, revision)
+        except CommandError as exc:  # an unknown or ambiguous revision: alembic's reason, one line
+            raise UserError(f"REVISION {revision!r}: {str(exc).splitlines()[0]} (see 'hub db current'; "
+                            "'head' is the newest)") from exc
         console.print(f"database at {current_revision(database.engine)} ({safe_url(database.url)})")
     finally:
         database.dispose()
@@ -92,7 +101,7 @@ _register_subcommands()
 @app.command()
 def run(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to listen on.")] = None,
     scheduler: Annotated[bool, typer.Option(help="Run the job scheduler in this process.")] = True,
     sandbox: Annotated[bool, typer.Option(help="Mount the emulated Shopify shop and connect it as a store.")] = False,
 ) -> None:
@@ -120,7 +129,11 @@ def _database_location(url: str) -> str:
 
 def main() -> None:
     """Console entry point: maps failures a user can fix to one line and exit 2."""
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # a bad HUB_* variable: name it, say what it must be
+        err_console.print(f"error: {settings_error_message(exc)}", highlight=False, soft_wrap=True, markup=False)
+        sys.exit(2)
     # Commands talk to the user on the console; the log says only what went wrong (hub run re-configures).
     configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level, settings.log_format)
     logging.getLogger("alembic").setLevel(logging.WARNING)

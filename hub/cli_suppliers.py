@@ -10,10 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import ArgumentError
 
 from hub.bootstrap import Hub, build_hub
-from hub.errors import UserError
 from hub.services import suppliers
 
 console = Console()
@@ -23,10 +21,7 @@ supplier_app = typer.Typer(help="Suppliers and their API keys.", no_args_is_help
 @contextmanager
 def cli_hub() -> Iterator[Hub]:
     """A Hub for one command, closed afterwards."""
-    try:
-        hub = build_hub()
-    except ArgumentError as exc:
-        raise UserError("HUB_DATABASE_URL is not a valid database URL") from exc
+    hub = build_hub()  # a bad HUB_DATABASE_URL is a UserError naming it
     try:
         yield hub
     finally:

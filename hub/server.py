@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
+import sys
 
 import uvicorn
 
@@ -24,11 +27,12 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
     current, head = current_revision(hub.db.engine), head_revision(hub.db.engine)
     if current != head:
         raise UserError(f"the database schema is at {current or 'nothing'}, not {head}: run 'hub db upgrade'")
-    if settings.admin_token_was_generated():
-        # Printed to the operator's terminal once at start; never logged.
-        print(f"admin token (from {settings.var_dir / 'admin.token'}): {settings.admin_token_value()}")
-    bind_host, bind_port = host or settings.host, port or settings.port
+    bind_host = host or settings.host
+    # Bound before anything starts, so a port in use is one line and exit 2, not "listening" then an errno.
+    listener = bind(bind_host, port or settings.port, "--port" if port else "HUB_PORT")
+    bind_port = listener.getsockname()[1]
     app = create_app(hub)
+    sandbox_lines: list[str] = []
     if sandbox:
         from hub.sandbox_mode import SandboxRuntime
 
@@ -37,8 +41,8 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
         settings.supplier_poll_interval_seconds = min(settings.supplier_poll_interval_seconds, 20)
         runtime.mount(app)
         runtime.register_job()
-        print(f"sandbox shop at http://{loopback}:{bind_port}/sandbox/shopify (store {runtime.store_id}), "
-              f"sandbox suppliers at http://{loopback}:{bind_port}/sandbox/suppliers/")
+        sandbox_lines = [f"sandbox shop       http://{loopback}:{bind_port}/sandbox/shopify (store {runtime.store_id})",
+                         f"sandbox suppliers  http://{loopback}:{bind_port}/sandbox/suppliers/"]
     scheduler = None
     if with_scheduler and settings.scheduler_enabled:
         from jobs.definitions import register_all
@@ -48,10 +52,55 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
         scheduler = build_scheduler(hub)
         scheduler.start()
     logger.info("hub listening", extra={"url": f"http://{bind_host}:{bind_port}", "db": hub.db.dialect})
+    print(banner(settings.admin_token_value(), settings.admin_token_was_generated(),
+                 str(settings.var_dir / "admin.token"), _browsable(bind_host), bind_port,
+                 sandbox_lines), file=sys.stderr, flush=True)
+    config = uvicorn.Config(app, log_level=settings.log_level.lower(), log_config=None)
     try:
-        uvicorn.run(app, host=bind_host, port=bind_port, log_level=settings.log_level.lower(),
-                    log_config=None)
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         hub.close()
+
+
+def bind(host: str, port: int, option: str) -> socket.socket:
+    """A listening socket on host:port, or a UserError naming the option when it cannot be had."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise UserError(f"HUB_HOST/--host: cannot listen on {host!r}: {exc.strerror}") from exc
+    family, kind, proto, _, address = infos[0]
+    listener = socket.socket(family, kind, proto)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(address)
+        listener.listen(2048)
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise UserError(f"{option}: port {port} on {host} is already in use (stop the other process or "
+                            f"choose another port, e.g. {option} {port + 1})") from exc
+        raise UserError(f"{option}: cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    listener.set_inheritable(True)
+    return listener
+
+
+def _browsable(host: str) -> str:
+    """The address to open in a browser: a wildcard bind is reached through the loopback."""
+    if host in ("0.0.0.0", ""):  # noqa: S104
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def banner(token: str, generated: bool, token_file: str, host: str, port: int, extra: list[str]) -> str:
+    """The few lines a newcomer needs, framed so they stand out from the log lines around them."""
+    base = f"http://{host}:{port}"
+    token_line = (f"admin token        {token}   (stored in {token_file})" if generated
+                  else "admin token        the value of HUB_ADMIN_TOKEN")
+    lines = [f"dashboard          {base}/", f"API docs           {base}/docs", token_line, *extra,
+             "stop with Ctrl+C"]
+    rule = "=" * max(len(line) for line in lines)
+    return "\n".join(["", rule, "the hub is running", *lines, rule, ""])
