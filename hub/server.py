@@ -23,14 +23,14 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
           sandbox: bool = False) -> None:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
-    hub = build_hub(settings)
-    current, head = current_revision(hub.db.engine), head_revision(hub.db.engine)
-    if current != head:
-        raise UserError(f"the database schema is at {current or 'nothing'}, not {head}: run 'hub db upgrade'")
     bind_host = host or settings.host
     # Bound before anything starts, so a port in use is one line and exit 2, not "listening" then an errno.
     listener = bind(bind_host, port or settings.port, "--port" if port else "HUB_PORT")
     bind_port = listener.getsockname()[1]
+    hub = build_hub(settings)
+    current, head = current_revision(hub.db.engine), head_revision(hub.db.engine)
+    if current != head:
+        raise UserError(f"the database schema is at {current or 'nothing'}, not {head}: run 'hub db upgrade'")
     app = create_app(hub)
     sandbox_lines: list[str] = []
     if sandbox:
@@ -80,7 +80,7 @@ def bind(host: str, port: int, option: str) -> socket.socket:
         listener.close()
         if exc.errno == errno.EADDRINUSE:
             raise UserError(f"{option}: port {port} on {host} is already in use (stop the other process or "
-                            f"choose another port, e.g. {option} {port + 1})") from exc
+                            f"choose another, e.g. {option}{'=' if option.startswith('HUB_') else ' '}{port + 1})") from exc
         raise UserError(f"{option}: cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     listener.set_inheritable(True)
     return listener
