@@ -8,20 +8,20 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from connectors.http import ConnectorError
 from hub import __version__, cli_money, cli_ops, cli_orders, cli_shipments, cli_stores
+from hub.cli_output import cli_console
 from hub.config import get_settings, settings_error_message
 from hub.db.engine import Database, DatabaseUrlError, safe_url
 from hub.errors import UserError
 from hub.logs import configure_logging
 
 logger = logging.getLogger(__name__)
-console = Console()
-err_console = Console(stderr=True)
+console = cli_console()
+err_console = cli_console(stderr=True)
 
 app = typer.Typer(help="The hub: dropshipping integration hub.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)

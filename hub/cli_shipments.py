@@ -6,15 +6,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from hub.bootstrap import build_hub
+from hub.cli_output import cli_console
 from hub.errors import UserError
 from hub.services import outbox
 from hub.services.shipments import import_shipments_csv
 
-console = Console()
+console = cli_console()
 app = typer.Typer(help="Parcels and tracking.", no_args_is_help=True)
 
 

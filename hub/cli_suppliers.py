@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from hub.bootstrap import Hub, build_hub
+from hub.cli_output import FormatOption, cli_console, emit
 from hub.services import suppliers
 
-console = Console()
+console = cli_console()
+SupplierKind = Literal["feed", "csv_po", "cj", "sandbox"]  # = hub.services.suppliers.KINDS (a test keeps them equal)
 supplier_app = typer.Typer(help="Suppliers and their API keys.", no_args_is_help=True)
 
 
@@ -37,7 +38,7 @@ def add(
     code: Annotated[str, typer.Argument(help="Short code: a-z, 0-9, '-', '_'.")],
     name: Annotated[str, typer.Option(help="Display name.")],
     currency: Annotated[str, typer.Option(help="ISO 4217 currency of its prices, e.g. USD.")],
-    kind: Annotated[str, typer.Option(help="feed | csv_po | cj | sandbox")] = "feed",
+    kind: Annotated[SupplierKind, typer.Option(help="How the hub talks to it.")] = "feed",
     feed_url: Annotated[str | None, typer.Option(help="URL the hub pulls the feed from on a schedule.")] = None,
     mapping: Annotated[str | None, typer.Option(help='Column mapping as JSON, e.g. \'{"sku": "Item"}\'.')] = None,
     default_quantity: Annotated[int | None, typer.Option(help="Stock of an in_stock row without quantity.")] = None,
@@ -52,14 +53,14 @@ def add(
 
 
 @supplier_app.command("list")
-def list_() -> None:
+def list_(output: FormatOption = "table") -> None:
     """List suppliers."""
     with cli_hub() as hub:
         views = suppliers.list_suppliers(hub.db)
-    table = Table("code", "name", "kind", "currency", "feed URL", "active", title="suppliers")
-    for s in views:
-        table.add_row(s.code, s.name, s.kind, s.currency, s.feed_url or "-", "yes" if s.active else "no")
-    console.print(table)
+    rows = [{"code": s.code, "name": s.name, "kind": s.kind, "currency": s.currency, "feed_url": s.feed_url,
+             "active": s.active} for s in views]
+    emit(console, output, {"code": "code", "name": "name", "kind": "kind", "currency": "currency",
+                           "feed_url": "feed URL", "active": "active"}, rows, title="suppliers")
 
 
 @supplier_app.command("key")

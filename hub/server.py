@@ -11,7 +11,7 @@ import uvicorn
 
 from hub.api.app import create_app
 from hub.bootstrap import build_hub
-from hub.config import get_settings
+from hub.config import Settings, get_settings
 from hub.db.migrate import current_revision, head_revision
 from hub.errors import UserError
 from hub.logs import configure_logging
@@ -38,9 +38,9 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
 
         loopback = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host  # noqa: S104
         runtime = SandboxRuntime(hub, f"http://{loopback}:{bind_port}")
-        settings.supplier_poll_interval_seconds = min(settings.supplier_poll_interval_seconds, 20)
+        sandbox_overrides(settings)
         runtime.mount(app)
-        runtime.register_job()
+        runtime.register_job(SANDBOX_TICK_SECONDS)
         sandbox_lines = [f"sandbox shop       http://{loopback}:{bind_port}/sandbox/shopify (store {runtime.store_id})",
                          f"sandbox suppliers  http://{loopback}:{bind_port}/sandbox/suppliers/"]
     scheduler = None
@@ -64,6 +64,19 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
         hub.close()
 
 
+SANDBOX_TICK_SECONDS = 5.0  # the sandbox shop sells and its suppliers ship at this pace
+SANDBOX_SUPPLIER_POLL_SECONDS = 20.0  # sandbox suppliers ship within half a minute: poll them often
+
+
+def sandbox_overrides(settings: Settings) -> dict[str, float]:
+    """Set the intervals `--sandbox` runs faster; returns job name → the interval it replaced."""
+    replaced: dict[str, float] = {}
+    if settings.supplier_poll_interval_seconds > SANDBOX_SUPPLIER_POLL_SECONDS:
+        replaced["suppliers.poll"] = settings.supplier_poll_interval_seconds
+        settings.supplier_poll_interval_seconds = SANDBOX_SUPPLIER_POLL_SECONDS
+    return replaced
+
+
 def bind(host: str, port: int, option: str) -> socket.socket:
     """A listening socket on host:port, or a UserError naming the option when it cannot be had."""
     try:
@@ -80,7 +93,8 @@ def bind(host: str, port: int, option: str) -> socket.socket:
         listener.close()
         if exc.errno == errno.EADDRINUSE:
             raise UserError(f"{option}: port {port} on {host} is already in use (stop the other process or "
-                            f"choose another, e.g. {option}{'=' if option.startswith('HUB_') else ' '}{port + 1})") from exc
+                            f"choose another, e.g. {option}{'=' if option.startswith('HUB_') else ' '}{port + 1})"
+                            ) from exc
         raise UserError(f"{option}: cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     listener.set_inheritable(True)
     return listener
