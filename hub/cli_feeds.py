@@ -13,6 +13,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
+from hub.cli_checks import require_supplier
 from hub.cli_output import FormatOption, cli_console, emit
 from hub.cli_suppliers import cli_hub, when
 from hub.errors import UserError
@@ -91,6 +92,7 @@ def import_(
     except OSError as exc:
         raise UserError(f"cannot read {file}: {exc.strerror or exc}") from exc
     with handle, cli_hub() as hub:
+        require_supplier(hub, code)
         columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
         with Progress(*columns, console=console, transient=True) as progress:
             task = progress.add_task(f"importing {file.name}", total=size)
@@ -108,6 +110,7 @@ def runs(
 ) -> None:
     """List a supplier's latest feed runs."""
     with cli_hub() as hub:
+        require_supplier(hub, code)
         views = feed_runs.list_runs(hub.db, code, limit + 1)  # one more: is there anything older?
     rows = [{"id": r.id, "started": r.started_at.strftime("%Y-%m-%d %H:%M:%S"), "mode": r.mode, "format": r.format,
              "status": r.status, "rows": r.rows, "accepted": r.accepted, "rejected": r.rejected,

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from hub.bootstrap import build_hub
+from hub.cli_checks import require_store, require_supplier
 from hub.cli_output import FormatOption, cli_console, emit
 from hub.errors import UserError
 from hub.services import listings
@@ -31,6 +32,9 @@ def map_add(
     """Map a store product to a supplier offer."""
     hub = build_hub()
     try:
+        require_store(hub, store)
+        if ":" in supplier_offer:
+            require_supplier(hub, supplier_offer.split(":", 1)[0])
         view = listings.add_mapping(hub, store_sku, supplier_offer, priority=priority, quantity=qty, store_id=store)
     finally:
         hub.close()
@@ -205,6 +209,7 @@ def sync_push(store: Annotated[int | None, typer.Option(help="One store (default
 
     hub = build_hub()
     try:
+        require_store(hub, store)
         store_ids = [store] if store is not None else active_store_ids(hub.db, ["shopify"])
         table = Table("store", "listings", "stock changes", "inventory calls", "price changes", "price calls",
                       "awaiting approval")

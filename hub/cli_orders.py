@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from hub.bootstrap import build_hub
+from hub.cli_checks import require_store
 from hub.cli_output import FormatOption, cli_console, emit
 from hub.errors import UserError
 from hub.services import orders as order_service
@@ -57,6 +58,7 @@ def list_orders(
     """Newest orders first, a page at a time; says how many there are and how to see the next page."""
     hub = build_hub()
     try:
+        require_store(hub, store)
         page = order_service.page_orders(hub.db, status=status, store_id=store, q=q, limit=limit, offset=offset)
     finally:
         hub.close()

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from hub.bootstrap import build_hub
+from hub.cli_checks import require_supplier
 from hub.cli_output import cli_console
 from hub.errors import UserError
 from hub.services import outbox
@@ -27,6 +28,7 @@ def import_file(code: Annotated[str, typer.Argument(help="Supplier code.")],
         raise UserError(f"cannot read {file}: no such file")
     hub = build_hub()
     try:
+        require_supplier(hub, code)
         result = import_shipments_csv(hub, code, file.read_bytes())
         outbox.dispatch(hub, kinds=["store.fulfill"])
     finally:

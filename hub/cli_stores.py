@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from hub.bootstrap import build_hub
+from hub.cli_checks import require_store
 from hub.cli_output import FormatOption, cli_console, emit
 from hub.errors import UserError
 from hub.services import stores
@@ -58,6 +59,7 @@ def remove(store_id: int) -> None:
     """Remove a store: deleted when it has no orders, else kept for history without its credentials."""
     hub = build_hub()
     try:
+        require_store(hub, store_id)
         outcome = stores.remove_store(hub.db, store_id)
     finally:
         hub.close()

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from hub.bootstrap import Hub, build_hub
+from hub.cli_checks import require_supplier
 from hub.cli_output import FormatOption, cli_console, emit
 from hub.services import suppliers
 
@@ -70,6 +71,7 @@ def key(
 ) -> None:
     """Create an API key for the supplier; it is printed once and only its hash is kept."""
     with cli_hub() as hub:
+        require_supplier(hub, code)
         view, secret = suppliers.create_key(hub.db, code, label)
     console.print(f"key {view.id} for supplier {view.supplier_code} (prefix {view.prefix}); "
                   "store it now, it will not be shown again:", highlight=False)
@@ -80,6 +82,7 @@ def key(
 def keys(code: Annotated[str, typer.Argument(help="Supplier code.")]) -> None:
     """List the supplier's keys (never the keys themselves)."""
     with cli_hub() as hub:
+        require_supplier(hub, code)
         views = suppliers.list_keys(hub.db, code)
     table = Table("id", "prefix", "label", "created", "last used", "revoked", title=f"keys of {code}")
     for k in views:
