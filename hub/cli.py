@@ -147,17 +147,8 @@ def main() -> None:
     except ConnectorError as exc:  # a store or supplier out of reach: say which, no traceback
         err_console.print(f"error: {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
-    except OperationalError as exc:
-        url = settings.resolved_database_url
-        password = make_url(url).password if "://" in url else None
-        message = f"error: cannot reach the database at {_database_location(url)}: {_reason(exc)}"
-        if password:
-            message = message.replace(str(password), "***")
-        err_console.print(message, highlight=False, soft_wrap=True)
-        sys.exit(2)
     except SQLAlchemyError as exc:
-        err_console.print(f"error: database error: {_reason(exc)}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        _database_failure(exc, settings.resolved_database_url)
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")
         sys.exit(130)
@@ -172,3 +163,21 @@ def main() -> None:
         sys.exit(int(getattr(exc, "exit_code", 2)))
     if isinstance(code, int) and code:
         sys.exit(code)
+
+
+def _database_failure(exc: SQLAlchemyError, url: str) -> None:
+    """One line for a database failure: no schema yet, out of reach, or the database's own reason."""
+    reason = _reason(exc)
+    if "no such table" in reason or ("relation" in reason and "does not exist" in reason):
+        err_console.print(f"error: the database at {_database_location(url)} has no schema (or an old one): "
+                          "run 'hub db upgrade'", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    if isinstance(exc, OperationalError):
+        password = make_url(url).password if "://" in url else None
+        message = f"error: cannot reach the database at {_database_location(url)}: {reason}"
+        if password:
+            message = message.replace(str(password), "***")
+        err_console.print(message, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    err_console.print(f"error: database error: {reason}", highlight=False, soft_wrap=True)
+    sys.exit(2)

@@ -25,7 +25,8 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
     configure_logging(settings.log_level, settings.log_format)
     bind_host = host or settings.host
     # Bound before anything starts, so a port in use is one line and exit 2, not "listening" then an errno.
-    listener = bind(bind_host, port or settings.port, "--port" if port else "HUB_PORT")
+    listener = bind(bind_host, port or settings.port, "--port" if port else "HUB_PORT",
+                    "--host" if host else "HUB_HOST")
     bind_port = listener.getsockname()[1]
     hub = build_hub(settings)
     current, head = current_revision(hub.db.engine), head_revision(hub.db.engine)
@@ -77,12 +78,12 @@ def sandbox_overrides(settings: Settings) -> dict[str, float]:
     return replaced
 
 
-def bind(host: str, port: int, option: str) -> socket.socket:
+def bind(host: str, port: int, option: str, host_option: str = "HUB_HOST") -> socket.socket:
     """A listening socket on host:port, or a UserError naming the option when it cannot be had."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
-        raise UserError(f"HUB_HOST/--host: cannot listen on {host!r}: {exc.strerror}") from exc
+        raise UserError(f"{host_option}: cannot listen on {host!r}: {exc.strerror}") from exc
     family, kind, proto, _, address = infos[0]
     listener = socket.socket(family, kind, proto)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
