@@ -154,12 +154,8 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.TyperException as exc:  # usage errors: click's message and exit code (2)
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        else:
-            err_console.print(f"error: {exc}", highlight=False)
+    except typer.TyperException as exc:  # usage errors: click's message on one line, and its exit code (2)
+        err_console.print(f"error: {_usage_message(exc)}", highlight=False, soft_wrap=True, markup=False)
         sys.exit(int(getattr(exc, "exit_code", 2)))
     if isinstance(code, int) and code:
         sys.exit(code)
@@ -181,3 +177,14 @@ def _database_failure(exc: SQLAlchemyError, url: str) -> None:
         sys.exit(2)
     err_console.print(f"error: database error: {reason}", highlight=False, soft_wrap=True)
     sys.exit(2)
+
+
+def _usage_message(exc: Exception) -> str:
+    """Click's reason ("Invalid value for '--status': 'x' is not one of …") and where help is."""
+    format_message = getattr(exc, "format_message", None)
+    message = str(format_message() if callable(format_message) else exc).replace("Value error, ", "")
+    context = getattr(exc, "ctx", None)
+    path = getattr(context, "command_path", None)
+    if isinstance(path, str) and path:
+        message += f" (see '{path.replace('python -m hub', 'hub')} --help')"
+    return " ".join(message.split())
