@@ -161,7 +161,7 @@ def test_hub_run_starts_with_a_banner_of_urls_and_token(tmp_path: Path) -> None:
         process.wait(timeout=30)
         reader.join(timeout=10)
     token = (tmp_path / "var" / "admin.token").read_text().strip()
-    banner = "".join(seen[-8:])
+    banner = "".join(seen)
     assert f"http://127.0.0.1:{port}/" in banner and f"http://127.0.0.1:{port}/docs" in banner
     assert token in banner
 
