@@ -4,8 +4,9 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-HOST   ?= 127.0.0.1
-PORT   ?= 8000
+# `make run` listens where HUB_HOST / HUB_PORT say (default 127.0.0.1:8000); HOST=… PORT=… override them.
+HOST   ?=
+PORT   ?=
 # pytest-xdist workers: `auto` is one per core; PYTEST_WORKERS=0 runs the suite in one process.
 PYTEST_WORKERS ?= auto
 
@@ -26,7 +27,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.run-installed
 	$(BIN)/hub db upgrade
-	$(BIN)/hub run --sandbox --host $(HOST) --port $(PORT)
+	$(BIN)/hub run --sandbox $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -9,7 +9,8 @@ from connectors.registry import ConnectorRegistry
 from connectors.url_guard import Resolver, system_resolver
 from hub.config import Settings, get_settings
 from hub.crypto import TokenCipher
-from hub.db.engine import Database
+from hub.db.engine import Database, DatabaseUrlError
+from hub.errors import UserError
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,18 @@ class Hub:
 
 
 def build_hub(settings: Settings | None = None, *, database_url: str | None = None) -> Hub:
+    """Configuration mistakes end here as a UserError that names the variable or option to fix."""
     settings = settings or get_settings()
     url = database_url or settings.resolved_database_url
-    return Hub(settings=settings, db=Database(url), cipher=TokenCipher(settings.fernet_key()))
+    if not database_url and not settings.database_url:
+        settings.ensure_var_dir()  # the default SQLite file lives there: name HUB_VAR_DIR, not the URL
+    try:
+        cipher = TokenCipher(settings.fernet_key())
+    except ValueError as exc:  # var/secret.key edited or truncated (HUB_SECRET_KEY itself is checked on load)
+        raise UserError(f"{settings.var_dir / 'secret.key'} is not a valid key: restore it from a backup "
+                        "or set HUB_SECRET_KEY") from exc
+    try:
+        db = Database(url)
+    except DatabaseUrlError as exc:
+        raise UserError(f"{'--database' if database_url else 'HUB_DATABASE_URL'}: {exc}") from exc
+    return Hub(settings=settings, db=db, cipher=cipher)

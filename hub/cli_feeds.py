@@ -7,21 +7,24 @@ unreadable file, or a feed larger than `HUB_FEED_MAX_BYTES` once decompressed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any, BinaryIO, Literal
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
+from hub.cli_checks import require_supplier
+from hub.cli_output import FormatOption, cli_console, emit
 from hub.cli_suppliers import cli_hub, when
 from hub.errors import UserError
 from hub.services import feed_runs, feeds
 from hub.services.feed_runs import ImportSummary
 
-console = Console()
+console = cli_console()
 feed_app = typer.Typer(help="Supplier feeds: import, runs, confirm or discard suspect runs.", no_args_is_help=True)
 
+FeedFormat = Literal["auto", "csv", "gmc-xml", "gmc-tsv", "json", "jsonl"]  # auto + feeds.FORMATS (tested)
+FeedMode = Literal["full", "delta"]  # = hub.services.feeds.MODES (tested)
 EXIT_SUSPECT = 3
 SHOWN_REJECTS = 20
 
@@ -77,9 +80,9 @@ def _exit_for(summary: ImportSummary) -> None:
 def import_(
     code: Annotated[str, typer.Argument(help="Supplier code.")],
     file: Annotated[Path, typer.Argument(help="Feed file (plain or gzip).")],
-    format: Annotated[str, typer.Option(help="auto | csv | gmc-xml | gmc-tsv | json | jsonl")] = "auto",
-    mode: Annotated[str, typer.Option(help="full: offers missing from the feed go out of stock; delta: only "
-                                           "the listed SKUs change.")] = "full",
+    format: Annotated[FeedFormat, typer.Option(help="The file's format (auto: detected).")] = "auto",
+    mode: Annotated[FeedMode, typer.Option(help="full: offers missing from the feed go out of stock; delta: only "
+                                                "the listed SKUs change.")] = "full",
     force: Annotated[bool, typer.Option(help="Apply even when the truncation guard would hold it.")] = False,
 ) -> None:
     """Import a supplier feed file."""
@@ -89,6 +92,7 @@ def import_(
     except OSError as exc:
         raise UserError(f"cannot read {file}: {exc.strerror or exc}") from exc
     with handle, cli_hub() as hub:
+        require_supplier(hub, code)
         columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
         with Progress(*columns, console=console, transient=True) as progress:
             task = progress.add_task(f"importing {file.name}", total=size)
@@ -101,17 +105,21 @@ def import_(
 @feed_app.command("runs")
 def runs(
     code: Annotated[str, typer.Argument(help="Supplier code.")],
-    limit: Annotated[int, typer.Option(help="How many of the latest runs.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help="How many of the latest runs.")] = 20,
+    output: FormatOption = "table",
 ) -> None:
     """List a supplier's latest feed runs."""
     with cli_hub() as hub:
-        views = feed_runs.list_runs(hub.db, code, limit)
-    table = Table("id", "started (UTC)", "mode", "format", "status", "rows", "accepted", "rejected", "changed",
-                  title=f"feed runs of {code}")
-    for r in views:
-        table.add_row(str(r.id), r.started_at.strftime("%m-%d %H:%M"), r.mode, r.format, r.status, str(r.rows),
-                      str(r.accepted), str(r.rejected), str(r.changed))
-    console.print(table)
+        require_supplier(hub, code)
+        views = feed_runs.list_runs(hub.db, code, limit + 1)  # one more: is there anything older?
+    rows = [{"id": r.id, "started": r.started_at.strftime("%Y-%m-%d %H:%M:%S"), "mode": r.mode, "format": r.format,
+             "status": r.status, "rows": r.rows, "accepted": r.accepted, "rejected": r.rejected,
+             "changed": r.changed} for r in views[:limit]]
+    emit(console, output, {"id": "id", "started": "started (UTC)", "mode": "mode", "format": "format",
+                           "status": "status", "rows": "rows", "accepted": "accepted", "rejected": "rejected",
+                           "changed": "changed"}, rows, title=f"feed runs of {code}")
+    if output == "table" and len(views) > limit:
+        console.print(f"showing the latest {limit}; older runs: --limit {limit * 2}", highlight=False)
 
 
 @feed_app.command("show")

@@ -11,18 +11,19 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from hub.bootstrap import build_hub
+from hub.cli_output import cli_console
 from hub.errors import UserError
 from hub.services import anomalies, fx
 from hub.services import profit as profit_service
 
-console = Console()
+console = cli_console()
 fx_app = typer.Typer(help="FX rates for reporting in one currency.", no_args_is_help=True)
 report_app = typer.Typer(help="Profit and reconciliation reports.", no_args_is_help=True)
 
+ProfitGroup = Literal["day", "week", "month", "product", "supplier", "store", "order"]  # = profit.GROUPS (tested)
 FIELDS = ("key", "revenue", "refunds", "fees", "supplier_cost", "shipping_cost", "fx", "profit", "margin",
           "fx_missing")
 
@@ -52,7 +53,7 @@ def fx_import(file: Annotated[Path, typer.Argument(help="CSV with columns day (o
 def report_profit(
     date_from: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (UTC).")],
     date_to: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (UTC), inclusive.")],
-    by: Annotated[str, typer.Option(help="|".join(profit_service.GROUPS))] = "day",
+    by: Annotated[ProfitGroup, typer.Option(help="Period or key to group by.")] = "day",
     currency: Annotated[str | None, typer.Option(help="ISO code; default HUB_REPORTING_CURRENCY.")] = None,
     output: Annotated[Literal["table", "csv", "json"], typer.Option("--format")] = "table",
 ) -> None:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from hub.bootstrap import build_hub
+from hub.cli_checks import require_store, require_supplier
+from hub.cli_output import FormatOption, cli_console, emit
 from hub.errors import UserError
 from hub.services import listings
 
-console = Console()
+console = cli_console()
 map_app = typer.Typer(help="Which supplier offers ship each store product.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
 
@@ -30,6 +32,9 @@ def map_add(
     """Map a store product to a supplier offer."""
     hub = build_hub()
     try:
+        require_store(hub, store)
+        if ":" in supplier_offer:
+            require_supplier(hub, supplier_offer.split(":", 1)[0])
         view = listings.add_mapping(hub, store_sku, supplier_offer, priority=priority, quantity=qty, store_id=store)
     finally:
         hub.close()
@@ -37,18 +42,16 @@ def map_add(
 
 
 @map_app.command("list")
-def map_list(store_sku: Annotated[str | None, typer.Argument()] = None) -> None:
+def map_list(store_sku: Annotated[str | None, typer.Argument()] = None, output: FormatOption = "table") -> None:
     """Mappings, by listing and priority."""
     hub = build_hub()
     try:
         rows = listings.list_mappings(hub, store_sku)
     finally:
         hub.close()
-    table = Table("id", "store", "store sku", "supplier", "supplier sku", "priority", "qty", "source")
-    for row in rows:
-        table.add_row(str(row["id"]), str(row["store_id"]), row["store_sku"] or "", row["supplier"],
-                      row["supplier_sku"], str(row["priority"]), str(row["quantity"]), row["source"])
-    console.print(table)
+    emit(console, output, {"id": "id", "store_id": "store", "store_sku": "store sku", "supplier": "supplier",
+                           "supplier_sku": "supplier sku", "priority": "priority", "quantity": "qty",
+                           "source": "source"}, rows)
 
 
 @map_app.command("remove")
@@ -62,30 +65,49 @@ def map_remove(mapping_id: int) -> None:
 
 
 @jobs_app.command("list")
-def jobs_list() -> None:
-    """The registered jobs and how often they run."""
+def jobs_list(
+    sandbox: Annotated[bool, typer.Option(help="The intervals as `hub run --sandbox` (make run) uses them.")] = False,
+    output: FormatOption = "table",
+) -> None:
+    """The registered jobs and how often they run (under --sandbox, the intervals it overrides are marked)."""
     from hub.config import get_settings
+    from hub.server import sandbox_overrides
     from jobs.definitions import register_all
     from jobs.registry import registry
 
-    register_all(get_settings())
-    table = Table("job", "every (s)", "per store")
-    for spec in registry.all():
-        table.add_row(spec.name, f"{spec.interval_seconds:g}", "yes" if spec.per_store else "no")
-    console.print(table)
+    settings = get_settings().model_copy()
+    overridden = sandbox_overrides(settings) if sandbox else {}
+    register_all(settings)
+    rows: list[dict[str, object]] = [
+        {"job": spec.name, "every_s": spec.interval_seconds, "per_store": spec.per_store,
+         "note": f"--sandbox: was {overridden[spec.name]:g}" if spec.name in overridden else ""}
+        for spec in registry.all()]
+    if sandbox:
+        rows.insert(0, {"job": "sandbox.tick", "every_s": settings.sandbox_tick_seconds, "per_store": False,
+                        "note": "--sandbox only: the sandbox shop sells and its suppliers ship"})
+    emit(console, output, {"job": "job", "every_s": "every (s)", "per_store": "per store", "note": "note"},
+         [{**row, "every_s": f"{row['every_s']:g}"} if output == "table" else row for row in rows])
+    if output == "table" and not sandbox:
+        console.print("`hub run --sandbox` (make run) runs some jobs more often: hub jobs list --sandbox",
+                      highlight=False)
 
 
 @jobs_app.command("run")
 def jobs_run(
     names: Annotated[list[str], typer.Argument(help="Job names (see `hub jobs list`).")],
     loop: Annotated[bool, typer.Option(help="Keep running them until stopped (a worker).")] = False,
-    interval: Annotated[float, typer.Option(help="Pause between rounds with --loop (s).")] = 1.0,
+    interval: Annotated[float, typer.Option(min=0, help="Pause between rounds with --loop (s).")] = 1.0,
 ) -> None:
-    """Run jobs now (each per store where it applies); with --loop, as a worker process."""
+    """Run jobs now (each per store where it applies); with --loop, as a worker process.
+
+    Prints one line per run: the job, its store, what it counted or its error, and how long it took.
+    Exit 1 when a run of a single round failed.
+    """
     from hub.config import get_settings
+    from hub.services.stores import active_store_ids
     from jobs.definitions import register_all
     from jobs.registry import registry
-    from jobs.scheduler import tick
+    from jobs.runner import run_job
 
     register_all(get_settings())
     try:
@@ -93,41 +115,86 @@ def jobs_run(
     except KeyError as exc:
         raise UserError(str(exc.args[0])) from exc
     hub = build_hub()
+    failed = False
     try:
         while True:
             for spec in specs:
-                tick(hub, spec)
+                scopes = active_store_ids(hub.db, spec.platforms) if spec.per_store else [None]
+                if not scopes:
+                    console.print(f"{spec.name}: no active store to run for", highlight=False)
+                for store_id in scopes:
+                    started = time.perf_counter()
+                    outcome = run_job(hub, spec, store_id)
+                    failed = failed or outcome.status == "error"
+                    console.print(run_line(spec.name, store_id, outcome.status, outcome.counts, outcome.error,
+                                           time.perf_counter() - started), highlight=False, soft_wrap=True)
             if not loop:
                 break
             time.sleep(interval)
+    except KeyboardInterrupt:
+        console.print("stopped")
     finally:
         hub.close()
-    console.print(f"ran {', '.join(names)}")
+    if failed and not loop:
+        raise typer.Exit(1)
+
+
+def run_line(job: str, store_id: int | None, status: str, counts: dict[str, int], error: str | None,
+             seconds: float) -> str:
+    """One line per job run: 'orders.pull store 1: ok created=3 updated=0 (0.42 s)'."""
+    where = f" store {store_id}" if store_id is not None else ""
+    if status == "error":
+        detail = f"error {(error or '').splitlines()[0] if error else ''}".rstrip()
+    elif status == "skipped":
+        detail = "skipped (another process holds its lease)"
+    else:
+        detail = "ok" + "".join(f" {key}={value}" for key, value in counts.items())
+    return f"{job}{where}: {detail} ({seconds:.2f} s)"
 
 
 def demo(
     orders: Annotated[int, typer.Option(min=1, max=100_000, help="How many orders the sandbox shop sells.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    database: Annotated[str | None, typer.Option(
+        help="Database URL to run on (kept as it is). Default: HUB_VAR_DIR/demo.db, made fresh each run.")] = None,
+    keep: Annotated[bool, typer.Option(help="Add to the default demo database instead of starting fresh.")] = False,
 ) -> None:
-    """The whole flow on the configured database against in-process sandboxes, then a summary."""
+    """The whole flow against in-process sandboxes on a database of its own, then a summary.
+
+    Its own database by default, so the demo's store and suppliers never stay active in the
+    database `hub run` uses (where the scheduler would call the demo shop forever).
+    """
     import json
 
+    from hub.config import get_settings
+    from hub.db.engine import safe_url
     from hub.db.migrate import upgrade
     from hub.services.demo import run_demo
 
-    hub = build_hub()
+    url = database or _fresh_demo_database(get_settings().ensure_var_dir() / "demo.db", keep=keep)
+    hub = build_hub(database_url=url)
     try:
         upgrade(hub.db.engine)
         summary = run_demo(hub, orders)
     finally:
         hub.close()
+    where = safe_url(url)
     if as_json:
-        print(json.dumps(summary.as_dict()))
+        print(json.dumps({**summary.as_dict(), "database": where}))
         return
     table = Table("", "", title="hub demo")
     for key, value in summary.as_dict().items():
         table.add_row(key.replace("_", " "), str(value))
     console.print(table)
+    console.print(f"demo database: {where} (look inside with HUB_DATABASE_URL={where} hub orders list; "
+                  "your own database was not touched)", highlight=False, soft_wrap=True)
+
+
+def _fresh_demo_database(path: Path, *, keep: bool) -> str:
+    if not keep:
+        for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+            (path.parent / name).unlink(missing_ok=True)
+    return f"sqlite:///{path.as_posix()}"
 
 
 sync_app = typer.Typer(help="Stock and prices to the stores.", no_args_is_help=True)
@@ -142,6 +209,7 @@ def sync_push(store: Annotated[int | None, typer.Option(help="One store (default
 
     hub = build_hub()
     try:
+        require_store(hub, store)
         store_ids = [store] if store is not None else active_store_ids(hub.db, ["shopify"])
         table = Table("store", "listings", "stock changes", "inventory calls", "price changes", "price calls",
                       "awaiting approval")

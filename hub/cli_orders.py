@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from hub.bootstrap import build_hub
+from hub.cli_checks import require_store
+from hub.cli_output import FormatOption, cli_console, emit
 from hub.errors import UserError
 from hub.services import orders as order_service
 
-console = Console()
+console = cli_console()
 app = typer.Typer(help="Orders from every channel.", no_args_is_help=True)
 
 
@@ -39,24 +40,42 @@ def import_csv(file: Annotated[Path, typer.Argument(help="CSV with one row per o
         raise typer.Exit(1)  # the good orders are stored; the exit code says not everything was
 
 
+OrderStatus = Literal["new", "routing", "routed", "partially_routed", "attention", "fulfilled_by_store",
+                      "cancelled"]  # = hub.domain.orders.ORDER_STATUSES (a unit test keeps them equal)
+ORDER_COLUMNS = {"id": "id", "store_id": "store", "name": "name", "status": "status",
+                 "financial_status": "payment", "total": "total", "placed": "placed"}
+
+
 @app.command("list")
 def list_orders(
-    status: Annotated[str | None, typer.Option(help="Hub status, e.g. new, routed, cancelled.")] = None,
+    status: Annotated[OrderStatus | None, typer.Option(help="Hub status.")] = None,
     store: Annotated[int | None, typer.Option(help="Store id.")] = None,
     q: Annotated[str | None, typer.Option(help="Search name, e-mail or external id.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many orders to show.")] = 50,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many (newest first) to see the next page.")] = 0,
+    output: FormatOption = "table",
 ) -> None:
-    """Newest orders first."""
+    """Newest orders first, a page at a time; says how many there are and how to see the next page."""
     hub = build_hub()
     try:
-        rows, _ = order_service.list_orders(hub.db, status=status, store_id=store, q=q, limit=limit)
+        require_store(hub, store)
+        page = order_service.page_orders(hub.db, status=status, store_id=store, q=q, limit=limit, offset=offset)
     finally:
         hub.close()
-    table = Table("id", "store", "name", "status", "payment", "total", "placed")
-    for row in rows:
-        table.add_row(str(row["id"]), str(row["store_id"]), row["name"], row["status"], row["financial_status"],
-                      f"{row['total_price']} {row['currency']}", row["placed_at"][:19])
-    console.print(table)
+    rows = [{**row, "total": f"{row['total_price']} {row['currency']}", "placed": row["placed_at"][:19]}
+            for row in page.rows]
+    emit(console, output, ORDER_COLUMNS, rows)
+    if output == "table":
+        console.print(paging_hint(page.offset, len(page.rows), page.total), highlight=False)
+
+
+def paging_hint(offset: int, shown: int, total: int) -> str:
+    """Where this page is in the list and the option that shows the next one, e.g. 'showing 1–50 of 812'."""
+    if shown == 0:
+        return f"no orders here (of {total})" if total else "no orders"
+    last = offset + shown
+    hint = f"showing {offset + 1}–{last} of {total}"
+    return hint + (f"; next: --offset {last}" if last < total else "")
 
 
 @app.command("show")

@@ -6,15 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from hub.bootstrap import build_hub
+from hub.cli_checks import require_supplier
+from hub.cli_output import cli_console
 from hub.errors import UserError
 from hub.services import outbox
 from hub.services.shipments import import_shipments_csv
 
-console = Console()
+console = cli_console()
 app = typer.Typer(help="Parcels and tracking.", no_args_is_help=True)
 
 
@@ -27,6 +28,7 @@ def import_file(code: Annotated[str, typer.Argument(help="Supplier code.")],
         raise UserError(f"cannot read {file}: no such file")
     hub = build_hub()
     try:
+        require_supplier(hub, code)
         result = import_shipments_csv(hub, code, file.read_bytes())
         outbox.dispatch(hub, kinds=["store.fulfill"])
     finally:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from hub.bootstrap import build_hub
+from hub.cli_checks import require_store
+from hub.cli_output import FormatOption, cli_console, emit
 from hub.errors import UserError
 from hub.services import stores
 
-console = Console()
+console = cli_console()
 app = typer.Typer(help="Connected storefronts.", no_args_is_help=True)
 
 
@@ -42,18 +42,16 @@ def add(
 
 
 @app.command("list")
-def list_stores() -> None:
+def list_stores(output: FormatOption = "table") -> None:
     """Connected stores (tokens are never printed)."""
     hub = build_hub()
     try:
         rows = stores.list_stores(hub.db)
     finally:
         hub.close()
-    table = Table("id", "platform", "name", "domain", "currency", "api version", "status", "webhook secret")
-    for row in rows:
-        table.add_row(str(row["id"]), row["platform"], row["name"], row["shop_domain"], row["currency"],
-                      row["api_version"] or "", row["status"], "set" if row["webhook_secret_set"] else "-")
-    console.print(table)
+    emit(console, output, {"id": "id", "platform": "platform", "name": "name", "shop_domain": "domain",
+                           "currency": "currency", "api_version": "api version", "status": "status",
+                           "webhook_secret_set": "webhook secret"}, rows)
 
 
 @app.command("remove")
@@ -61,6 +59,7 @@ def remove(store_id: int) -> None:
     """Remove a store: deleted when it has no orders, else kept for history without its credentials."""
     hub = build_hub()
     try:
+        require_store(hub, store_id)
         outcome = stores.remove_store(hub.db, store_id)
     finally:
         hub.close()

@@ -5,28 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import ArgumentError
 
 from hub.bootstrap import Hub, build_hub
-from hub.errors import UserError
+from hub.cli_checks import require_supplier
+from hub.cli_output import FormatOption, cli_console, emit
 from hub.services import suppliers
 
-console = Console()
+console = cli_console()
+SupplierKind = Literal["feed", "csv_po", "cj", "sandbox"]  # = hub.services.suppliers.KINDS (a test keeps them equal)
 supplier_app = typer.Typer(help="Suppliers and their API keys.", no_args_is_help=True)
 
 
 @contextmanager
 def cli_hub() -> Iterator[Hub]:
     """A Hub for one command, closed afterwards."""
-    try:
-        hub = build_hub()
-    except ArgumentError as exc:
-        raise UserError("HUB_DATABASE_URL is not a valid database URL") from exc
+    hub = build_hub()  # a bad HUB_DATABASE_URL is a UserError naming it
     try:
         yield hub
     finally:
@@ -42,7 +39,7 @@ def add(
     code: Annotated[str, typer.Argument(help="Short code: a-z, 0-9, '-', '_'.")],
     name: Annotated[str, typer.Option(help="Display name.")],
     currency: Annotated[str, typer.Option(help="ISO 4217 currency of its prices, e.g. USD.")],
-    kind: Annotated[str, typer.Option(help="feed | csv_po | cj | sandbox")] = "feed",
+    kind: Annotated[SupplierKind, typer.Option(help="How the hub talks to it.")] = "feed",
     feed_url: Annotated[str | None, typer.Option(help="URL the hub pulls the feed from on a schedule.")] = None,
     mapping: Annotated[str | None, typer.Option(help='Column mapping as JSON, e.g. \'{"sku": "Item"}\'.')] = None,
     default_quantity: Annotated[int | None, typer.Option(help="Stock of an in_stock row without quantity.")] = None,
@@ -58,14 +55,14 @@ def add(
 
 
 @supplier_app.command("list")
-def list_() -> None:
+def list_(output: FormatOption = "table") -> None:
     """List suppliers."""
     with cli_hub() as hub:
         views = suppliers.list_suppliers(hub.db)
-    table = Table("code", "name", "kind", "currency", "feed URL", "active", title="suppliers")
-    for s in views:
-        table.add_row(s.code, s.name, s.kind, s.currency, s.feed_url or "-", "yes" if s.active else "no")
-    console.print(table)
+    rows = [{"code": s.code, "name": s.name, "kind": s.kind, "currency": s.currency, "feed_url": s.feed_url,
+             "active": s.active} for s in views]
+    emit(console, output, {"code": "code", "name": "name", "kind": "kind", "currency": "currency",
+                           "feed_url": "feed URL", "active": "active"}, rows, title="suppliers")
 
 
 @supplier_app.command("key")
@@ -75,6 +72,7 @@ def key(
 ) -> None:
     """Create an API key for the supplier; it is printed once and only its hash is kept."""
     with cli_hub() as hub:
+        require_supplier(hub, code)
         view, secret = suppliers.create_key(hub.db, code, label)
     console.print(f"key {view.id} for supplier {view.supplier_code} (prefix {view.prefix}); "
                   "store it now, it will not be shown again:", highlight=False)
@@ -85,6 +83,7 @@ def key(
 def keys(code: Annotated[str, typer.Argument(help="Supplier code.")]) -> None:
     """List the supplier's keys (never the keys themselves)."""
     with cli_hub() as hub:
+        require_supplier(hub, code)
         views = suppliers.list_keys(hub.db, code)
     table = Table("id", "prefix", "label", "created", "last used", "revoked", title=f"keys of {code}")
     for k in views:

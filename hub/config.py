@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hub.errors import UserError
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +117,18 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                Fernet(value.get_secret_value().encode())
+            except ValueError:  # the message names the variable, never the value
+                raise ValueError("must be a Fernet key: 32 url-safe base64-encoded bytes (make one with "
+                                 "python -c 'from cryptography.fernet import Fernet; "
+                                 "print(Fernet.generate_key().decode())')") from None
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -122,7 +136,12 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.var_dir / 'hub.db').as_posix()}"
 
     def ensure_var_dir(self) -> Path:
-        self.var_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"HUB_VAR_DIR: cannot create {self.var_dir}: {exc.strerror or exc}") from exc
+        if not os.access(self.var_dir, os.W_OK | os.X_OK):
+            raise UserError(f"HUB_VAR_DIR: {self.var_dir} is not writable")
         return self.var_dir
 
     def fernet_key(self) -> bytes:
@@ -150,10 +169,27 @@ def _read_or_create(path: Path, make: Callable[[], str]) -> bytes:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_bytes().strip()
+    except OSError as exc:
+        raise UserError(f"HUB_VAR_DIR: cannot write {path}: {exc.strerror or exc}") from exc
     with os.fdopen(fd, "wb") as handle:
         handle.write(value)
     logger.info("generated secret file", extra={"path": str(path)})
     return value
+
+
+def settings_error_message(exc: ValidationError) -> str:
+    """One line naming each bad variable and what it must be; a secret's value is never shown."""
+    parts = []
+    for error in exc.errors():
+        name = "HUB_" + "_".join(str(part) for part in error["loc"]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        shown = error.get("input")
+        secret = name in _SECRET_VARIABLES
+        parts.append(f"{name}: {message}" + (f" (got {shown!r})" if isinstance(shown, str) and not secret else ""))
+    return "; ".join(parts)
+
+
+_SECRET_VARIABLES = {"HUB_SECRET_KEY", "HUB_ADMIN_TOKEN", "HUB_SHOPIFY_CLIENT_SECRET"}
 
 
 @lru_cache(maxsize=1)

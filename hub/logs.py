@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,21 @@ from typing import Any
 _STANDARD_ATTRS = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {
     "message", "asctime", "color_message", "taskName"}
 _SECRET_KEYS = ("token", "secret", "password", "authorization", "api_key", "apikey", "hmac")
+
+
+# PostgreSQL's DETAIL line repeats the failing row or key ("Failing row contains (…, jane@example.com, …)"):
+# customer data that SQLAlchemy's hide_parameters does not reach. The error line above it stays.
+_DETAIL = re.compile(r"^DETAIL:.*$", re.MULTILINE)
+_SQL_PARAMETERS = re.compile(r"^\[parameters: .*$", re.MULTILINE)
+
+
+def scrub(text: str) -> str:
+    """Text of a log line without the parts of a database error that can carry customer data."""
+    if "DETAIL:" in text:
+        text = _DETAIL.sub("DETAIL: (hidden: it can hold customer data)", text)
+    if "[parameters: " in text:
+        text = _SQL_PARAMETERS.sub("[SQL parameters hidden]", text)
+    return text
 
 
 def _redact(key: str, value: Any) -> Any:
@@ -27,11 +43,11 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": scrub(record.getMessage()),
             **_extras(record),
         }
         if record.exc_info:
-            payload["exc"] = self.formatException(record.exc_info)
+            payload["exc"] = scrub(self.formatException(record.exc_info))
         return json.dumps(payload, default=str)
 
 
@@ -44,7 +60,7 @@ class TextFormatter(logging.Formatter):
         extras = _extras(record)
         if extras:
             text += " " + " ".join(f"{k}={v}" for k, v in extras.items())
-        return text
+        return scrub(text)
 
 
 def configure_logging(level: str = "INFO", fmt: str = "text") -> None:

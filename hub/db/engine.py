@@ -15,7 +15,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
+
+from hub.errors import UserError
 
 logger = logging.getLogger(__name__)
 
@@ -30,24 +33,49 @@ def safe_url(url: str) -> str:
         return url.split(":", 1)[0] + "://…"
 
 
+class DatabaseUrlError(UserError):
+    """A database URL the hub cannot use: unparsable, an unknown or async dialect, a driver not installed."""
+
+
+SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:5432/DB"
+
+
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, echo=echo)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True, "pool_size": pool_size, "max_overflow": pool_size}
-    if parsed.get_backend_name() == "postgresql":
-        kwargs["connect_args"] = {"connect_timeout": 5}
-    return create_engine(url, echo=echo, **kwargs)
+    """An engine that never logs SQL parameters: they can carry a customer's name, e-mail and address."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseUrlError(f"not a valid database URL: {safe_url(url)} (use {SUPPORTED})") from exc
+    try:
+        dialect = parsed.get_dialect()
+    except NoSuchModuleError as exc:
+        raise DatabaseUrlError(f"unknown database kind {parsed.drivername!r} (use {SUPPORTED})") from exc
+    if getattr(dialect, "is_async", False):
+        raise DatabaseUrlError(f"the async driver {parsed.drivername!r} is not supported (use {SUPPORTED})")
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(url, echo=echo)
+        kwargs: dict[str, Any] = {"pool_pre_ping": True, "pool_size": pool_size, "max_overflow": pool_size}
+        if parsed.get_backend_name() == "postgresql":
+            kwargs["connect_args"] = {"connect_timeout": 5}
+        return create_engine(url, echo=echo, hide_parameters=True, **kwargs)
+    except ImportError as exc:
+        raise DatabaseUrlError(f"the driver of {parsed.drivername!r} is not installed (Python module "
+                               f"{exc.name or '?'}; use {SUPPORTED})") from exc
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     parsed = make_url(url)
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseUrlError(f"cannot create the folder of {database}: {exc.strerror or exc}") from exc
     engine = create_engine(
         url,
         echo=echo,
+        hide_parameters=True,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
     )
 

@@ -163,3 +163,31 @@ def _line_view(line: OrderLine, currency: str) -> dict[str, Any]:
             "quantity": line.quantity, "unit_price": format_amount(line.unit_price, currency),
             "total_discount": format_amount(line.total_discount, currency), "variant_id": line.variant_id,
             "routing_status": line.routing_status, "attention_reason": line.attention_reason}
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    """One page of a filtered order list and how many orders match in all (the CLI says what is left)."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    offset: int
+
+
+def page_orders(db: Database, *, status: str | None = None, store_id: int | None = None, q: str | None = None,
+                limit: int = 50, offset: int = 0) -> OrderPage:
+    """Newest first, by offset: for people paging through a list, with the total to say what is left."""
+    conditions: list[Any] = []
+    if status:
+        conditions.append(Order.status == status)
+    if store_id is not None:
+        conditions.append(Order.store_id == store_id)
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        conditions.append(or_(func.lower(Order.name).like(pattern), func.lower(Order.email).like(pattern),
+                              Order.external_id == q.strip()))
+    with db.transaction() as session:
+        total = session.execute(select(func.count()).select_from(Order).where(*conditions)).scalar_one()
+        rows = session.execute(select(Order).where(*conditions).order_by(Order.id.desc())
+                               .limit(limit).offset(offset)).scalars().all()
+        return OrderPage([order_summary(order) for order in rows], total, offset)

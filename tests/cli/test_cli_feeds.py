@@ -65,11 +65,11 @@ def test_feed_import_usage_errors_exit_2(tmp_path: Path) -> None:
     cases = [
         (("feed", "import", "acme", str(tmp_path / "missing.csv")), "cannot read"),
         (("feed", "import", "acme", str(binary)), "failed"),
-        (("feed", "import", "acme", str(binary), "--format", "xls"), "unknown format"),
+        (("feed", "import", "acme", str(binary), "--format", "xls"), "'xls' is not one of 'auto', 'csv'"),
     ]
     for args, needle in cases:
         result = hub_cli(*args, env=env, cwd=tmp_path)
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert needle in result.stderr and "Traceback" not in result.stderr
     unknown = hub_cli("feed", "import", "nope", str(binary), env=env, cwd=tmp_path)
-    assert unknown.returncode == 1 and "no supplier" in unknown.stderr
+    assert unknown.returncode == 2 and "unknown supplier 'nope'" in unknown.stderr

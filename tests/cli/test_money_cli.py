@@ -53,8 +53,8 @@ def test_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
     bad = hub_cli("report", "profit", "--from", "2026-11-01", "--to", "2026-11-02", "--by", "nonsense",
                   env=env, cwd=tmp_path)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    assert [line for line in bad.stderr.splitlines() if line.strip()] == [
-        "error: group_by must be one of day, week, month, product, supplier, store, order, not 'nonsense'"]
+    [line] = [line for line in bad.stderr.splitlines() if line.strip()]
+    assert line.startswith("error: Invalid value for '--by': 'nonsense' is not one of 'day', 'week', 'month'")
     missing = hub_cli("fx", "import", str(tmp_path / "nope.csv"), env=env, cwd=tmp_path)
     assert missing.returncode == 2 and "no such file" in missing.stderr
     headerless = tmp_path / "h.csv"

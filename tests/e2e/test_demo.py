@@ -14,8 +14,9 @@ from tests.cli.test_cli import hub_cli
 
 
 def test_demo_places_every_routable_line_once_and_adds_orders_on_a_second_run(tmp_path: Path) -> None:
-    env = {"HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
-    first = hub_cli("demo", "--orders", "500", "--json", env=env, cwd=tmp_path)
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    env = {"HUB_VAR_DIR": str(tmp_path / "var")}
+    first = hub_cli("demo", "--orders", "500", "--json", "--database", url, env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     one = json.loads(first.stdout)
     assert one["orders_created"] == 500 and one["orders_in_database"] == 500
@@ -28,12 +29,12 @@ def test_demo_places_every_routable_line_once_and_adds_orders_on_a_second_run(tm
     assert revenue > cost > 0 and fees > 0
     assert profit == revenue - fees - cost  # no refunds or FX in the sandbox run
 
-    second = hub_cli("demo", "--orders", "40", "--json", env=env, cwd=tmp_path)
+    second = hub_cli("demo", "--orders", "40", "--json", "--database", url, env=env, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     two = json.loads(second.stdout)
     assert two["orders_created"] == 40 and two["orders_in_database"] == 540
     assert two["supplier_orders_not_placed"] == 0 and two["supplier_orders_duplicated_at_suppliers"] == 0
-    database = Database(env["HUB_DATABASE_URL"])
+    database = Database(url)
     with database.transaction() as session:
         supplier_orders = session.execute(select(func.count()).select_from(SupplierOrder)).scalar_one()
         # every routed line sits in exactly one supplier order line per offer it ships from

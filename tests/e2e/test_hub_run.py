@@ -56,5 +56,5 @@ def test_hub_run_serves_health_and_prints_the_generated_admin_token(tmp_path: Pa
         process.wait(15)
         log.close()
     output = (tmp_path / "run.log").read_text()
-    assert f"admin token (from var/admin.token): {token}" in output
+    assert f"admin token        {token}   (stored in var/admin.token)" in output  # the start-up banner
     assert output.count(token) == 1  # printed once to the operator, never logged
