@@ -77,6 +77,7 @@ class Settings(BaseSettings):
 
     scheduler_enabled: bool = True
     job_lease_seconds: int = Field(default=300, ge=1)
+    job_heartbeat_seconds: float = Field(default=5, gt=0, le=300)  # a lease with no beat for 4 of these is free
 
     # Supplier feeds: the push/pull size limit, the truncation guard's share of the last full
     # feed, and how often suppliers with a feed URL are pulled.
