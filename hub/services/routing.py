@@ -34,7 +34,7 @@ from hub.db.models import (
 )
 from hub.db.sql import insert_ignore
 from hub.domain.routing import Allocation, Routed, Unroutable, route_order
-from hub.services import outbox
+from hub.services import attention, outbox
 from hub.services.ledger import record_supplier_estimate
 from hub.services.routing_load import demands, fx_converter, policy_of
 
@@ -134,6 +134,7 @@ def _route(session: Session, order_id: int, hold_seconds: int) -> RoutingResult 
     result = RoutingResult(order_id, "")
     now = utcnow()
     by_line = {line.id: line for line in lines}
+    cleared: list[str] = []  # attention keys of lines that waited and are routed now
     for decision in decisions:
         line = by_line[decision.line_id]
         if isinstance(decision, Unroutable):
@@ -141,8 +142,12 @@ def _route(session: Session, order_id: int, hold_seconds: int) -> RoutingResult 
             _attention(session, order, line, decision)
             result.attention_lines += 1
         else:
+            if line.routing_status == "attention" and line.attention_reason:
+                cleared.append(_attention_key(line.id, line.attention_reason))
             line.routing_status, line.attention_reason = "routed", None
             result.routed_lines += 1
+    if cleared:
+        attention.resolve_open(session, [AttentionItem.dedupe_key.in_(cleared)], "the line is routed now", now)
     result.supplier_order_ids = _supplier_orders(session, order, routed, now + timedelta(seconds=hold_seconds))
     already_routed = session.execute(select(func.count()).select_from(OrderLine).where(
         OrderLine.order_id == order_id, OrderLine.routing_status == "routed")).scalar_one()
@@ -210,9 +215,13 @@ def _supplier_orders(session: Session, order: Order, routed: list[Routed], not_b
     return created
 
 
+def _attention_key(line_id: int, reason: str) -> str:
+    return f"line:{line_id}:{reason}"
+
+
 def _attention(session: Session, order: Order, line: OrderLine, decision: Unroutable) -> None:
     insert_ignore(session, AttentionItem.__table__,  # type: ignore[arg-type]
-                  [{"dedupe_key": f"line:{line.id}:{decision.reason.value}", "kind": decision.reason.value,
+                  [{"dedupe_key": _attention_key(line.id, decision.reason.value), "kind": decision.reason.value,
                     "reason": f"{order.name} line {line.sku or line.title}: {decision.text}",
                     "store_id": order.store_id, "order_id": order.id, "supplier_order_id": None,
                     "details": {"order_line_id": line.id, "sku": line.sku, "quantity": line.quantity},
