@@ -2,7 +2,8 @@
 
 SQLite gets WAL, foreign keys, a busy timeout and `BEGIN IMMEDIATE`: a write transaction takes
 the write lock when it starts, so two writers queue on the busy timeout instead of failing with
-"database is locked" halfway through (SQLite cannot wait on a lock upgrade).
+"database is locked" halfway through (SQLite cannot wait on a lock upgrade). A read-only unit
+(`Database.read`) begins deferred instead and never touches the write lock.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "hub_read_only"
 
 
 def safe_url(url: str) -> str:
@@ -65,7 +67,10 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read (Database.read) begins deferred: in WAL it reads a snapshot and never takes,
+        # nor waits for, the write lock; everything else takes the lock up front.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -77,6 +82,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -87,6 +93,14 @@ class Database:
         """Commit on success, roll back on any exception; the caller never calls commit."""
         with self.sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A unit that only reads: on SQLite it never takes the write lock, so a long write
+        elsewhere does not hold it up (and it holds up no writer); rolled back at the end."""
+        with self._readers() as session, session.begin():
+            yield session
+            session.rollback()
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

@@ -1,0 +1,201 @@
+"""A 40,000-line order on SQLite: how long any write transaction holds the lock, and how fast
+the webhooks of another shop are answered meanwhile.
+
+Builds a store with a catalogue, takes one N-line order in through the manual intake path,
+routes it, books its ledger and runs the sweeps, timing every write transaction (BEGIN IMMEDIATE
+to COMMIT) by phase. While the order is routed, another shop's signed webhooks are posted to the
+real app over HTTP (a uvicorn server in a thread) every 20 ms; their answer latency p50/p99/max
+and any non-200 answer are printed. Aim: longest lock hold well under 1 s, webhook p99 < 1 s.
+
+    python bench/bench_big_order.py [--lines 40000] [--skus 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextvars
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+from sqlalchemy import event, select
+
+from connectors.shopify.webhooks import sign_webhook
+from hub.api.app import create_app
+from hub.bootstrap import Hub
+from hub.config import Settings
+from hub.crypto import TokenCipher
+from hub.db.engine import READ_ONLY, Database
+from hub.db.migrate import upgrade
+from hub.db.models import Listing, Mapping, Offer, Order, Store, Supplier
+from hub.domain.orders import FinancialStatus, FulfillmentStatus, OrderIn, OrderLineIn
+from hub.services import anomalies, ledger, routing, webhooks
+from hub.services.intake import ingest_orders
+
+PHASE: contextvars.ContextVar[str] = contextvars.ContextVar("phase", default="other")
+SECRET = "bench-webhook-secret"
+
+
+class LockWatch:
+    """Every write transaction's hold time (BEGIN IMMEDIATE returned → COMMIT/ROLLBACK), by phase."""
+
+    def __init__(self, db: Database) -> None:
+        self.holds: dict[str, list[float]] = defaultdict(list)
+        self._lock = threading.Lock()
+
+        @event.listens_for(db.engine, "begin")
+        def _begun(connection: Any) -> None:  # runs after the engine's own BEGIN IMMEDIATE
+            if not connection.get_execution_options().get(READ_ONLY):  # a read takes no lock
+                connection.info["bench_t0"] = time.perf_counter()
+
+        def _ended(connection: Any) -> None:
+            start = connection.info.pop("bench_t0", None)
+            if start is not None:
+                with self._lock:
+                    self.holds[PHASE.get()].append(time.perf_counter() - start)
+
+        event.listen(db.engine, "commit", _ended)
+        event.listen(db.engine, "rollback", _ended)
+
+    def longest(self, phase: str) -> tuple[int, float]:
+        holds = self.holds.get(phase, [])
+        return len(holds), max(holds, default=0.0)
+
+
+def build(hub: Hub, lines: int, skus: int) -> tuple[int, int]:
+    with hub.db.transaction() as session:
+        big = Store(platform="manual", name="Big", shop_domain="big.example", currency="USD", settings={})
+        other = Store(platform="shopify", name="Other", shop_domain="other.myshopify.com", currency="USD",
+                      settings={}, webhook_secret_encrypted=hub.cipher.encrypt(SECRET))
+        supplier = Supplier(code="bulk", name="Bulk", kind="sandbox", currency="USD", config={})
+        session.add_all([big, other, supplier])
+        session.flush()
+        offers = [Offer(supplier_id=supplier.id, supplier_sku=f"B-{i:05d}", cost=Decimal("3.10"),
+                        shipping_cost=Decimal("0.40"), currency="USD", stock=10**6, countries=[])
+                  for i in range(skus)]
+        session.add_all(offers)
+        session.flush()
+        for i, offer in enumerate(offers):
+            listing = Listing(store_id=big.id, variant_id=f"v{i}", sku=f"SKU-{i:05d}", price=Decimal("9.90"),
+                              currency="USD")
+            session.add(listing)
+            session.flush()
+            session.add(Mapping(listing_id=listing.id, offer_id=offer.id, priority=0, quantity=1))
+        big_id = big.id
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    order_lines = tuple(OrderLineIn(external_id=f"L{i}", sku=f"SKU-{i % skus:05d}", title=f"item {i}",
+                                    quantity=1 + i % 3, unit_price=Decimal("9.90"), variant_id=f"v{i % skus}")
+                        for i in range(lines))
+    subtotal = sum((line.unit_price * line.quantity for line in order_lines), Decimal(0))
+    order = OrderIn(external_id="BIG-1", name="#BIG-1", currency="USD", created_at=now, updated_at=now,
+                    financial_status=FinancialStatus.PAID, fulfillment_status=FulfillmentStatus.UNFULFILLED,
+                    subtotal_price=subtotal, total_discounts=Decimal(0), total_shipping=Decimal("4.90"),
+                    total_tax=Decimal(0), total_price=subtotal + Decimal("4.90"), lines=order_lines,
+                    email="big@example.com", shipping_address=None)
+    PHASE.set("intake")
+    ingest_orders(hub.db, big_id, [replace(order)], "bench")
+    PHASE.set("other")
+    with hub.db.transaction() as session:
+        order_id = session.execute(select(Order.id).where(Order.external_id == "BIG-1")).scalar_one()
+    return big_id, int(order_id)
+
+
+def post_webhooks(url: str, stop: threading.Event, latencies: list[float], failures: list[str]) -> None:
+    with httpx.Client(timeout=60) as client:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            body = json.dumps({"id": n, "title": f"product {n}"}).encode()
+            headers = {"X-Shopify-Shop-Domain": "other.myshopify.com", "X-Shopify-Topic": "products/update",
+                       "X-Shopify-Webhook-Id": f"bench-{n}", "X-Shopify-Hmac-Sha256": sign_webhook(body, SECRET),
+                       "Content-Type": "application/json"}
+            start = time.perf_counter()
+            try:
+                response = client.post(f"{url}/webhooks/shopify", content=body, headers=headers)
+            except httpx.TransportError as exc:
+                failures.append(f"connection: {type(exc).__name__}")
+                continue
+            finally:
+                latencies.append(time.perf_counter() - start)
+            if response.status_code != 200:
+                failures.append(f"{response.status_code} {response.text[:120]}")
+            stop.wait(0.02)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=40_000)
+    parser.add_argument("--skus", type=int, default=2_000)
+    args = parser.parse_args()
+    from tests.live import live_server
+
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(f"sqlite:///{Path(folder) / 'big.db'}")
+        upgrade(db.engine)
+        settings = Settings(_env_file=None, admin_token="bench", var_dir=Path(folder))  # type: ignore[call-arg]
+        hub = Hub(settings=settings, db=db, cipher=TokenCipher(settings.fernet_key()))
+        watch = LockWatch(db)
+        started = time.perf_counter()
+        store_id, order_id = build(hub, args.lines, args.skus)
+        print(f"built a {args.lines:,}-line order over {args.skus:,} SKUs in {time.perf_counter() - started:.1f} s")
+
+        latencies: list[float] = []
+        failures: list[str] = []
+        stop = threading.Event()
+        with live_server(create_app(hub)) as url:
+            sender = threading.Thread(target=post_webhooks, args=(url, stop, latencies, failures))
+            sender.start()
+            PHASE.set("routing")
+            started = time.perf_counter()
+            result = routing.route(hub, order_id)
+            routed_in = time.perf_counter() - started
+            PHASE.set("ledger")
+            ledger.record_changed_orders(db, store_id)
+            PHASE.set("reconcile")
+            anomalies.reconcile(db, tolerance_pct=Decimal(5), grace=settings_grace(),
+                                reporting_currency="USD")
+            PHASE.set("sweep")
+            webhooks.process_pending(hub)
+            PHASE.set("other")
+            stop.set()
+            sender.join(120)
+        print(f"routing: {result.status if result else None}, {result.routed_lines if result else 0:,} lines "
+              f"in {routed_in:.1f} s")
+        print("\nwrite transactions by phase (count, longest hold):")
+        for phase in ("intake", "routing", "ledger", "reconcile", "sweep", "other"):
+            count, longest = watch.longest(phase)
+            print(f"  {phase:10s} {count:6d}  {longest * 1000:9.1f} ms")
+        overall = max((max(v) for k, v in watch.holds.items() if k != "intake"), default=0.0)
+        print(f"longest lock hold after intake: {overall * 1000:.1f} ms")
+        if latencies:
+            ordered = sorted(latencies)
+            p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+            print(f"\nwebhooks of another shop during routing: {len(latencies)} answered, "
+                  f"p50 {statistics.median(ordered) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
+                  f"max {ordered[-1] * 1000:.1f} ms, non-200: {len(failures)}")
+            for failure in failures[:5]:
+                print(f"  {failure}")
+        db.dispose()
+
+
+def settings_grace() -> Any:
+    from datetime import timedelta
+
+    return timedelta(minutes=60)
+
+
+if __name__ == "__main__":
+    main()
