@@ -22,6 +22,15 @@ logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "hub_read_only"
+WAIT_MS = "hub_wait_ms"
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked/busy": the write lock was not had within the wait."""
+    from sqlalchemy.exc import OperationalError
+
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, OperationalError) and ("database is locked" in text or "database is busy" in text)
 
 
 def safe_url(url: str) -> str:
@@ -68,9 +77,14 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A read (Database.read) begins deferred: in WAL it reads a snapshot and never takes,
-        # nor waits for, the write lock; everything else takes the lock up front.
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # nor waits for, the write lock; everything else takes the lock up front, waiting at
+        # most its own `wait_ms` (or the default busy timeout) for it.
+        options = connection.get_execution_options()
+        wait_ms = int(options.get(WAIT_MS, SQLITE_BUSY_TIMEOUT_MS))
+        if wait_ms != connection.info.get(WAIT_MS, SQLITE_BUSY_TIMEOUT_MS):
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+            connection.info[WAIT_MS] = wait_ms
+        connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY, False) else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -89,18 +103,23 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """Commit on success, roll back on any exception; the caller never calls commit."""
-        with self.sessions.begin() as session:
+    def transaction(self, *, wait_ms: int | None = None) -> Iterator[Session]:
+        """Commit on success, roll back on any exception; the caller never calls commit.
+        `wait_ms` bounds the wait for SQLite's write lock (then "database is locked" is raised)."""
+        if wait_ms is None:
+            with self.sessions.begin() as session:
+                yield session
+            return
+        bound = sessionmaker(self.engine.execution_options(**{WAIT_MS: wait_ms}), expire_on_commit=False)
+        with bound.begin() as session:
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A unit that only reads: on SQLite it never takes the write lock, so a long write
-        elsewhere does not hold it up (and it holds up no writer); rolled back at the end."""
-        with self._readers() as session, session.begin():
+        elsewhere does not hold it up (and it holds up no writer). Rows read stay usable after."""
+        with self._readers.begin() as session:
             yield session
-            session.rollback()
 
     def ping(self) -> None:
         with self.engine.connect() as connection:
