@@ -83,12 +83,12 @@ def route(hub: Hub, order_id: int) -> RoutingResult | None:
     return _route_claimed(hub, order_id, token)
 
 
-def route_pending(hub: Hub, limit: int = 500) -> dict[str, int]:
+def route_pending(hub: Hub, limit: int = 500, now: datetime | None = None) -> dict[str, int]:
     """Route paid, unfulfilled new orders (and continue routings a dead process left); orders the
     store already fulfilled are set aside."""
     _set_aside_fulfilled(hub)
     counts: dict[str, int] = defaultdict(int)
-    for order_id, token in _take_over_stale(hub):
+    for order_id, token in _take_over_stale(hub, now):
         result = _route_claimed(hub, order_id, token)
         counts[result.status if result else "skipped"] += 1
     with hub.db.read() as session:
