@@ -26,7 +26,7 @@ def open_items(db: Database, *, kind: str | None = None, limit: int = 200) -> li
     query = select(AttentionItem).where(AttentionItem.resolved_at.is_(None)).order_by(AttentionItem.id.desc())
     if kind:
         query = query.where(AttentionItem.kind == kind)
-    with db.transaction() as session:
+    with db.read() as session:
         return [{"id": item.id, "kind": item.kind, "reason": item.reason, "store_id": item.store_id,
                  "order_id": item.order_id, "supplier_order_id": item.supplier_order_id, "details": item.details,
                  "created_at": item.created_at.isoformat()}

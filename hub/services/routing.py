@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_ROUTING_TRIES = 5
-CHUNK_LINES = 250  # lines applied per transaction: a few tens of milliseconds of write lock
+CHUNK_LINES = 100  # lines applied per transaction: tens of milliseconds of write lock
 STALE_ROUTING = timedelta(seconds=60)  # a routing that has not moved for this long is continued
 ROUTABLE_PAYMENT = ("paid", "authorized", "partially_refunded")  # never ship what nobody paid for
 PLACE_KIND = "supplier.place"
