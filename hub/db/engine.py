@@ -9,6 +9,8 @@ the write lock when it starts, so two writers queue on the busy timeout instead 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "hub_read_only"
+YIELD_MAX_SECONDS = 0.5  # a chunked writer gives way at most this long between chunks
 WAIT_MS = "hub_wait_ms"
 
 
@@ -41,17 +44,29 @@ def safe_url(url: str) -> str:
         return url.split(":", 1)[0] + "://…"
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, waiting: Waiting | None = None) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, echo=echo)
+        return _sqlite_engine(url, waiting or Waiting(), echo=echo)
     kwargs: dict[str, Any] = {"pool_pre_ping": True, "pool_size": pool_size, "max_overflow": pool_size}
     if parsed.get_backend_name() == "postgresql":
         kwargs["connect_args"] = {"connect_timeout": 5}
     return create_engine(url, echo=echo, **kwargs)
 
 
-def _sqlite_engine(url: str, *, echo: bool) -> Engine:
+class Waiting:
+    """How many threads of this process are waiting for SQLite's write lock right now."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def add(self, delta: int) -> None:
+        with self._lock:
+            self.count += delta
+
+
+def _sqlite_engine(url: str, waiting: Waiting, *, echo: bool) -> Engine:
     parsed = make_url(url)
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
@@ -84,7 +99,14 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         if wait_ms != connection.info.get(WAIT_MS, SQLITE_BUSY_TIMEOUT_MS):
             connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
             connection.info[WAIT_MS] = wait_ms
-        connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY, False) else "BEGIN IMMEDIATE")
+        if options.get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        waiting.add(1)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            waiting.add(-1)
 
     return engine
 
@@ -94,7 +116,8 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        self.engine = make_engine(url, echo=echo)
+        self.waiting = Waiting()
+        self.engine = make_engine(url, echo=echo, waiting=self.waiting)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
@@ -120,6 +143,14 @@ class Database:
         elsewhere does not hold it up (and it holds up no writer). Rows read stay usable after."""
         with self._readers.begin() as session:
             yield session
+
+    def yield_to_writers(self, max_wait: float = YIELD_MAX_SECONDS) -> None:
+        """Between the chunks of a long write: let the writers of this process that wait for the
+        lock have it first. SQLite's busy handler polls (every 100 ms after the first second),
+        so a writer that commits and begins again at once would win every time and starve them."""
+        deadline = time.monotonic() + max_wait
+        while self.waiting.count > 0 and time.monotonic() < deadline:
+            time.sleep(0.002)
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

@@ -285,8 +285,10 @@ def record_changed_orders(db: Any, store_id: int, batch: int = 500) -> dict[str,
             entries = order_rows(session, [order_id for order_id, _ in rows])
         last = max(0, len(entries) - UPSERT_ROWS)
         for start in range(0, last, UPSERT_ROWS):
+            db.yield_to_writers()
             with db.transaction() as session:
                 _upsert(session, entries[start:min(start + UPSERT_ROWS, last)])
+        db.yield_to_writers()
         with db.transaction() as session:
             moved = session.execute(
                 update(SyncCursor).where(*mine, SyncCursor.value.is_(None) if value is None

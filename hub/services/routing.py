@@ -170,6 +170,7 @@ def _route_claimed(hub: Hub, order_id: int, token: str) -> RoutingResult | None:
             decisions = _decide(hub, order_id)
             try:
                 for start in range(0, len(decisions), CHUNK_LINES):
+                    hub.db.yield_to_writers()
                     with hub.db.transaction() as session:
                         _apply(session, order_id, token, decisions[start:start + CHUNK_LINES], result, hold)
                 break

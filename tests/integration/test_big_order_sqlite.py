@@ -1,9 +1,10 @@
 """SQLite under a 40,000-line order: while it is routed, other writers get the write lock within a
 bound and another shop's webhooks are answered 200 (never 500 "database is locked").
 
-The bound is observed, not timed: a plain sqlite3 writer with a 2 s busy timeout (its own
-connection, nothing of the hub's) must commit again and again while the routing runs; one routing
-transaction holding the lock longer than that makes it fail with "database is locked".
+The bound is observed, not timed: another thread's writer that waits at most 2 s for the lock
+must commit again and again while the routing runs; a routing transaction holding the lock longer
+than that (or routing chunks that never let a waiting writer in) makes it fail with "database is
+locked".
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 
 from connectors.shopify.webhooks import sign_webhook
 from hub.api.app import create_app
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.slow
 
 LINES = 40_000
 SKUS = 200
-OBSERVER_WAIT_S = 2.0  # no routing transaction may hold the lock this long
+OBSERVER_WAIT_MS = 2_000  # no routing transaction may keep another writer waiting this long
 ROUNDS_WHILE_ROUTING = 8
 SECRET = "other-shop-secret"
 
@@ -70,15 +71,11 @@ def _routed(hub: Hub, order_id: int) -> int:
             OrderLine.order_id == order_id, OrderLine.routing_status == "routed")).scalar_one())
 
 
-def _observe_write(path: str, n: int) -> None:
-    """One short write by another connection, waiting at most OBSERVER_WAIT_S for the lock."""
-    connection = sqlite3.connect(path, timeout=OBSERVER_WAIT_S, isolation_level=None)
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute("INSERT INTO lock_observer (n) VALUES (?)", (n,))
-        connection.execute("COMMIT")
-    finally:
-        connection.close()
+def _observe_write(hub: Hub, n: int) -> None:
+    """One short write by another thread of the process, waiting at most OBSERVER_WAIT_MS for the
+    lock ("database is locked" after that)."""
+    with hub.db.transaction(wait_ms=OBSERVER_WAIT_MS) as session:
+        session.execute(text("INSERT INTO lock_observer (n) VALUES (:n)"), {"n": n})
 
 
 def _webhook(client: TestClient, n: int) -> int:
@@ -118,7 +115,7 @@ def test_a_40000_line_order_routes_without_starving_other_writers(sqlite_hub: Hu
                 assert time.monotonic() < deadline, "routing never showed progress"
                 assert router.is_alive(), "routing ended before the observation"
                 n += 1
-                _observe_write(path, n)
+                _observe_write(hub, n)
                 answers.append(_webhook(client, n))
                 if progress_seen_at is None and _routed(hub, order_id) > 0:
                     progress_seen_at = n
