@@ -143,7 +143,9 @@ def test_placement_is_exactly_once_through_lost_answers_and_crashes(hub: Hub, wo
         states = set(session.execute(select(SupplierOrder.state)).scalars())
         reserved = session.execute(select(func.sum(Offer.reserved))).scalar_one()
         consumed = set(session.execute(select(Reservation.state)).scalars())
+        stock = {o.supplier_sku: o.stock for o in session.execute(select(Offer)).scalars()}
     assert states == {"accepted"} and reserved == 0 and consumed == {"consumed"}
+    assert (stock["MUG"], stock["CAP-B"]) == (4, 2)  # the placed units left the suppliers' stock
 
 
 def test_a_refusal_fails_releases_and_reroutes(hub: Hub, world: dict) -> None:
