@@ -76,11 +76,28 @@ class RoutingResult:
 
 
 def route(hub: Hub, order_id: int) -> RoutingResult | None:
-    """Route one order; None when it is not waiting for routing (already routed, cancelled…)."""
-    token = _claim(hub, order_id)
-    if token is None:
-        return None
-    return _route_claimed(hub, order_id, token)
+    """Route one order; None when it is not waiting for routing (already routed, cancelled…).
+    An order of at most `CHUNK_LINES` waiting lines is routed in one transaction, claim included;
+    a bigger one has its claim committed first and is routed chunk by chunk."""
+    hold = timedelta(seconds=hub.settings.supplier_hold_seconds)
+    for _ in range(MAX_ROUTING_TRIES):
+        try:
+            with hub.db.transaction() as session:
+                token = _claim(session, order_id)
+                if token is None:
+                    return None
+                waiting = session.execute(select(func.count()).select_from(OrderLine).where(
+                    OrderLine.order_id == order_id, OrderLine.routing_status.in_(WAITING),
+                    OrderLine.requires_shipping.is_(True))).scalar_one()
+                if waiting <= CHUNK_LINES:
+                    result = RoutingResult(order_id, "")
+                    _apply(session, order_id, token, _decide(session, order_id), result, hold)
+                    return _finish(session, order_id, token, result)
+            return _route_claimed(hub, order_id, token)
+        except StockTaken:
+            continue  # the whole order rolled back, claim included: route it again on the new stock
+    logger.warning("routing kept losing stock races; will try again later", extra={"order_id": order_id})
+    return None
 
 
 def route_pending(hub: Hub, limit: int = 500, now: datetime | None = None) -> dict[str, int]:
@@ -130,14 +147,13 @@ def react_to_orders(hub: Hub, order_ids: list[int]) -> None:
     cancel_open_supplier_orders(hub, order_ids)
 
 
-def _claim(hub: Hub, order_id: int) -> str | None:
+def _claim(session: Session, order_id: int) -> str | None:
     token, now = uuid.uuid4().hex, utcnow()
-    with hub.db.transaction() as session:
-        claimed = session.execute(update(Order).where(Order.id == order_id, Order.status == "new",
-                                                      Order.financial_status.in_(ROUTABLE_PAYMENT),
-                                                      Order.fulfillment_status == "unfulfilled")
-                                  .values(status="routing", routing_token=token, routing_beat=now, updated_at=now)
-                                  .execution_options(synchronize_session=False))
+    claimed = session.execute(update(Order).where(Order.id == order_id, Order.status == "new",
+                                                  Order.financial_status.in_(ROUTABLE_PAYMENT),
+                                                  Order.fulfillment_status == "unfulfilled")
+                              .values(status="routing", routing_token=token, routing_beat=now, updated_at=now)
+                              .execution_options(synchronize_session=False))
     return token if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
@@ -167,7 +183,8 @@ def _route_claimed(hub: Hub, order_id: int, token: str) -> RoutingResult | None:
     hold = timedelta(seconds=hub.settings.supplier_hold_seconds)
     try:
         for _ in range(MAX_ROUTING_TRIES):
-            decisions = _decide(hub, order_id)
+            with hub.db.read() as session:
+                decisions = _decide(session, order_id)
             try:
                 for start in range(0, len(decisions), CHUNK_LINES):
                     hub.db.yield_to_writers()
@@ -185,20 +202,19 @@ def _route_claimed(hub: Hub, order_id: int, token: str) -> RoutingResult | None:
         return None
 
 
-def _decide(hub: Hub, order_id: int) -> list[Routed | Unroutable]:
+def _decide(session: Session, order_id: int) -> list[Routed | Unroutable]:
     """The choice for every line still waiting, made once for the whole order (consolidation
-    included) from a read that takes no write lock."""
-    with hub.db.read() as session:
-        order = session.get(Order, order_id)
-        assert order is not None
-        store = session.get(Store, order.store_id)
-        assert store is not None
-        lines = list(session.execute(select(OrderLine).where(
-            OrderLine.order_id == order_id, OrderLine.routing_status.in_(WAITING),
-            OrderLine.requires_shipping.is_(True)).order_by(OrderLine.id)).scalars())
-        country = (order.shipping_address or {}).get("country_code")
-        return route_order(demands(session, order, lines), country, policy_of(store.settings),
-                           fx_converter(session, order.placed_at.date()))
+    included); for a big order from a read that takes no write lock."""
+    order = session.get(Order, order_id)
+    assert order is not None
+    store = session.get(Store, order.store_id)
+    assert store is not None
+    lines = list(session.execute(select(OrderLine).where(
+        OrderLine.order_id == order_id, OrderLine.routing_status.in_(WAITING),
+        OrderLine.requires_shipping.is_(True)).order_by(OrderLine.id)).scalars())
+    country = (order.shipping_address or {}).get("country_code")
+    return route_order(demands(session, order, lines), country, policy_of(store.settings),
+                       fx_converter(session, order.placed_at.date()))
 
 
 def _own(session: Session, order_id: int, token: str) -> Order:
