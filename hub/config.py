@@ -79,6 +79,7 @@ class Settings(BaseSettings):
 
     scheduler_enabled: bool = True
     job_lease_seconds: int = Field(default=300, ge=1)
+    job_heartbeat_seconds: float = Field(default=5, gt=0, le=300)  # a lease with no beat for 4 of these is free
 
     # `hub run --sandbox`: how the emulated shop sells and the emulated suppliers ship (their state
     # lives in var_dir/sandbox/, so a restart goes on where it stopped).

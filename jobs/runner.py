@@ -1,4 +1,9 @@
-"""Run one job for one scope: take the lease, record a job_runs row, release."""
+"""Run one job for one scope: take the lease, record a job_runs row, release.
+
+While the run works, this process's heartbeat thread keeps its lease beating; a process killed
+mid-run leaves a lease the next process takes over at once (same host) or after a few missed
+beats (another host), not after `HUB_JOB_LEASE_SECONDS`.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from typing import TYPE_CHECKING
 from hub.db.base import utcnow
 from hub.db.models import JobRun
 from jobs import leases
+from jobs.heartbeat import heartbeat
 from jobs.registry import JobSpec
 
 if TYPE_CHECKING:
@@ -31,15 +37,22 @@ class RunOutcome:
 
 
 def holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    return f"{socket.gethostname()[:64]}:{os.getpid()}:{threading.get_ident()}"
 
 
 def run_job(hub: Hub, spec: JobSpec, store_id: int | None = None) -> RunOutcome:
     scope = str(store_id) if store_id is not None else "*"
     holder = holder_id()
-    if not leases.acquire(hub.db, spec.name, scope, holder, hub.settings.job_lease_seconds):
+    interval = hub.settings.job_heartbeat_seconds
+    if not leases.acquire(hub.db, spec.name, scope, holder, hub.settings.job_lease_seconds,
+                          heartbeat_seconds=interval):
         logger.debug("job already running elsewhere", extra={"job": spec.name, "scope": scope})
         return RunOutcome("skipped", None, {})
+    with heartbeat(hub.db, interval):
+        return _run_held(hub, spec, store_id, scope, holder)
+
+
+def _run_held(hub: Hub, spec: JobSpec, store_id: int | None, scope: str, holder: str) -> RunOutcome:
     try:
         with hub.db.transaction() as session:
             run = JobRun(job=spec.name, store_id=store_id, status="running", counts={})

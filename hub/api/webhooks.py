@@ -6,14 +6,18 @@ import logging
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from starlette.concurrency import run_in_threadpool
 
 from hub.api.deps import HubDep
 from hub.api.errors import error_body
 from hub.bootstrap import Hub
+from hub.db.engine import is_database_busy
 from hub.services import webhooks as webhook_service
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
+RETRY_AFTER_SECONDS = 5
 
 
 def process_after_response(hub: Hub, delivery_id: int) -> None:
@@ -49,7 +53,14 @@ async def shopify_webhook(request: Request, hub: HubDep, background: BackgroundT
         return JSONResponse(error_body("payload_too_large",
                                        f"webhook body over {hub.settings.webhook_max_bytes} bytes"), 413)
     headers = {key.lower(): value for key, value in request.headers.items()}
-    receipt = webhook_service.receive(hub, "shopify", headers, body)
+    try:  # in a worker thread: waiting for the database never stalls the other requests
+        receipt = await run_in_threadpool(webhook_service.receive, hub, "shopify", headers, body)
+    except OperationalError as exc:
+        if not is_database_busy(exc):
+            raise
+        logger.warning("webhook not stored: the database is busy; asked the sender to retry")
+        return JSONResponse(error_body("unavailable", "the database is busy; retry shortly"), 503,
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if receipt.status_code != 200:
         code = {401: "unauthorized", 400: "bad_request"}.get(receipt.status_code, "error")
         return JSONResponse(error_body(code, receipt.message), receipt.status_code)

@@ -2,12 +2,15 @@
 
 SQLite gets WAL, foreign keys, a busy timeout and `BEGIN IMMEDIATE`: a write transaction takes
 the write lock when it starts, so two writers queue on the busy timeout instead of failing with
-"database is locked" halfway through (SQLite cannot wait on a lock upgrade).
+"database is locked" halfway through (SQLite cannot wait on a lock upgrade). A read-only unit
+(`Database.read`) begins deferred instead and never touches the write lock.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +26,17 @@ from hub.errors import UserError
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "hub_read_only"
+YIELD_MAX_SECONDS = 0.5  # a chunked writer gives way at most this long between chunks
+WAIT_MS = "hub_wait_ms"
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked/busy": the write lock was not had within the wait."""
+    from sqlalchemy.exc import OperationalError
+
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, OperationalError) and ("database is locked" in text or "database is busy" in text)
 
 
 def safe_url(url: str) -> str:
@@ -40,7 +54,7 @@ class DatabaseUrlError(UserError):
 SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:5432/DB"
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, waiting: Waiting | None = None) -> Engine:
     """An engine that never logs SQL parameters: they can carry a customer's name, e-mail and address."""
     try:
         parsed = make_url(url)
@@ -54,7 +68,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
         raise DatabaseUrlError(f"the async driver {parsed.drivername!r} is not supported (use {SUPPORTED})")
     try:
         if parsed.get_backend_name() == "sqlite":
-            return _sqlite_engine(url, echo=echo)
+            return _sqlite_engine(url, waiting or Waiting(), echo=echo)
         kwargs: dict[str, Any] = {"pool_pre_ping": True, "pool_size": pool_size, "max_overflow": pool_size}
         if parsed.get_backend_name() == "postgresql":
             kwargs["connect_args"] = {"connect_timeout": 5}
@@ -64,7 +78,19 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
                                f"{exc.name or '?'}; use {SUPPORTED})") from exc
 
 
-def _sqlite_engine(url: str, *, echo: bool) -> Engine:
+class Waiting:
+    """How many threads of this process are waiting for SQLite's write lock right now."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def add(self, delta: int) -> None:
+        with self._lock:
+            self.count += delta
+
+
+def _sqlite_engine(url: str, waiting: Waiting, *, echo: bool) -> Engine:
     parsed = make_url(url)
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
@@ -93,7 +119,22 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read (Database.read) begins deferred: in WAL it reads a snapshot and never takes,
+        # nor waits for, the write lock; everything else takes the lock up front, waiting at
+        # most its own `wait_ms` (or the default busy timeout) for it.
+        options = connection.get_execution_options()
+        wait_ms = int(options.get(WAIT_MS, SQLITE_BUSY_TIMEOUT_MS))
+        if wait_ms != connection.info.get(WAIT_MS, SQLITE_BUSY_TIMEOUT_MS):
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+            connection.info[WAIT_MS] = wait_ms
+        if options.get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        waiting.add(1)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            waiting.add(-1)
 
     return engine
 
@@ -103,18 +144,41 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        self.engine = make_engine(url, echo=echo)
+        self.waiting = Waiting()
+        self.engine = make_engine(url, echo=echo, waiting=self.waiting)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """Commit on success, roll back on any exception; the caller never calls commit."""
-        with self.sessions.begin() as session:
+    def transaction(self, *, wait_ms: int | None = None) -> Iterator[Session]:
+        """Commit on success, roll back on any exception; the caller never calls commit.
+        `wait_ms` bounds the wait for SQLite's write lock (then "database is locked" is raised)."""
+        if wait_ms is None:
+            with self.sessions.begin() as session:
+                yield session
+            return
+        bound = sessionmaker(self.engine.execution_options(**{WAIT_MS: wait_ms}), expire_on_commit=False)
+        with bound.begin() as session:
             yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A unit that only reads: on SQLite it never takes the write lock, so a long write
+        elsewhere does not hold it up (and it holds up no writer). Rows read stay usable after."""
+        with self._readers.begin() as session:
+            yield session
+
+    def yield_to_writers(self, max_wait: float = YIELD_MAX_SECONDS) -> None:
+        """Between the chunks of a long write: let the writers of this process that wait for the
+        lock have it first. SQLite's busy handler polls (every 100 ms after the first second),
+        so a writer that commits and begins again at once would win every time and starve them."""
+        deadline = time.monotonic() + max_wait
+        while self.waiting.count > 0 and time.monotonic() < deadline:
+            time.sleep(0.002)
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

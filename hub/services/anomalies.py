@@ -20,6 +20,8 @@ from hub.db.models import AttentionItem, LedgerEntry, Order, Payout, SupplierOrd
 from hub.db.sql import insert_ignore
 from hub.domain import ledger as L
 from hub.domain.money import format_amount
+from hub.services import attention
+from hub.services.attention import UNSENT_PAID_ORDER
 from hub.services.fx import converter
 
 logger = logging.getLogger(__name__)
@@ -168,6 +170,12 @@ def reconcile(db: Database, *, tolerance_pct: Decimal, grace: timedelta, reporti
     with db.transaction() as session:
         found = find(session, tolerance_pct=tolerance_pct, grace=grace, reporting_currency=reporting_currency)
         added = publish(session, found)
+        # Items of orders that went out after all (or were cancelled, or refunded) are resolved;
+        # an order still inside the grace period is still unsent, so its item stays.
+        still_unsent = [a["order_id"] for a in _unsent(session, utcnow(), timedelta(0))]
+        attention.resolve_open(session, [AttentionItem.kind == UNSENT_PAID_ORDER,
+                                         AttentionItem.order_id.not_in(still_unsent)],
+                               "sent to a supplier, cancelled or no longer paid")
     if added:
         logger.info("money anomalies added to the attention list", extra={"added": added})
     return [a for a in found if kind is None or a["kind"] == kind]

@@ -1,22 +1,32 @@
-"""The attention list: what a person must look at, one open item per cause."""
+"""The attention list: what a person must look at, one open item per cause.
+
+An item that no longer holds is resolved by the code that ended its cause, in the same
+transaction (`resolve_open`): the order went to a supplier after all, the line got routed, the
+price no longer waits. An item about an order says so on the order's timeline.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
 from hub.db.engine import Database
-from hub.db.models import AttentionItem
+from hub.db.models import AttentionItem, OrderEvent
 from hub.errors import NotFound
+
+UNSENT_PAID_ORDER = "unsent_paid_order"
 
 
 def open_items(db: Database, *, kind: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     query = select(AttentionItem).where(AttentionItem.resolved_at.is_(None)).order_by(AttentionItem.id.desc())
     if kind:
         query = query.where(AttentionItem.kind == kind)
-    with db.transaction() as session:
+    with db.read() as session:
         return [{"id": item.id, "kind": item.kind, "reason": item.reason, "store_id": item.store_id,
                  "order_id": item.order_id, "supplier_order_id": item.supplier_order_id, "details": item.details,
                  "created_at": item.created_at.isoformat()}
@@ -29,6 +39,29 @@ def resolve(db: Database, item_id: int) -> None:
         if item is None:
             raise NotFound(f"attention item {item_id} not found")
         if item.resolved_at is None:
-            item.resolved_at = utcnow()
-            # Free the cause's key: if it happens again, it deserves a new item.
-            item.dedupe_key = f"{item.dedupe_key[:200]}#resolved:{item.id}"
+            _close(item, utcnow())
+
+
+def _close(item: AttentionItem, now: datetime) -> None:
+    item.resolved_at = now
+    # Free the cause's key: if it happens again, it deserves a new item.
+    item.dedupe_key = f"{item.dedupe_key[:200]}#resolved:{item.id}"
+
+
+def resolve_open(session: Session, where: Sequence[ColumnElement[bool]], why: str,
+                 now: datetime | None = None) -> list[int]:
+    """Resolve the open items matching `where` because their cause ended (`why`, said as a person
+    would); each one about an order gets a timeline entry. Returns the ids resolved."""
+    now = now or utcnow()
+    items = list(session.execute(select(AttentionItem).where(AttentionItem.resolved_at.is_(None), *where)
+                                 .order_by(AttentionItem.id).with_for_update()).scalars())
+    for item in items:
+        _close(item, now)
+        item.details = {**(item.details or {}), "resolved_by": why}
+        if item.order_id is not None:
+            session.add(OrderEvent(order_id=item.order_id, kind="attention_resolved", occurred_at=now,
+                                   message=f"No longer needs attention: {item.reason} ({why})",
+                                   data={"attention_item_id": item.id, "kind": item.kind}))
+    if items:
+        session.flush()
+    return [item.id for item in items]

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
@@ -83,8 +83,13 @@ def record_order(session: Session, order_id: int) -> int:
 
 def record_orders(session: Session, order_ids: Sequence[int]) -> int:
     """`record_order` for a batch (intake's): two reads and one upsert whatever the batch size."""
+    return _upsert(session, order_rows(session, order_ids))
+
+
+def order_rows(session: Session, order_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The ledger rows of a batch of orders' own facts (reads only)."""
     if not order_ids:
-        return 0
+        return []
     orders = {o.id: o for o in session.execute(select(Order).where(Order.id.in_(list(order_ids)))).scalars()}
     lines: dict[int, list[OrderLine]] = {order_id: [] for order_id in orders}
     for line in session.execute(select(OrderLine).where(OrderLine.order_id.in_(list(orders)))
@@ -98,7 +103,7 @@ def record_orders(session: Session, order_ids: Sequence[int]) -> int:
                         for line in lines[order_id]),
             total_discounts=order.total_discounts, total_shipping=order.total_shipping, total_tax=order.total_tax)
         rows += _rows(order, L.order_entries(facts))
-    return _upsert(session, rows)
+    return rows
 
 
 def record_transactions(session: Session, order_id: int, transactions: Sequence[OrderTransaction],
@@ -241,35 +246,59 @@ def ledger_lines(session: Session, order_id: int) -> list[dict[str, Any]]:
 LEDGER_CURSOR = "ledger.orders"
 
 
+UPSERT_ROWS = 2_000  # ledger rows per write transaction: tens of milliseconds of SQLite's write lock
+
+
 def record_changed_orders(db: Any, store_id: int, batch: int = 500) -> dict[str, int]:
     """Book the money of every order of a store changed since the last run (job `ledger.orders`).
 
-    Intake stays a single fast transaction; this follows it by `orders.updated_at`, a batch per
-    transaction with the cursor moved in the same commit, and rewrites nothing that did not change.
+    Intake stays a single fast transaction; this follows it by `orders.updated_at`, a batch of
+    orders at a time, and rewrites nothing that did not change. A batch's rows are computed from a
+    read (no write lock) and upserted `UPSERT_ROWS` at a time, so one 40,000-line order never holds
+    the write lock for seconds; the cursor moves with the last write, compared and set, so a crash
+    in between books the batch again (upserts by source reference: the same rows).
     """
     from hub.db.models import SyncCursor
     from hub.db.sql import insert_ignore
 
-    booked = orders = 0
-    while True:
+    mine = (SyncCursor.store_id == store_id, SyncCursor.name == LEDGER_CURSOR)
+    with db.read() as session:
+        exists_already = session.execute(select(SyncCursor.id).where(*mine)).first() is not None
+    if not exists_already:
         with db.transaction() as session:
             insert_ignore(session, SyncCursor.__table__,  # type: ignore[arg-type]
                           [{"store_id": store_id, "name": LEDGER_CURSOR, "value": None, "updated_at": utcnow()}],
                           conflict=["store_id", "name"])
-            cursor = session.execute(select(SyncCursor).where(SyncCursor.store_id == store_id,
-                                                              SyncCursor.name == LEDGER_CURSOR)
-                                     .with_for_update()).scalar_one()
+    booked = orders = 0
+    while True:
+        with db.read() as session:
+            value = session.execute(select(SyncCursor.value).where(*mine)).scalar_one()
             query = select(Order.id, Order.updated_at).where(Order.store_id == store_id)
-            if cursor.value:  # keyset on (updated_at, id): many orders can share one timestamp
-                stamp, _, last_id = cursor.value.rpartition("|")
+            if value:  # keyset on (updated_at, id): many orders can share one timestamp
+                stamp, _, last_id = value.rpartition("|")
                 since = datetime.fromisoformat(stamp)
                 query = query.where(or_(Order.updated_at > since,
                                         and_(Order.updated_at == since, Order.id > int(last_id))))
             rows = session.execute(query.order_by(Order.updated_at, Order.id).limit(batch)).all()
             if not rows:
                 return {"orders": orders, "entries": booked}
-            booked += record_orders(session, [order_id for order_id, _ in rows])
-            orders += len(rows)
-            cursor.value = f"{rows[-1][1].isoformat()}|{rows[-1][0]}"
-            if len(rows) < batch:
+            entries = order_rows(session, [order_id for order_id, _ in rows])
+        last = max(0, len(entries) - UPSERT_ROWS)
+        for start in range(0, last, UPSERT_ROWS):
+            db.yield_to_writers()
+            with db.transaction() as session:
+                _upsert(session, entries[start:min(start + UPSERT_ROWS, last)])
+        db.yield_to_writers()
+        with db.transaction() as session:
+            moved = session.execute(
+                update(SyncCursor).where(*mine, SyncCursor.value.is_(None) if value is None
+                                         else SyncCursor.value == value)
+                .values(value=f"{rows[-1][1].isoformat()}|{rows[-1][0]}", updated_at=utcnow())
+                .execution_options(synchronize_session=False))
+            if moved.rowcount != 1:  # another run moved it meanwhile: its rows are as good as ours
                 return {"orders": orders, "entries": booked}
+            _upsert(session, entries[last:])
+        booked += len(entries)
+        orders += len(rows)
+        if len(rows) < batch:
+            return {"orders": orders, "entries": booked}

@@ -129,7 +129,7 @@ def list_orders(db: Database, *, status: str | None = None, store_id: int | None
                                 Order.external_id == q.strip()))
     if cursor:
         query = query.where(Order.id < _decode_cursor(cursor))
-    with db.transaction() as session:
+    with db.read() as session:
         rows = session.execute(query).scalars().all()
     page = [order_summary(order) for order in rows[:limit]]
     return page, _encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
@@ -137,7 +137,7 @@ def list_orders(db: Database, *, status: str | None = None, store_id: int | None
 
 def get_order(db: Database, order_id: int, reporting_currency: str) -> dict[str, Any]:
     """The order with its lines, timeline, ledger lines and profit (in the reporting currency)."""
-    with db.transaction() as session:
+    with db.read() as session:
         order = session.get(Order, order_id)
         if order is None:
             raise NotFound(f"order {order_id} not found")

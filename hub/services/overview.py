@@ -21,7 +21,7 @@ from hub.services.stores import store_view
 
 
 def overview(db: Database) -> dict[str, Any]:
-    with db.transaction() as session:
+    with db.read() as session:
         orders = dict(session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
         supplier_orders = dict(session.execute(select(SupplierOrder.state, func.count())
                                                .group_by(SupplierOrder.state)).all())
@@ -44,7 +44,7 @@ def overview(db: Database) -> dict[str, Any]:
 
 
 def supplier_orders_of(db: Database, order_id: int) -> list[dict[str, Any]]:
-    with db.transaction() as session:
+    with db.read() as session:
         rows = session.execute(select(SupplierOrder, Supplier.code).join(
             Supplier, Supplier.id == SupplierOrder.supplier_id).where(SupplierOrder.order_id == order_id)
             .order_by(SupplierOrder.id)).all()

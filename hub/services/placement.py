@@ -42,7 +42,8 @@ from hub.ports import (
     SupplierOrderState,
     SupplierOrderStatus,
 )
-from hub.services import outbox, reservations
+from hub.services import attention, outbox, reservations
+from hub.services.attention import UNSENT_PAID_ORDER
 from hub.services.ledger import drop_supplier_estimate, record_supplier_charge
 from hub.services.routing import PLACE_KIND
 
@@ -168,6 +169,9 @@ def _accepted(hub: Hub, supplier_order_id: int, status: SupplierOrderStatus) -> 
         session.add(OrderEvent(order_id=order.order_id, kind="supplier_order_placed", occurred_at=now,
                                message=f"Placed with {code} as {order.reference} (their id {status.remote_id})",
                                data={"supplier_order_id": supplier_order_id, "remote_id": status.remote_id}))
+        attention.resolve_open(session, [AttentionItem.kind == UNSENT_PAID_ORDER,
+                                         AttentionItem.order_id == order.order_id],
+                               f"sent to {code} as {order.reference}", now)
 
 
 def _note_error(hub: Hub, supplier_order_id: int, error: str) -> None:

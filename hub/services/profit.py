@@ -146,7 +146,7 @@ def profit(db: Database, date_from: str | None, date_to: str | None, group_by: s
            reporting_currency: str, store_id: int | None = None) -> list[dict[str, Any]]:
     start, end, group, code = parse_query(date_from, date_to, group_by, currency)
     target = code or reporting_currency
-    with db.transaction() as session:
+    with db.read() as session:
         return [row.view(target) for row in profit_rows(session, start, end, group, target, store_id)]
 
 

@@ -18,6 +18,7 @@ from hub.db.base import utcnow
 from hub.db.models import AttentionItem, Listing, Mapping, Offer, Store
 from hub.db.sql import insert_ignore
 from hub.domain.storefront import InventoryQuantity, VariantPrice
+from hub.services import attention
 from hub.services.store_sync_plan import SyncPlan, build_plan
 from hub.services.stores import credentials
 
@@ -105,6 +106,12 @@ def push_prices(hub: Hub, store_id: int) -> dict[str, int]:
                   "order_id": None, "supplier_order_id": None, "created_at": now, "resolved_at": None,
                   "details": {"listing_id": listing_id}} for listing_id in current.no_rate]
         insert_ignore(session, AttentionItem.__table__, rows, conflict=["dedupe_key"])  # type: ignore[arg-type]
+        # A price that waited and no longer does (the cost moved back, another price waits now, a
+        # rate arrived) is off the list: what waits now is exactly the rows above.
+        attention.resolve_open(session, [AttentionItem.kind.in_((PRICE_APPROVAL, "no_fx_rate")),
+                                         AttentionItem.store_id == store_id,
+                                         AttentionItem.dedupe_key.not_in([r["dedupe_key"] for r in rows])],
+                               "the price no longer waits for approval", now)
     if live:
         storefront = hub.connectors.storefront(credentials(hub, store_id))
         try:

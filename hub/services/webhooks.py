@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+RECEIVE_WAIT_MS = 4_000  # Shopify waits 5 s for an answer: store within 4, or answer 503
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled", "orders/paid",
                           "orders/fulfilled", "orders/partially_fulfilled", "orders/edited"})
 
@@ -44,7 +45,7 @@ class Receipt:
 def receive(hub: Hub, platform: str, headers: dict[str, str], body: bytes) -> Receipt:
     """Verify and store one delivery; returns what to answer. Never processes the order itself."""
     shop = (headers.get("x-shopify-shop-domain") or "").strip().lower()
-    with hub.db.transaction() as session:
+    with hub.db.read() as session:
         store = session.execute(select(Store).where(Store.platform == platform, Store.shop_domain == shop)
                                 ).scalar_one_or_none()
         secret = _secret(hub, store)
@@ -61,7 +62,7 @@ def receive(hub: Hub, platform: str, headers: dict[str, str], body: bytes) -> Re
     row = {"store_id": store.id, "webhook_id": webhook_id[:128], "topic": topic[:64], "body": body,
            "status": "error" if error else "received", "error": error, "received_at": now,
            "triggered_at": None}
-    with hub.db.transaction() as session:
+    with hub.db.transaction(wait_ms=RECEIVE_WAIT_MS) as session:  # then 503: the sender retries
         statement = (dialect_insert(session, WebhookDelivery.__table__)  # type: ignore[arg-type]
                      .values(row).on_conflict_do_nothing(index_elements=["store_id", "webhook_id"])
                      .returning(WebhookDelivery.__table__.c.id))

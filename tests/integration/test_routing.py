@@ -143,7 +143,9 @@ def test_placement_is_exactly_once_through_lost_answers_and_crashes(hub: Hub, wo
         states = set(session.execute(select(SupplierOrder.state)).scalars())
         reserved = session.execute(select(func.sum(Offer.reserved))).scalar_one()
         consumed = set(session.execute(select(Reservation.state)).scalars())
+        stock = {o.supplier_sku: o.stock for o in session.execute(select(Offer)).scalars()}
     assert states == {"accepted"} and reserved == 0 and consumed == {"consumed"}
+    assert (stock["MUG"], stock["CAP-B"]) == (4, 2)  # the placed units left the suppliers' stock
 
 
 def test_a_refusal_fails_releases_and_reroutes(hub: Hub, world: dict) -> None:
@@ -195,3 +197,47 @@ def test_cancellation_before_and_after_placement(hub: Hub, world: dict) -> None:
     assert held not in supplier_rows, "the estimate of an order that never left is gone"
     assert net == {held: 0, placed_id: 0}  # the fake charges nothing: its estimate went with the cancel
     assert count(hub, SupplierOrderLine) == 2
+
+
+def test_a_routing_whose_process_died_between_chunks_is_continued(hub: Hub, world: dict,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    from hub.db.base import utcnow
+    from hub.services import routing
+
+    monkeypatch.setattr(routing, "CHUNK_LINES", 2)
+    order_id = order_with(hub, world["store"], "big", *[("MUG", 1)] * 3, *[("CAP", 1)] * 2, ("NOPE", 1))
+    applied = routing._apply
+    calls: list[int] = []
+
+    def dies_after_one_chunk(*args: object, **kwargs: object) -> None:
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt("the process is killed after its first chunk committed")
+        applied(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(routing, "_apply", dies_after_one_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        route(hub, order_id)
+    monkeypatch.setattr(routing, "_apply", applied)
+    assert count(hub, OrderLine, OrderLine.routing_status == "routed") == 2  # one chunk landed
+    assert count(hub, OutboxMessage) == 0  # nothing is placed half-written
+
+    assert route_pending(hub) == {}  # a routing that moved moments ago is left to its owner
+    later = utcnow() + routing.STALE_ROUTING + timedelta(seconds=1)
+    assert route_pending(hub, now=later) == {"partially_routed": 1}
+    with hub.db.transaction() as session:
+        order = session.get(Order, order_id)
+        assert order is not None and order.status == "partially_routed" and order.routing_token is None
+        lines = dict(session.execute(select(OrderLine.routing_status, func.count()).where(
+            OrderLine.order_id == order_id).group_by(OrderLine.routing_status)).all())
+        per_supplier = session.execute(select(SupplierOrder.supplier_id, func.count()).group_by(
+            SupplierOrder.supplier_id)).all()
+        held = session.execute(select(func.sum(Reservation.quantity))).scalar_one()
+        mug = session.get(Offer, world["mug_a"])
+    assert lines == {"routed": 5, "attention": 1}
+    assert sorted(n for _, n in per_supplier) == [1, 1]  # one supplier order per supplier, as before
+    assert count(hub, SupplierOrderLine) == 5 and held == 5 and mug is not None and mug.reserved == 3
+    assert count(hub, OutboxMessage, OutboxMessage.kind == "supplier.place") == 2
+    assert count(hub, LedgerEntry, LedgerEntry.estimated.is_(True)) > 0

@@ -81,6 +81,12 @@ class JobLease(Base):
     holder: Mapped[str | None] = mapped_column(String(128))
     expires_at: Mapped[datetime]
     acquired_at: Mapped[Updated]
+    # Who holds it, so a lease dies with its process: the host and pid, and the process's start
+    # time (a reused pid is another process); the heartbeat says the holder is still working.
+    holder_host: Mapped[str | None] = mapped_column(String(255))
+    holder_pid: Mapped[int | None]
+    holder_started: Mapped[str | None] = mapped_column(String(40))
+    heartbeat_at: Mapped[datetime | None]
 
 
 class AttentionItem(Base):

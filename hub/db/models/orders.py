@@ -45,6 +45,10 @@ class Order(Base):
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(limits.CANCEL_REASON_LENGTH))
     fingerprint: Mapped[str] = mapped_column(String(64))
+    # Routing a big order commits chunk by chunk: who routes it now, and when it last moved, so a
+    # routing whose process died is continued by the next one (status stays "routing" meanwhile).
+    routing_token: Mapped[str | None] = mapped_column(String(32))
+    routing_beat: Mapped[datetime | None]
     created_at: Mapped[Created]
     updated_at: Mapped[Updated]
 
