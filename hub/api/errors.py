@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute
 
+from hub.api.params import NO_NUL
 from hub.errors import BadRequest, Conflict, NotFound, UserError
 
 logger = logging.getLogger(__name__)
@@ -30,9 +35,70 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
 
-def _describe(error: dict[str, object]) -> str:
-    location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")  # type: ignore[attr-defined]
-    return f"{location}: {error.get('msg')}" if location else str(error.get("msg"))
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx answer: a stable code for programs, a message for people."""
+
+    error: ErrorDetail
+
+
+_DESCRIPTIONS = {400: "Bad request (e.g. a garbled cursor)", 401: "Missing or invalid token",
+                 403: "The key may not act for this supplier", 404: "Not found", 409: "Conflict with the current state",
+                 413: "Body over the size limit", 415: "Unsupported Content-Type",
+                 422: "Invalid input: the message names the field and the reason"}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error statuses a route can answer, all in the ErrorBody shape."""
+    return {status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]} for status in statuses}
+
+
+def _path(loc: Sequence[object]) -> str:
+    """('body', 'lines', 0, 'sku') → 'lines[0].sku'; ('query', 'status') → 'status'."""
+    parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else loc)
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _reason(error: Mapping[str, Any]) -> str:
+    kind, ctx = str(error.get("type", "")), error.get("ctx") or {}
+    if kind == "missing":
+        return "is required"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == NO_NUL:
+        return "must not contain a NUL byte"
+    if kind == "string_unicode":
+        return "is not valid Unicode text"
+    if kind in ("literal_error", "enum"):
+        return f"must be one of {ctx.get('expected', '')} (got {error.get('input')!r:.60})"
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    message = str(error.get("msg", "is invalid"))
+    return message[:1].lower() + message[1:]
+
+
+def describe(error: Mapping[str, Any], body: object = None) -> str:
+    """One readable line for a pydantic/FastAPI error: the field path and the reason."""
+    if error.get("type") == "json_invalid":  # FastAPI's own parse (the guard parses JSON first)
+        return f"body is not valid JSON: {(error.get('ctx') or {}).get('error', 'cannot parse')}"
+    where = _path(error.get("loc", ()))
+    return f"{where}: {_reason(error)}" if where else f"body {_reason(error)}"
+
+
+def _allowed_methods(routes: Sequence[BaseRoute], path: str) -> list[str]:
+    methods: set[str] = set()
+    for route in routes:
+        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and route_methods and regex.match(path):
+            methods |= set(route_methods)
+    return sorted(methods)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -48,14 +114,22 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(_CODES[status], str(exc)), status_code=status)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _CODES.get(exc.status_code, "error")
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        message = str(exc.detail)
+        if exc.status_code == 405:  # every method of the path, not only those of the route matched first
+            allowed = _allowed_methods(request.app.routes, request.url.path)
+            headers["Allow"] = ", ".join(allowed)
+            message = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
+        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        message = "; ".join(_describe(e) for e in exc.errors()[:10])
+        errors = exc.errors()
+        message = "; ".join(describe(e) for e in errors[:10])
+        if len(errors) > 10:
+            message += f"; and {len(errors) - 10} more"
         return JSONResponse(error_body("invalid", message or "invalid request"), status_code=422)
 
     @app.exception_handler(Exception)

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from hub.api.deps import HubDep, require_admin
+from hub.api.errors import responses
+from hub.api.params import Id, Text
 from hub.services import stores
 
-router = APIRouter(prefix="/api/v1/stores", tags=["stores"], dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/api/v1/stores", tags=["stores"], dependencies=[Depends(require_admin)],
+                   responses=responses(401, 422))
+Secret = Annotated[SecretStr, Field(min_length=1, max_length=1000)]
 
 
 class StoreIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     platform: Literal["shopify"] = "shopify"
-    shop: str = Field(description="NAME.myshopify.com")
-    token: SecretStr
-    webhook_secret: SecretStr | None = None
-    api_version: str | None = None
+    shop: Text = Field(description="NAME.myshopify.com", max_length=255)
+    token: Secret
+    webhook_secret: Secret | None = None
+    api_version: Text | None = Field(default=None, max_length=20, description="e.g. 2026-10")
     verify: bool = True
-    currency: str | None = None
+    currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code")
 
 
 @router.get("")
@@ -29,7 +33,7 @@ def list_stores(hub: HubDep) -> dict[str, Any]:
     return {"stores": stores.list_stores(hub.db)}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=responses(409, 413, 415))
 def add_store(body: StoreIn, hub: HubDep) -> dict[str, Any]:
     return stores.add_shopify_store(hub, stores.NewShopifyStore(
         shop=body.shop, token=body.token.get_secret_value(),
@@ -37,6 +41,6 @@ def add_store(body: StoreIn, hub: HubDep) -> dict[str, Any]:
         api_version=body.api_version, verify=body.verify, currency=body.currency))
 
 
-@router.delete("/{store_id}")
-def remove_store(store_id: int, hub: HubDep) -> dict[str, Any]:
+@router.delete("/{store_id}", responses=responses(404))
+def remove_store(store_id: Id, hub: HubDep) -> dict[str, Any]:
     return {"id": store_id, "outcome": stores.remove_store(hub.db, store_id)}

@@ -6,10 +6,10 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse
 
 from hub.api.deps import HubDep
-from hub.api.errors import error_body
+from hub.api.errors import error_body, responses
 from hub.services import webhooks as webhook_service
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], responses=responses(400, 401, 413, 422))
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:

@@ -119,3 +119,8 @@ def gid_to_id(value: str | int | None) -> str | None:
         return None
     text = str(value)
     return text.rsplit("/", 1)[-1] if text.startswith("gid://") else text
+
+
+# The hub's own status of an order (orders.status), as routing, intake and cancellation set it.
+ORDER_STATUSES: tuple[str, ...] = ("new", "routing", "routed", "partially_routed", "attention",
+                                   "fulfilled_by_store", "cancelled")
