@@ -29,8 +29,7 @@ def create_app(hub: Hub) -> FastAPI:
                   description="Dropshipping integration hub: orders, suppliers, stock, tracking, profit.")
     app.state.hub = hub
     install_error_handlers(app)
-    app.add_middleware(InputGuard, api_limit=lambda: hub.settings.api_max_body_bytes,
-                       webhook_limit=lambda: hub.settings.webhook_max_bytes)
+    app.add_middleware(InputGuard)
     app.include_router(health.router)
     app.include_router(dashboard.router)
     app.include_router(v1.router)

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 
-from hub.api.params import NO_NUL
+from hub.api.params import PATTERN_RULES
 from hub.errors import BadRequest, Conflict, NotFound, UserError
 
 logger = logging.getLogger(__name__)
@@ -70,8 +70,8 @@ def _reason(error: Mapping[str, Any]) -> str:
     kind, ctx = str(error.get("type", "")), error.get("ctx") or {}
     if kind == "missing":
         return "is required"
-    if kind == "string_pattern_mismatch" and ctx.get("pattern") == NO_NUL:
-        return "must not contain a NUL byte"
+    if kind == "string_pattern_mismatch":
+        return PATTERN_RULES.get(str(ctx.get("pattern")), f"does not have the expected form ({ctx.get('pattern')})")
     if kind == "string_unicode":
         return "is not valid Unicode text"
     if kind in ("literal_error", "enum"):

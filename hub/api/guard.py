@@ -6,15 +6,16 @@ A pure ASGI middleware, so it runs before FastAPI parses anything:
   line and column; JSON nested deeper than MAX_JSON_DEPTH is 422 (checked before parsing, so a
   100,000-deep body never reaches a recursive parser);
 - a NUL byte or a lone surrogate in the path, the query or any JSON string is 422 naming where.
-The supplier feed push streams its own (larger, format-agnostic) body: only the query is checked
-there. Webhooks are bounded by HUB_WEBHOOK_MAX_BYTES instead of the API limit.
+The supplier feed push streams its own (larger, format-agnostic) body, and GET/HEAD/OPTIONS routes
+read none: only the path and query are checked there. Webhooks are bounded by HUB_WEBHOOK_MAX_BYTES
+instead of HUB_API_MAX_BODY_BYTES.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -115,10 +116,10 @@ def _is_json(content_type: str) -> bool:
 
 
 class InputGuard:
-    """ASGI middleware: see the module docstring. Limits are read per request from the callables."""
+    """ASGI middleware: see the module docstring. Limits are the settings of the app's Hub."""
 
-    def __init__(self, app: ASGIApp, api_limit: Callable[[], int], webhook_limit: Callable[[], int]) -> None:
-        self.app, self.api_limit, self.webhook_limit = app, api_limit, webhook_limit
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -126,7 +127,7 @@ class InputGuard:
             return
         try:
             check_url(scope)
-            if STREAMED_PATHS.match(scope["path"]):
+            if scope["method"] in ("GET", "HEAD", "OPTIONS") or STREAMED_PATHS.match(scope["path"]):
                 await self.app(scope, receive, send)
                 return
             body = await self._read(scope, receive)
@@ -139,7 +140,8 @@ class InputGuard:
     async def _read(self, scope: Scope, receive: Receive) -> bytes:
         """The whole body, bounded by the route's limit, checked when it is JSON."""
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
-        limit = self.webhook_limit() if WEBHOOK_PATHS.match(scope["path"]) else self.api_limit()
+        settings = scope["app"].state.hub.settings
+        limit = settings.webhook_max_bytes if WEBHOOK_PATHS.match(scope["path"]) else settings.api_max_body_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise Rejected(413, "payload_too_large", f"the body is larger than the limit of {limit} bytes")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 
 from hub.api.deps import HubDep, require_admin
 from hub.api.errors import ApiError, responses
-from hub.api.params import IdFilter
+from hub.api.params import CURRENCY, DAY, IdFilter
 from hub.errors import UserError
 from hub.services import anomalies
 from hub.services import profit as profit_service
@@ -19,7 +19,6 @@ router = APIRouter(prefix="/api/v1", tags=["money"], dependencies=[Depends(requi
                    responses=responses(401, 422))
 GroupBy = StrEnum("GroupBy", {group: group for group in profit_service.GROUPS})  # type: ignore[misc]
 AnomalyKind = StrEnum("AnomalyKind", {kind: kind for kind in anomalies.KINDS})  # type: ignore[misc]
-DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 @router.get("/profit")
@@ -30,7 +29,7 @@ def profit(
     date_to: Annotated[str | None, Query(alias="to", pattern=DAY,
                                          description="last day, YYYY-MM-DD (UTC), inclusive")] = None,
     group_by: Annotated[GroupBy, Query(description="how rows are grouped")] = GroupBy("day"),
-    currency: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$",
+    currency: Annotated[str | None, Query(pattern=CURRENCY,
                                           description="ISO code; default the reporting currency")] = None,
     store: Annotated[IdFilter, Query(description="store id")] = None,
 ) -> dict[str, Any]:

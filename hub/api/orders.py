@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.api.deps import HubDep, require_admin
 from hub.api.errors import ApiError, responses
-from hub.api.params import MONEY_MAX, Amount, Id, IdFilter, Quantity, Text, TextFilter
+from hub.api.params import COUNTRY, CURRENCY, MONEY_MAX, Amount, Id, IdFilter, Quantity, Text, TextFilter
 from hub.db.base import utcnow
 from hub.domain.manual_orders import ManualLine, ManualOrderError, build_manual_order
 from hub.domain.orders import ORDER_STATUSES
@@ -32,7 +32,7 @@ class AddressIn(BaseModel):
     city: Text = Field(max_length=255)
     province_code: Text | None = Field(default=None, max_length=255)
     zip: Text | None = Field(default=None, max_length=255)
-    country_code: str = Field(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2, e.g. US")
+    country_code: str = Field(pattern=COUNTRY, description="ISO 3166-1 alpha-2, e.g. US")
     phone: Text | None = Field(default=None, max_length=255)
 
 
@@ -49,7 +49,7 @@ class ManualOrderIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     reference: Text = Field(min_length=1, max_length=64)
-    currency: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code, e.g. USD")
+    currency: str = Field(pattern=CURRENCY, description="ISO 4217 code, e.g. USD")
     email: Text | None = Field(default=None, max_length=320)
     shipping_address: AddressIn
     lines: list[LineIn] = Field(min_length=1, max_length=500)

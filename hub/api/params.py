@@ -19,6 +19,10 @@ MAX_ID = 2**63 - 1  # BIGINT primary keys
 MAX_INT32 = 2**31 - 1  # INTEGER columns (quantities, priorities)
 NO_NUL = r"^[^\x00]*$"  # NUL bytes: PostgreSQL refuses them in text; the pattern also refuses lone surrogates
 MAX_TEXT = 1000  # a free-text query parameter (search, filters)
+SUPPLIER_CODE = r"^[a-z0-9][a-z0-9_-]{1,63}$"
+CURRENCY = r"^[A-Za-z]{3}$"
+COUNTRY = r"^[A-Za-z]{2}$"
+DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 # Amounts are decimal strings: a JSON number is a binary float and loses cents past 2**53.
 AMOUNT_INTEGER_DIGITS = 14  # 99,999,999,999,999.9999 fits the scaled BIGINT (922,337,203,685,477.5807)
@@ -50,6 +54,16 @@ def _amount(value: Any) -> Decimal:
     return amount
 
 
+# What a pattern means, for the 422 message (pydantic would print the regular expression).
+PATTERN_RULES = {
+    NO_NUL: "must not contain a NUL byte",
+    SUPPLIER_CODE: "must be 2 to 64 characters of a-z, 0-9, '-' and '_', starting with a letter or digit",
+    CURRENCY: "must be a 3-letter ISO 4217 currency code such as USD",
+    COUNTRY: "must be a 2-letter ISO 3166 country code such as US",
+    DAY: "must be a day as YYYY-MM-DD",
+    AMOUNT_PATTERN: f"must be a decimal string such as \"12.50\" (at most {STORAGE_DECIMALS} decimals)",
+}
+
 Amount = Annotated[Decimal, BeforeValidator(_amount), WithJsonSchema({
     "type": "string", "pattern": AMOUNT_PATTERN, "examples": ["12.50"],
     "description": f"a decimal string, 0 to {MAX_AMOUNT}, at most {STORAGE_DECIMALS} decimals"})]
@@ -57,7 +71,7 @@ Amount = Annotated[Decimal, BeforeValidator(_amount), WithJsonSchema({
 # Path and query parameters.
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="a positive 64-bit id")]
 IdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID, description="a positive 64-bit id")]
-SupplierCode = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$",
+SupplierCode = Annotated[str, Path(pattern=SUPPLIER_CODE,
                                    description="the supplier's code: 2-64 characters of a-z, 0-9, '-', '_'")]
 TextFilter = Annotated[str | None, Query(max_length=MAX_TEXT, pattern=NO_NUL)]
 

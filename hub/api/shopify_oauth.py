@@ -26,7 +26,7 @@ def install(shop: Annotated[str, Query(max_length=255, pattern=NO_NUL, descripti
     return response
 
 
-@router.get("/callback", response_class=HTMLResponse)
+@router.get("/callback", responses={200: {"content": {"text/html": {}}, "description": "the store is connected"}})
 def callback(request: Request, hub: HubDep) -> HTMLResponse:
     view = oauth.finish_install(hub, dict(request.query_params), request.cookies.get(oauth.STATE_COOKIE))
     response = HTMLResponse(f"<p>{view['name']} is connected to the hub (store {view['id']}).</p>"

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from hub.api.deps import HubDep, require_admin
 from hub.api.errors import responses
-from hub.api.params import Id, Text
+from hub.api.params import CURRENCY, Id, Text
 from hub.services import stores
 
 router = APIRouter(prefix="/api/v1/stores", tags=["stores"], dependencies=[Depends(require_admin)],
@@ -25,7 +25,7 @@ class StoreIn(BaseModel):
     webhook_secret: Secret | None = None
     api_version: Text | None = Field(default=None, max_length=20, description="e.g. 2026-10")
     verify: bool = True
-    currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code")
+    currency: str | None = Field(default=None, pattern=CURRENCY, description="ISO 4217 code")
 
 
 @router.get("")

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import HubDep, require_admin
 from hub.api.errors import responses
-from hub.api.params import Id, SupplierCode, Text
+from hub.api.params import CURRENCY, SUPPLIER_CODE, Id, SupplierCode, Text
 from hub.domain.catalogue import MAX_QUANTITY
 from hub.services import feed_runs, feeds, suppliers
 from hub.services.suppliers import KeyView, SupplierView
@@ -23,9 +23,9 @@ StockQuantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
 
 class SupplierIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$", description="2-64 characters of a-z, 0-9, '-', '_'")
+    code: str = Field(pattern=SUPPLIER_CODE, description="2-64 characters of a-z, 0-9, '-', '_'")
     name: Text = Field(min_length=1, max_length=255)
-    currency: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code, e.g. USD")
+    currency: str = Field(pattern=CURRENCY, description="ISO 4217 code, e.g. USD")
     kind: Literal[suppliers.KINDS] = "feed"  # type: ignore[valid-type]
     feed_url: Text | None = Field(default=None, max_length=2000)
     mapping: dict[Annotated[str, Field(max_length=64)], Annotated[Text, Field(max_length=255)]] | None = Field(
