@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,7 +12,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import BaseRoute
 
 from hub.api.params import PATTERN_RULES
 from hub.errors import BadRequest, Conflict, NotFound, UserError
@@ -92,13 +92,15 @@ def describe(error: Mapping[str, Any], body: object = None) -> str:
     return f"{where}: {_reason(error)}" if where else f"body {_reason(error)}"
 
 
-def _allowed_methods(routes: Sequence[BaseRoute], path: str) -> list[str]:
-    methods: set[str] = set()
-    for route in routes:
-        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
-        if regex is not None and route_methods and regex.match(path):
-            methods |= set(route_methods)
-    return sorted(methods)
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the OpenAPI documents for `path` (routers are included lazily: no flat route list)."""
+    templates: list[tuple[re.Pattern[str], list[str]]] | None = getattr(app.state, "allowed_methods", None)
+    if templates is None:
+        templates = [(re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"),
+                      sorted(method.upper() for method in operations))
+                     for template, operations in app.openapi().get("paths", {}).items()]
+        app.state.allowed_methods = templates
+    return sorted({method for regex, methods in templates if regex.match(path) for method in methods})
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -118,8 +120,8 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _CODES.get(exc.status_code, "error")
         headers = dict(getattr(exc, "headers", None) or {})
         message = str(exc.detail)
-        if exc.status_code == 405:  # every method of the path, not only those of the route matched first
-            allowed = _allowed_methods(request.app.routes, request.url.path)
+        allowed = _allowed_methods(request.app, request.url.path) if exc.status_code == 405 else []
+        if allowed:  # every method of the path, not only those of the route matched first
             headers["Allow"] = ", ".join(allowed)
             message = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
         return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers or None)
