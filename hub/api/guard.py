@@ -5,7 +5,8 @@ A pure ASGI middleware, so it runs before FastAPI parses anything:
 - an /api/v1 body that is not JSON is 415; JSON that is not UTF-8 or does not parse is 422 with the
   line and column; JSON nested deeper than MAX_JSON_DEPTH is 422 (checked before parsing, so a
   100,000-deep body never reaches a recursive parser);
-- a NUL byte or a lone surrogate in the path, the query or any JSON string is 422 naming where.
+- a NUL byte or a lone surrogate in the path, the query or any JSON string is 422 naming where
+  (webhooks: depth and size only; a signed delivery is stored as it came and judged when processed).
 The supplier feed push streams its own (larger, format-agnostic) body, and GET/HEAD/OPTIONS routes
 read none: only the path and query are checked there. Webhooks are bounded by HUB_WEBHOOK_MAX_BYTES
 instead of HUB_API_MAX_BODY_BYTES.
@@ -80,10 +81,12 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}[{index}]")
 
 
-def check_json(body: bytes) -> None:
+def check_json(body: bytes, *, depth_only: bool = False) -> None:
     """Raise Rejected unless `body` is UTF-8 JSON, nested at most MAX_JSON_DEPTH, with clean strings."""
     if json_too_deep(body):
         raise Rejected(422, "invalid", f"body is nested deeper than {MAX_JSON_DEPTH} levels")
+    if depth_only:
+        return
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -160,8 +163,8 @@ class InputGuard:
         if not body:
             return body
         content_type = headers.get("content-type", "")
-        if _is_json(content_type):
-            check_json(body)
+        if _is_json(content_type):  # a signed webhook is stored as it came: its processing judges the rest
+            check_json(body, depth_only=bool(WEBHOOK_PATHS.match(scope["path"])))
         elif scope["path"].startswith("/api/"):
             raise Rejected(415, "unsupported_media_type", f"unsupported Content-Type "
                            f"{content_type.split(';')[0] or '(none)'!r}: send the body as application/json")
