@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from hub import __version__
@@ -21,6 +23,7 @@ from hub.api import (
 )
 from hub.api.errors import install_error_handlers
 from hub.api.guard import InputGuard
+from hub.api.params import exact_integer_bounds
 from hub.bootstrap import Hub
 
 
@@ -28,6 +31,14 @@ def create_app(hub: Hub) -> FastAPI:
     app = FastAPI(title="the hub", version=__version__,
                   description="Dropshipping integration hub: orders, suppliers, stock, tracking, profit.")
     app.state.hub = hub
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            exact_integer_bounds(build_openapi())  # fixes the cached document in place
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
     install_error_handlers(app)
     app.add_middleware(InputGuard)
     app.include_router(health.router)

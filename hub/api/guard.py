@@ -7,9 +7,10 @@ A pure ASGI middleware, so it runs before FastAPI parses anything:
   100,000-deep body never reaches a recursive parser);
 - a NUL byte or a lone surrogate in the path, the query or any JSON string is 422 naming where
   (webhooks: depth and size only; a signed delivery is stored as it came and judged when processed).
-The supplier feed push streams its own (larger, format-agnostic) body, and GET/HEAD/OPTIONS routes
-read none: only the path and query are checked there. Webhooks are bounded by HUB_WEBHOOK_MAX_BYTES
-instead of HUB_API_MAX_BODY_BYTES.
+Bodies are guarded under /api/ and /webhooks/. The supplier feed push streams its own (larger,
+format-agnostic) body, and GET/HEAD/OPTIONS routes read none: only the path and query are checked
+there. The sandboxes `hub run --sandbox` mounts under /sandbox/ are left alone. Webhooks are
+bounded by HUB_WEBHOOK_MAX_BYTES instead of HUB_API_MAX_BODY_BYTES.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from hub.api.errors import error_body
 MAX_JSON_DEPTH = 64
 STREAMED_PATHS = re.compile(r"^/api/v1/suppliers/[^/]+/feed$")  # reads its own body, with its own limit
 WEBHOOK_PATHS = re.compile(r"^/webhooks/")
+GUARDED_BODIES = re.compile(r"^/(api|webhooks)/")  # the dashboard's small forms and mounted sandboxes: not ours
 _BRACKETS = re.compile(rb'["\\\[\]{}]')
 
 
@@ -125,12 +127,13 @@ class InputGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith("/sandbox/"):  # emulators mounted in `hub run`
             await self.app(scope, receive, send)
             return
         try:
             check_url(scope)
-            if scope["method"] in ("GET", "HEAD", "OPTIONS") or STREAMED_PATHS.match(scope["path"]):
+            if (scope["method"] in ("GET", "HEAD", "OPTIONS") or STREAMED_PATHS.match(scope["path"])
+                    or not GUARDED_BODIES.match(scope["path"])):
                 await self.app(scope, receive, send)
                 return
             body = await self._read(scope, receive)

@@ -23,6 +23,7 @@ SUPPLIER_CODE = r"^[a-z0-9][a-z0-9_-]{1,63}$"
 CURRENCY = r"^[A-Za-z]{3}$"
 COUNTRY = r"^[A-Za-z]{2}$"
 DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+SHOP_DOMAIN = r"^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$"
 
 # Amounts are decimal strings: a JSON number is a binary float and loses cents past 2**53.
 AMOUNT_INTEGER_DIGITS = 14  # 99,999,999,999,999.9999 fits the scaled BIGINT (922,337,203,685,477.5807)
@@ -61,6 +62,7 @@ PATTERN_RULES = {
     CURRENCY: "must be a 3-letter ISO 4217 currency code such as USD",
     COUNTRY: "must be a 2-letter ISO 3166 country code such as US",
     DAY: "must be a day as YYYY-MM-DD",
+    SHOP_DOMAIN: "must be a Shopify shop domain, NAME.myshopify.com",
     AMOUNT_PATTERN: f"must be a decimal string such as \"12.50\" (at most {STORAGE_DECIMALS} decimals)",
 }
 
@@ -80,3 +82,19 @@ Text = Annotated[str, Field(pattern=NO_NUL)]  # give each field its column's max
 Quantity = Annotated[int, Field(ge=1, le=MAX_INT32)]
 Priority = Annotated[int, Field(ge=-MAX_INT32, le=MAX_INT32)]
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def exact_integer_bounds(node: Any) -> None:
+    """FastAPI's OpenAPI models hold body bounds as floats (2**63-1 becomes 9.223372036854776e18, one
+    past the largest id): put integer schemas' bounds back as the integers they were declared as."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            for key in ("minimum", "maximum"):
+                bound = node.get(key)
+                if isinstance(bound, float):
+                    node[key] = MAX_ID if bound == float(MAX_ID) else -MAX_ID if bound == -float(MAX_ID) else int(bound)
+        for value in node.values():
+            exact_integer_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            exact_integer_bounds(value)

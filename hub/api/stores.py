@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from hub.api.deps import HubDep, require_admin
 from hub.api.errors import responses
-from hub.api.params import CURRENCY, Id, Text
+from hub.api.params import CURRENCY, SHOP_DOMAIN, Id, Text
 from hub.services import stores
 
 router = APIRouter(prefix="/api/v1/stores", tags=["stores"], dependencies=[Depends(require_admin)],
@@ -20,7 +20,7 @@ Secret = Annotated[SecretStr, Field(min_length=1, max_length=1000)]
 class StoreIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     platform: Literal["shopify"] = "shopify"
-    shop: Text = Field(description="NAME.myshopify.com", max_length=255)
+    shop: str = Field(description="NAME.myshopify.com", max_length=255, pattern=SHOP_DOMAIN)
     token: Secret
     webhook_secret: Secret | None = None
     api_version: Text | None = Field(default=None, max_length=20, description="e.g. 2026-10")

@@ -194,6 +194,8 @@ def test_openapi_documents_error_statuses_with_the_error_shape(client: TestClien
     assert {"401", "403"} <= set(document["paths"]["/api/v1/suppliers/{code}/shipments"]["post"]["responses"])
     assert "HTTPValidationError" not in document["components"]["schemas"]
     assert set(document["components"]["securitySchemes"]) == {"adminToken", "supplierKey"}
+    store_id = document["components"]["schemas"]["MappingIn"]["properties"]["store_id"]["anyOf"][0]
+    assert store_id["maximum"] == 2**63 - 1 and isinstance(store_id["maximum"], int)
 
 
 def test_missing_dashboard_order_is_a_friendly_404(sqlite_hub: Hub) -> None:
