@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, WithJsonSchema
 
 from hub.api.deps import HubDep, require_admin
 from hub.api.errors import responses
@@ -14,7 +15,17 @@ from hub.services import stores
 
 router = APIRouter(prefix="/api/v1/stores", tags=["stores"], dependencies=[Depends(require_admin)],
                    responses=responses(401, 422))
-Secret = Annotated[SecretStr, Field(min_length=1, max_length=1000)]
+HEADER_SAFE = r"^[!-~]{1,1000}$"  # sent in an HTTP header: printable ASCII, no spaces
+
+
+def _header_safe(value: SecretStr) -> SecretStr:
+    if not re.fullmatch(HEADER_SAFE, value.get_secret_value()):
+        raise ValueError("must be 1 to 1000 printable ASCII characters without spaces")
+    return value
+
+
+Secret = Annotated[SecretStr, AfterValidator(_header_safe), WithJsonSchema(
+    {"type": "string", "format": "password", "writeOnly": True, "pattern": HEADER_SAFE})]
 
 
 class StoreIn(BaseModel):

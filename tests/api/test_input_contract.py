@@ -117,6 +117,12 @@ def test_amounts_and_quantities_have_ranges_and_readable_messages(client: TestCl
     assert needle in _message(response)
 
 
+def test_a_token_that_cannot_be_sent_in_a_header_is_422(client: TestClient) -> None:
+    body = {"shop": "shop.myshopify.com", "token": "\u0080abc", "verify": True}
+    response = client.post("/api/v1/stores", json=body, headers=AUTH)
+    assert response.status_code == 422 and "token: must be 1 to 1000 printable ASCII" in _message(response)
+
+
 def test_largest_amount_is_stored_exactly(client: TestClient) -> None:
     body = _order(lines=[{"sku": "A", "quantity": 1, "unit_price": "99999999999999.99"}], shipping="0.01")
     response = client.post("/api/v1/orders", json=body, headers=AUTH)
