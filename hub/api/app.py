@@ -21,7 +21,7 @@ from hub.api import (
     v1,
     webhooks,
 )
-from hub.api.errors import install_error_handlers
+from hub.api.errors import complete_error_responses, install_error_handlers
 from hub.api.guard import InputGuard
 from hub.api.params import exact_integer_bounds
 from hub.bootstrap import Hub
@@ -35,7 +35,9 @@ def create_app(hub: Hub) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            exact_integer_bounds(build_openapi())  # fixes the cached document in place
+            document = build_openapi()  # cached by FastAPI: fixed in place
+            exact_integer_bounds(document)
+            complete_error_responses(document)
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]

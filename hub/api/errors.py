@@ -138,3 +138,32 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.error("unhandled error", extra={"path": request.url.path}, exc_info=exc)
         return JSONResponse(error_body("internal", "internal error; see the hub's log"), status_code=500)
+
+
+def complete_error_responses(document: dict[str, Any]) -> None:
+    """Every operation documents the errors every route can give, in the ErrorBody shape.
+
+    Applied to the generated OpenAPI, so a router added later is covered too: /api/v1 answers 401
+    without the token and 422 for input the guard or the types refuse; a route with a body 413 and
+    415 (the guard); an error status declared with a description alone gets the schema.
+    """
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorDetail", ErrorDetail.model_json_schema())
+    schemas.setdefault("ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}"))
+    schemas["ErrorBody"].pop("$defs", None)
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for path, operations in document.get("paths", {}).items():
+        for operation in operations.values():
+            answers = operation.setdefault("responses", {})
+            wanted = [422] + ([401] if path.startswith("/api/v1") else [])
+            if "requestBody" in operation and path.startswith("/api/"):
+                wanted += [413, 415]
+            for status in wanted:
+                answers.setdefault(str(status), {"description": _DESCRIPTIONS[status]})
+            for status, answer in answers.items():
+                if status.startswith(("4", "5")):
+                    content = answer.get("content", {}).get("application/json", {})
+                    if not content.get("schema") or "HTTPValidationError" in str(content.get("schema")):
+                        answer["content"] = body
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)

@@ -199,6 +199,13 @@ def test_openapi_documents_error_statuses_with_the_error_shape(client: TestClien
     assert "409" in document["paths"]["/api/v1/suppliers"]["post"]["responses"]
     assert {"401", "403"} <= set(document["paths"]["/api/v1/suppliers/{code}/shipments"]["post"]["responses"])
     assert "HTTPValidationError" not in document["components"]["schemas"]
+    error_body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            answers = operation["responses"]
+            assert "422" in answers and (not path.startswith("/api/v1") or "401" in answers), (method, path)
+            for status, answer in answers.items():
+                assert not status.startswith("4") or answer["content"] == error_body, (method, path, status)
     assert set(document["components"]["securitySchemes"]) == {"adminToken", "supplierKey"}
     store_id = document["components"]["schemas"]["MappingIn"]["properties"]["store_id"]["anyOf"][0]
     assert store_id["maximum"] == 2**63 - 1 and isinstance(store_id["maximum"], int)
