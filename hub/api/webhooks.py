@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse
 
+from hub.api import errors as api_errors
 from hub.api.deps import HubDep
-from hub.api.errors import error_body, responses
+from hub.api.errors import error_body
 from hub.services import webhooks as webhook_service
 
-router = APIRouter(tags=["webhooks"], responses=responses(400, 401, 413, 422))
+router = APIRouter(tags=["webhooks"])
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:
@@ -26,7 +27,7 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-@router.post("/webhooks/shopify")
+@router.post("/webhooks/shopify", responses=api_errors.responses(400, 401, 413, 422))
 async def shopify_webhook(request: Request, hub: HubDep, background: BackgroundTasks) -> JSONResponse:
     body = await _read_limited(request, hub.settings.webhook_max_bytes)
     if body is None:
