@@ -5,12 +5,11 @@ A pure ASGI middleware, so it runs before FastAPI parses anything:
 - an /api/v1 body that is not JSON is 415; JSON that is not UTF-8 or does not parse is 422 with the
   line and column; JSON nested deeper than MAX_JSON_DEPTH is 422 (checked before parsing, so a
   100,000-deep body never reaches a recursive parser);
-- a NUL byte or a lone surrogate in the path, the query or any JSON string is 422 naming where
-  (webhooks: depth and size only; a signed delivery is stored as it came and judged when processed).
-Bodies are guarded under /api/ and /webhooks/. The supplier feed push streams its own (larger,
-format-agnostic) body, and GET/HEAD/OPTIONS routes read none: only the path and query are checked
-there. The sandboxes `hub run --sandbox` mounts under /sandbox/ are left alone. Webhooks are
-bounded by HUB_WEBHOOK_MAX_BYTES instead of HUB_API_MAX_BODY_BYTES.
+- a NUL byte or a lone surrogate in the path, the query or any JSON string is 422 naming where.
+Bodies are guarded under /api/. Two routes judge their own bodies: the supplier feed push (streamed,
+any format, HUB_FEED_MAX_BYTES) and the Shopify webhook (HUB_WEBHOOK_MAX_BYTES; a signed delivery is
+stored as it came and judged when processed). GET/HEAD/OPTIONS routes read no body: only the path
+and query are checked there. The sandboxes `hub run --sandbox` mounts under /sandbox/ are left alone.
 """
 
 from __future__ import annotations
@@ -27,9 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hub.api.errors import error_body
 
 MAX_JSON_DEPTH = 64
-STREAMED_PATHS = re.compile(r"^/api/v1/suppliers/[^/]+/feed$")  # reads its own body, with its own limit
-WEBHOOK_PATHS = re.compile(r"^/webhooks/")
-GUARDED_BODIES = re.compile(r"^/(api|webhooks)/")  # the dashboard's small forms and mounted sandboxes: not ours
+OWN_BODY_RULES = re.compile(r"^(/api/v1/suppliers/[^/]+/feed|/webhooks/.*)$")  # read with their own limits
+GUARDED_BODIES = re.compile(r"^/api/")  # the dashboard's small forms and mounted sandboxes: not ours
 _BRACKETS = re.compile(rb'["\\\[\]{}]')
 
 
@@ -83,12 +81,10 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}[{index}]")
 
 
-def check_json(body: bytes, *, depth_only: bool = False) -> None:
+def check_json(body: bytes) -> None:
     """Raise Rejected unless `body` is UTF-8 JSON, nested at most MAX_JSON_DEPTH, with clean strings."""
     if json_too_deep(body):
         raise Rejected(422, "invalid", f"body is nested deeper than {MAX_JSON_DEPTH} levels")
-    if depth_only:
-        return
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -132,7 +128,7 @@ class InputGuard:
             return
         try:
             check_url(scope)
-            if (scope["method"] in ("GET", "HEAD", "OPTIONS") or STREAMED_PATHS.match(scope["path"])
+            if (scope["method"] in ("GET", "HEAD", "OPTIONS") or OWN_BODY_RULES.match(scope["path"])
                     or not GUARDED_BODIES.match(scope["path"])):
                 await self.app(scope, receive, send)
                 return
@@ -146,8 +142,7 @@ class InputGuard:
     async def _read(self, scope: Scope, receive: Receive) -> bytes:
         """The whole body, bounded by the route's limit, checked when it is JSON."""
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
-        settings = scope["app"].state.hub.settings
-        limit = settings.webhook_max_bytes if WEBHOOK_PATHS.match(scope["path"]) else settings.api_max_body_bytes
+        limit = scope["app"].state.hub.settings.api_max_body_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise Rejected(413, "payload_too_large", f"the body is larger than the limit of {limit} bytes")
@@ -166,9 +161,9 @@ class InputGuard:
         if not body:
             return body
         content_type = headers.get("content-type", "")
-        if _is_json(content_type):  # a signed webhook is stored as it came: its processing judges the rest
-            check_json(body, depth_only=bool(WEBHOOK_PATHS.match(scope["path"])))
-        elif scope["path"].startswith("/api/"):
+        if _is_json(content_type):
+            check_json(body)
+        else:
             raise Rejected(415, "unsupported_media_type", f"unsupported Content-Type "
                            f"{content_type.split(';')[0] or '(none)'!r}: send the body as application/json")
         return body
