@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
 
     webhook_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # Largest request body of the API (413 above); feed pushes and webhooks have their own limits.
+    api_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     orders_pull_interval_seconds: float = Field(default=60, gt=0)
     orders_pull_overlap_seconds: int = Field(default=300, ge=0)
     orders_initial_lookback_days: int = Field(default=30, ge=0)

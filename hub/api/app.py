@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from hub import __version__
@@ -20,7 +22,9 @@ from hub.api import (
     webhook_admin,
     webhooks,
 )
-from hub.api.errors import install_error_handlers
+from hub.api.errors import complete_error_responses, install_error_handlers
+from hub.api.guard import InputGuard
+from hub.api.params import exact_integer_bounds
 from hub.bootstrap import Hub
 
 
@@ -28,7 +32,18 @@ def create_app(hub: Hub) -> FastAPI:
     app = FastAPI(title="the hub", version=__version__,
                   description="Dropshipping integration hub: orders, suppliers, stock, tracking, profit.")
     app.state.hub = hub
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build_openapi()  # cached by FastAPI: fixed in place
+            exact_integer_bounds(document)
+            complete_error_responses(document)
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
     install_error_handlers(app)
+    app.add_middleware(InputGuard)
     app.include_router(health.router)
     app.include_router(dashboard.router)
     app.include_router(v1.router)

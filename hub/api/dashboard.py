@@ -13,8 +13,9 @@ from fastapi.templating import Jinja2Templates
 from hub import __version__
 from hub.api import session
 from hub.api.deps import HubDep
+from hub.api.params import MAX_ID, Id
 from hub.crypto import tokens_equal
-from hub.errors import UserError
+from hub.errors import NotFound, UserError
 from hub.services import attention, overview
 from hub.services import orders as order_service
 
@@ -22,10 +23,11 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
 
 
-def _page(request: Request, template: str, **context: Any) -> Response:
+def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     if not session.signed_in(request):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return TEMPLATES.TemplateResponse(request, template, {"version": __version__, **context})
+    return TEMPLATES.TemplateResponse(request, template, {"version": __version__, **context},
+                                      status_code=status_code)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -70,12 +72,16 @@ def orders(request: Request, hub: HubDep, q: str | None = None, status: str | No
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
-def order(request: Request, hub: HubDep, order_id: int) -> Response:
+def order(request: Request, hub: HubDep, order_id: str) -> Response:
+    # Whatever was typed in the address bar: a friendly 404 page, never a JSON 422 or a 500.
+    number = int(order_id) if order_id.isascii() and order_id.isdigit() and 0 < int(order_id) <= MAX_ID else None
     try:
-        detail = order_service.get_order(hub.db, order_id, hub.settings.reporting_currency)
+        if number is None:
+            raise NotFound(f"order {order_id} not found")
+        detail = order_service.get_order(hub.db, number, hub.settings.reporting_currency)
     except UserError:
-        return _page(request, "missing.html", what=f"order {order_id}")
-    return _page(request, "order.html", order=detail, supplier_orders=overview.supplier_orders_of(hub.db, order_id))
+        return _page(request, "missing.html", status_code=404, what=f"order {order_id[:40]}")
+    return _page(request, "order.html", order=detail, supplier_orders=overview.supplier_orders_of(hub.db, number))
 
 
 @router.get("/attention", response_class=HTMLResponse)
@@ -84,7 +90,7 @@ def attention_list(request: Request, hub: HubDep) -> Response:
 
 
 @router.post("/attention/{item_id}/resolve")
-def resolve(request: Request, hub: HubDep, item_id: int) -> Response:
+def resolve(request: Request, hub: HubDep, item_id: Id) -> Response:
     if not session.signed_in(request) or not session.same_origin(request):
         return RedirectResponse("/login", status_code=303)
     with contextlib.suppress(UserError):  # already gone: the list shows what is left

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hub.api.params import PATTERN_RULES
 from hub.errors import BadRequest, Conflict, NotFound, UserError
 
 logger = logging.getLogger(__name__)
@@ -30,9 +35,72 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
 
-def _describe(error: dict[str, object]) -> str:
-    location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")  # type: ignore[attr-defined]
-    return f"{location}: {error.get('msg')}" if location else str(error.get("msg"))
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx answer: a stable code for programs, a message for people."""
+
+    error: ErrorDetail
+
+
+_DESCRIPTIONS = {400: "Bad request (e.g. a garbled cursor)", 401: "Missing or invalid token",
+                 403: "The key may not act for this supplier", 404: "Not found", 409: "Conflict with the current state",
+                 413: "Body over the size limit", 415: "Unsupported Content-Type",
+                 422: "Invalid input: the message names the field and the reason"}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error statuses a route can answer, all in the ErrorBody shape."""
+    return {status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]} for status in statuses}
+
+
+def _path(loc: Sequence[object]) -> str:
+    """('body', 'lines', 0, 'sku') → 'lines[0].sku'; ('query', 'status') → 'status'."""
+    parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else loc)
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _reason(error: Mapping[str, Any]) -> str:
+    kind, ctx = str(error.get("type", "")), error.get("ctx") or {}
+    if kind == "missing":
+        return "is required"
+    if kind == "string_pattern_mismatch":
+        return PATTERN_RULES.get(str(ctx.get("pattern")), f"does not have the expected form ({ctx.get('pattern')})")
+    if kind == "string_unicode":
+        return "is not valid Unicode text"
+    if kind in ("literal_error", "enum"):
+        return f"must be one of {ctx.get('expected', '')} (got {error.get('input')!r:.60})"
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    message = str(error.get("msg", "is invalid"))
+    return message[:1].lower() + message[1:]
+
+
+def describe(error: Mapping[str, Any], body: object = None) -> str:
+    """One readable line for a pydantic/FastAPI error: the field path and the reason."""
+    if error.get("type") == "json_invalid":  # FastAPI's own parse (the guard parses JSON first)
+        return f"body is not valid JSON: {(error.get('ctx') or {}).get('error', 'cannot parse')}"
+    where = _path(error.get("loc", ()))
+    return f"{where}: {_reason(error)}" if where else f"body {_reason(error)}"
+
+
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the OpenAPI documents for `path` (routers are included lazily: no flat route list)."""
+    templates: list[tuple[re.Pattern[str], list[str]]] | None = getattr(app.state, "allowed_methods", None)
+    if templates is None:
+        templates = [(re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"),
+                      sorted(method.upper() for method in operations))
+                     for template, operations in app.openapi().get("paths", {}).items()]
+        app.state.allowed_methods = templates
+    return sorted({method for regex, methods in templates if regex.match(path) for method in methods})
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -48,17 +116,54 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(_CODES[status], str(exc)), status_code=status)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _CODES.get(exc.status_code, "error")
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        message = str(exc.detail)
+        allowed = _allowed_methods(request.app, request.url.path) if exc.status_code == 405 else []
+        if allowed:  # every method of the path, not only those of the route matched first
+            headers["Allow"] = ", ".join(allowed)
+            message = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
+        return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        message = "; ".join(_describe(e) for e in exc.errors()[:10])
+        errors = exc.errors()
+        message = "; ".join(describe(e) for e in errors[:10])
+        if len(errors) > 10:
+            message += f"; and {len(errors) - 10} more"
         return JSONResponse(error_body("invalid", message or "invalid request"), status_code=422)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.error("unhandled error", extra={"path": request.url.path}, exc_info=exc)
         return JSONResponse(error_body("internal", "internal error; see the hub's log"), status_code=500)
+
+
+def complete_error_responses(document: dict[str, Any]) -> None:
+    """Every operation documents the errors every route can give, in the ErrorBody shape.
+
+    Applied to the generated OpenAPI, so a router added later is covered too: /api/v1 answers 401
+    without the token and 422 for input the guard or the types refuse; a route with a body 413 and
+    415 (the guard); an error status declared with a description alone gets the schema.
+    """
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorDetail", ErrorDetail.model_json_schema())
+    schemas.setdefault("ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}"))
+    schemas["ErrorBody"].pop("$defs", None)
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for path, operations in document.get("paths", {}).items():
+        for operation in operations.values():
+            answers = operation.setdefault("responses", {})
+            wanted = [422] + ([401] if path.startswith("/api/v1") else [])
+            if "requestBody" in operation and path.startswith("/api/"):
+                wanted += [413, 415]
+            for status in wanted:
+                answers.setdefault(str(status), {"description": _DESCRIPTIONS[status]})
+            for status, answer in answers.items():
+                if status.startswith(("4", "5")):
+                    content = answer.get("content", {}).get("application/json", {})
+                    if not content.get("schema") or "HTTPValidationError" in str(content.get("schema")):
+                        answer["content"] = body
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)

@@ -2,63 +2,66 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import HubDep, require_admin
+from hub.api.errors import responses
+from hub.api.params import BodyId, Id, Priority, Quantity, Text, TextFilter
 from hub.services import attention, listings, store_sync
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)], responses=responses(401, 422))
 
 
 class MappingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    store_sku: str = Field(min_length=1)
-    supplier_offer: str = Field(description="SUPPLIER_CODE:SUPPLIER_SKU", min_length=3)
-    priority: int | None = None
-    quantity: int = Field(default=1, ge=1)
-    store_id: int | None = None
+    store_sku: Text = Field(min_length=1, max_length=255)
+    supplier_offer: Text = Field(description="SUPPLIER_CODE:SUPPLIER_SKU", min_length=3, max_length=320)
+    priority: Priority | None = None
+    quantity: Quantity = 1
+    store_id: BodyId | None = None
 
 
 @router.get("/mappings", tags=["mappings"])
-def list_mappings(hub: HubDep, store_sku: str | None = None) -> dict[str, Any]:
+def list_mappings(hub: HubDep, store_sku: Annotated[TextFilter, Query(max_length=255)] = None) -> dict[str, Any]:
     return {"mappings": listings.list_mappings(hub, store_sku)}
 
 
-@router.post("/mappings", tags=["mappings"], status_code=201)
+@router.post("/mappings", tags=["mappings"], status_code=201, responses=responses(404, 409, 413, 415))
 def add_mapping(body: MappingIn, hub: HubDep) -> dict[str, Any]:
     return listings.add_mapping(hub, body.store_sku, body.supplier_offer, priority=body.priority,
                                 quantity=body.quantity, store_id=body.store_id)
 
 
-@router.delete("/mappings/{mapping_id}", tags=["mappings"])
-def remove_mapping(mapping_id: int, hub: HubDep) -> dict[str, Any]:
+@router.delete("/mappings/{mapping_id}", tags=["mappings"], responses=responses(404))
+def remove_mapping(mapping_id: Id, hub: HubDep) -> dict[str, Any]:
     listings.remove_mapping(hub, mapping_id)
     return {"id": mapping_id, "removed": True}
 
 
 @router.get("/attention", tags=["attention"])
-def open_attention(hub: HubDep, kind: str | None = None, limit: int = 200) -> dict[str, Any]:
+def open_attention(hub: HubDep, kind: Annotated[TextFilter, Query(max_length=64)] = None,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
     """What needs a person: unroutable lines, refused supplier orders, late shipments, anomalies."""
-    return {"items": attention.open_items(hub.db, kind=kind, limit=min(max(limit, 1), 1000))}
+    return {"items": attention.open_items(hub.db, kind=kind, limit=limit)}
 
 
-@router.post("/attention/{item_id}/approve", tags=["attention"])
-def approve(item_id: int, hub: HubDep) -> dict[str, Any]:
+@router.post("/attention/{item_id}/approve", tags=["attention"], responses=responses(404, 409))
+def approve(item_id: Id, hub: HubDep) -> dict[str, Any]:
     """Approve a price move held for being over the tolerance; the next push sends it."""
     store_sync.approve_price(hub, item_id)
     return {"id": item_id, "approved": True}
 
 
-@router.get("/stores/{store_id}/sync-plan", tags=["stores"])
-def sync_plan(store_id: int, hub: HubDep) -> dict[str, Any]:
+@router.get("/stores/{store_id}/sync-plan", tags=["stores"], responses=responses(404))
+def sync_plan(store_id: Id, hub: HubDep) -> dict[str, Any]:
     """What the next push would send (a dry run): changes and calls."""
     return store_sync.plan(hub, store_id).summary()
 
 
-@router.post("/attention/{item_id}/resolve", tags=["attention"])
-def resolve(item_id: int, hub: HubDep) -> dict[str, Any]:
+@router.post("/attention/{item_id}/resolve", tags=["attention"], responses=responses(404))
+def resolve(item_id: Id, hub: HubDep) -> dict[str, Any]:
     attention.resolve(hub.db, item_id)
     return {"id": item_id, "resolved": True}

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from hub.api.deps import HubDep, bearer_token
+from hub.api.deps import BearerDep, HubDep, credentials_token
 from hub.api.errors import ApiError
+from hub.api.params import SupplierCode
 from hub.crypto import tokens_equal
 from hub.services.suppliers import KeyOwner, authenticate_key
 
@@ -32,15 +34,19 @@ def _owner(hub: HubDep, code: str, token: str | None) -> KeyOwner:
     return owner
 
 
-def require_supplier_key(code: str, hub: HubDep,
-                         authorization: Annotated[str | None, Header()] = None) -> KeyOwner:
-    return _owner(hub, code, bearer_token(authorization))
+supplier_bearer = HTTPBearer(scheme_name="supplierKey", auto_error=False,
+                             description="a supplier key, as `Authorization: Bearer <key>`")
+SupplierBearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(supplier_bearer)]
 
 
-def require_supplier_key_or_admin(code: str, hub: HubDep,
-                                  authorization: Annotated[str | None, Header()] = None) -> KeyOwner | None:
+def require_supplier_key(code: SupplierCode, hub: HubDep, credentials: SupplierBearerDep) -> KeyOwner:
+    return _owner(hub, code, credentials_token(credentials))
+
+
+def require_supplier_key_or_admin(code: SupplierCode, hub: HubDep, credentials: SupplierBearerDep,
+                                  _admin: BearerDep) -> KeyOwner | None:
     """The key's owner, or None for the admin token (which may read every supplier)."""
-    token = bearer_token(authorization)
+    token = credentials_token(credentials)
     if token is not None and tokens_equal(token, hub.settings.admin_token_value()):
         return None
     return _owner(hub, code, token)

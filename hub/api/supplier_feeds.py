@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from hub.api.deps import HubDep
-from hub.api.errors import ApiError
+from hub.api.errors import ApiError, responses
+from hub.api.params import Id, SupplierCode
 from hub.api.supplier_auth import SupplierKeyDep, SupplierOrAdminDep
 from hub.services import feed_runs
 from hub.services.feeds import FeedTooLargeError, import_feed
 
 logger = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1/suppliers", tags=["supplier feeds"])
+router = APIRouter(prefix="/api/v1/suppliers", tags=["supplier feeds"], responses=responses(401, 403, 422))
 
 # Media type → format used when the request names none; TSV may be Google's or any other.
 MEDIA_TYPES: dict[str, str] = {
@@ -35,9 +36,10 @@ MEDIA_TYPES: dict[str, str] = {
 FormatParam = Literal["auto", "csv", "gmc-xml", "gmc-tsv", "json", "jsonl"]
 
 
-@router.post("/{code}/feed", status_code=200, responses={202: {"description": "held as suspect"}})
+@router.post("/{code}/feed", status_code=200, responses={202: {"description": "held as suspect"},
+                                                          **responses(404, 409, 413, 415)})
 async def push_feed(
-    code: str, request: Request, hub: HubDep, owner: SupplierKeyDep,
+    code: SupplierCode, request: Request, hub: HubDep, owner: SupplierKeyDep,
     mode: Literal["full", "delta"] = "full", format: FormatParam | None = None, force: bool = False,
 ) -> JSONResponse:
     """Import a feed: CSV, TSV, Google Merchant XML, JSON or JSON Lines, optionally gzip-encoded."""
@@ -75,10 +77,10 @@ async def push_feed(
     return JSONResponse(summary.as_dict(), status_code=202 if summary.status == "suspect" else 200)
 
 
-@router.get("/{code}/feed-runs/{run_id}")
+@router.get("/{code}/feed-runs/{run_id}", responses=responses(404))
 def get_feed_run(
-    code: str, run_id: int, hub: HubDep, _owner: SupplierOrAdminDep,
-    offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000),
+    code: SupplierCode, run_id: Id, hub: HubDep, _owner: SupplierOrAdminDep,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """A run of this supplier and a page of its rejects (by line); supplier key or admin token."""
     run, rejects, total = feed_runs.get_run(hub.db, run_id, code=code, offset=offset, limit=limit)

@@ -3,28 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import HubDep, require_admin
+from hub.api.errors import responses
+from hub.api.params import CURRENCY, SUPPLIER_CODE, Id, SupplierCode, Text
+from hub.domain.catalogue import MAX_QUANTITY
 from hub.services import feed_runs, feeds, suppliers
 from hub.services.suppliers import KeyView, SupplierView
 
-router = APIRouter(prefix="/api/v1/suppliers", tags=["suppliers"], dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/api/v1/suppliers", tags=["suppliers"], dependencies=[Depends(require_admin)],
+                   responses=responses(401, 422))
+StockQuantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
 
 
 class SupplierIn(BaseModel):
-    code: str = Field(description="2-64 characters of a-z, 0-9, '-', '_'")
-    name: str
-    currency: str = Field(description="ISO 4217 code, e.g. USD")
-    kind: str = "feed"
-    feed_url: str | None = None
-    mapping: dict[str, Any] | None = Field(default=None, description='feed field → column, e.g. {"sku": "Item"}')
-    default_quantity: int | None = Field(default=None, description="stock of an in_stock row without quantity")
-    backorder_quantity: int | None = Field(default=None, description="stock of a preorder/backorder row")
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=SUPPLIER_CODE, description="2-64 characters of a-z, 0-9, '-', '_'")
+    name: Text = Field(min_length=1, max_length=255)
+    currency: str = Field(pattern=CURRENCY, description="ISO 4217 code, e.g. USD")
+    kind: Literal[suppliers.KINDS] = "feed"  # type: ignore[valid-type]
+    feed_url: Text | None = Field(default=None, max_length=2000)
+    mapping: dict[Annotated[str, Field(max_length=64)], Annotated[Text, Field(max_length=255)]] | None = Field(
+        default=None, description='feed field → column, e.g. {"sku": "Item"}')
+    default_quantity: StockQuantity | None = Field(default=None,
+                                                   description="stock of an in_stock row without quantity")
+    backorder_quantity: StockQuantity | None = Field(default=None, description="stock of a preorder/backorder row")
 
 
 class SupplierOut(BaseModel):
@@ -42,7 +50,8 @@ class SupplierOut(BaseModel):
 
 
 class KeyIn(BaseModel):
-    label: str | None = None
+    model_config = ConfigDict(extra="forbid")
+    label: Text | None = Field(default=None, max_length=255)
 
 
 class KeyOut(BaseModel):
@@ -72,7 +81,7 @@ def list_suppliers(hub: HubDep) -> list[SupplierOut]:
     return [_supplier(s) for s in suppliers.list_suppliers(hub.db)]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=responses(409, 413, 415))
 def create_supplier(body: SupplierIn, hub: HubDep) -> SupplierOut:
     return _supplier(suppliers.add_supplier(
         hub.db, body.code, body.name, body.currency, kind=body.kind, feed_url=body.feed_url,
@@ -80,38 +89,39 @@ def create_supplier(body: SupplierIn, hub: HubDep) -> SupplierOut:
         backorder_quantity=body.backorder_quantity, guard=suppliers.url_guard(hub)))
 
 
-@router.get("/{code}")
-def get_supplier(code: str, hub: HubDep) -> SupplierOut:
+@router.get("/{code}", responses=responses(404))
+def get_supplier(code: SupplierCode, hub: HubDep) -> SupplierOut:
     return _supplier(suppliers.get_supplier(hub.db, code))
 
 
-@router.post("/{code}/keys", status_code=201)
-def create_key(code: str, hub: HubDep, body: KeyIn | None = None) -> NewKeyOut:
+@router.post("/{code}/keys", status_code=201, responses=responses(404, 413, 415))
+def create_key(code: SupplierCode, hub: HubDep, body: KeyIn | None = None) -> NewKeyOut:
     view, key = suppliers.create_key(hub.db, code, body.label if body else None)
     return NewKeyOut(**view.__dict__, key=key)
 
 
-@router.get("/{code}/keys")
-def list_keys(code: str, hub: HubDep) -> list[KeyOut]:
+@router.get("/{code}/keys", responses=responses(404))
+def list_keys(code: SupplierCode, hub: HubDep) -> list[KeyOut]:
     return [_key(k) for k in suppliers.list_keys(hub.db, code)]
 
 
-@router.delete("/{code}/keys/{key_id}")
-def revoke_key(code: str, key_id: int, hub: HubDep) -> KeyOut:
+@router.delete("/{code}/keys/{key_id}", responses=responses(404))
+def revoke_key(code: SupplierCode, key_id: Id, hub: HubDep) -> KeyOut:
     return _key(suppliers.revoke_key(hub.db, key_id, code=code))
 
 
-@router.get("/{code}/feed-runs")
-def list_feed_runs(code: str, hub: HubDep, limit: int = Query(20, ge=1, le=500)) -> list[dict[str, Any]]:
+@router.get("/{code}/feed-runs", responses=responses(404))
+def list_feed_runs(code: SupplierCode, hub: HubDep,
+                   limit: Annotated[int, Query(ge=1, le=500)] = 20) -> list[dict[str, Any]]:
     return [run.as_dict() for run in feed_runs.list_runs(hub.db, code, limit)]
 
 
-@router.post("/{code}/feed-runs/{run_id}/confirm")
-def confirm_feed_run(code: str, run_id: int, hub: HubDep) -> JSONResponse:
+@router.post("/{code}/feed-runs/{run_id}/confirm", responses=responses(404, 409))
+def confirm_feed_run(code: SupplierCode, run_id: Id, hub: HubDep) -> JSONResponse:
     """Apply a run held as suspect by the truncation guard."""
     return JSONResponse(feeds.confirm_run(hub, run_id, code=code).as_dict())
 
 
-@router.post("/{code}/feed-runs/{run_id}/discard")
-def discard_feed_run(code: str, run_id: int, hub: HubDep) -> JSONResponse:
+@router.post("/{code}/feed-runs/{run_id}/discard", responses=responses(404, 409))
+def discard_feed_run(code: SupplierCode, run_id: Id, hub: HubDep) -> JSONResponse:
     return JSONResponse(feeds.discard_run(hub, run_id, code=code).as_dict())

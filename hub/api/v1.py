@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from hub import __version__
 from hub.api.deps import HubDep, require_admin
+from hub.api.errors import responses
 from hub.db.models import JobRun
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)], responses=responses(401, 422))
 
 
 @router.get("/status", tags=["status"])

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
+from hub.api import errors as api_errors
 from hub.api.deps import HubDep
 from hub.api.errors import error_body
 from hub.bootstrap import Hub
@@ -46,7 +47,7 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-@router.post("/webhooks/shopify")
+@router.post("/webhooks/shopify", responses=api_errors.responses(400, 401, 413, 422))
 async def shopify_webhook(request: Request, hub: HubDep, background: BackgroundTasks) -> JSONResponse:
     body = await _read_limited(request, hub.settings.webhook_max_bytes)
     if body is None:

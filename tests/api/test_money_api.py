@@ -29,7 +29,7 @@ def test_profit_rows_are_decimal_strings(client: TestClient, sqlite_hub: Hub) ->
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"from": "2026-11-01", "to": "2026-11-30", "group_by": "nonsense"}, "group_by must be one of"),
+    ({"from": "2026-11-01", "to": "2026-11-30", "group_by": "nonsense"}, "group_by: must be one of"),
     ({"from": "2026-13-01", "to": "2026-11-30"}, "YYYY-MM-DD"),
     ({"from": "2026-11-30", "to": "2026-11-01"}, "before"),
     ({"to": "2026-11-01"}, "required"),

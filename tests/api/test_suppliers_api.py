@@ -31,7 +31,8 @@ def test_validation_errors_are_clear_4xx(client: TestClient) -> None:
     assert create(client)[0] == 201
     status, body = create(client)
     assert status == 409 and "already exists" in body["error"]["message"]
-    cases = [({"code": "Bad Code"}, "invalid supplier code"), ({"code": "b2", "currency": "XYZ"}, "unknown currency"),
+    cases = [({"code": "Bad Code"}, "code: must be 2 to 64 characters"),
+             ({"code": "b2", "currency": "XYZ"}, "unknown currency"),
              ({"code": "b3", "mapping": {"nope": "x"}}, "unknown field"), ({"code": "b4", "kind": "magic"}, "kind"),
              ({"code": "b5", "feed_url": "ftp://x"}, "feed URL"), ({"code": "b6", "default_quantity": -1}, "quantity")]
     for fields, needle in cases:
