@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from hub.db.base import utcnow
 from hub.db.models import JobRun
+from hub.logs import scrub
 from jobs import leases
 from jobs.heartbeat import heartbeat
 from jobs.registry import JobSpec
@@ -62,7 +63,8 @@ def _run_held(hub: Hub, spec: JobSpec, store_id: int | None, scope: str, holder:
         try:
             counts = spec.func(hub, store_id)
         except Exception as exc:
-            excerpt = "".join(traceback.format_exception_only(exc)).strip()[:ERROR_EXCERPT_CHARS]
+            # A database error's text can repeat a failing row (a customer's name, e-mail, address).
+            excerpt = scrub("".join(traceback.format_exception_only(exc)).strip())[:ERROR_EXCERPT_CHARS]
             logger.exception("job failed", extra={"job": spec.name, "scope": scope})
             _finish(hub, run_id, "error", {}, excerpt)
             return RunOutcome("error", run_id, {}, excerpt)

@@ -65,6 +65,8 @@ def add_shopify_store(hub: Hub, request: NewShopifyStore) -> dict[str, Any]:
         raise UserError(f"not a Shopify API version: {version!r} (e.g. 2026-10)")
     if not request.token.strip():
         raise UserError("the access token is empty")
+    if not request.token.isascii() or not request.token.isprintable():
+        raise UserError("the access token has characters no Shopify token has (it is printable ASCII)")
     name, currency = request.name or domain.split(".", 1)[0], request.currency
     if request.verify:
         client = hub.connectors.storefront(StoreCredentials("shopify", domain, request.token, version,

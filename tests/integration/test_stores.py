@@ -72,3 +72,13 @@ def test_remove_deletes_or_keeps_history_without_credentials(shop_hub: Hub) -> N
         stores.credentials(shop_hub, used["id"])
     with pytest.raises(NotFound):
         stores.remove_store(shop_hub.db, 999)
+
+
+@pytest.mark.parametrize("token", ["shpat_é123", "shpat_\x00abc", "shpat_abc\n"])
+def test_a_token_no_shop_could_have_issued_is_refused_before_any_call(shop_hub: Hub, sandbox: SandboxShopify,
+                                                                     token: str) -> None:
+    """A non-ASCII token used to crash the HTTP client (a traceback at the CLI, a 500 at the API)."""
+    requests_before = sandbox.stats["requests"]
+    with pytest.raises(UserError, match="access token"):
+        stores.add_shopify_store(shop_hub, stores.NewShopifyStore(shop=sandbox.config.shop_domain, token=token))
+    assert sandbox.stats["requests"] == requests_before
