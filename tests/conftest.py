@@ -206,3 +206,9 @@ def _fresh_shopify_budgets() -> Iterator[None]:
     with budget._registry_lock:
         budget._registry.clear()
     yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long end-to-end tests first: with pytest-xdist they then start on different workers at
+    once, instead of one of them starting last and keeping the run going alone."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)
