@@ -112,7 +112,7 @@ class _HeldStream:
         return self._data.seek(offset, whence)
 
 
-def _wait_for_running(hub: Hub, deadline: float = 20) -> None:
+def _wait_for_running(hub: Hub, deadline: float = 90) -> None:  # a safety net for a loaded machine
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         if any(status == "running" for status, _ in runs(hub)):
