@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from hub.db.engine import Database
 from hub.db.models import FxRate, LedgerEntry
@@ -70,3 +70,29 @@ def test_times_are_stored_as_utc_and_come_back_aware(db: Database) -> None:
     with pytest.raises(Exception, match="naive"), db.transaction() as session:
         session.execute(insert(LedgerEntry), [{**_entries(1, "1")[0], "source_ref": "n",
                                                "occurred_at": datetime(2026, 1, 1)}])
+
+
+def test_daily_summary_follows_statements_of_many_rows_on_one_day(db: Database) -> None:
+    """One statement moving many rows of one day, store and kind: the summary's upsert must
+    group them (PostgreSQL's statement trigger) and stay equal to the entries."""
+    from hub.db.models import LedgerDaily
+
+    def summary() -> dict[str, Decimal]:
+        with db.transaction() as session:
+            rows = session.execute(select(LedgerDaily.kind, func.sum(LedgerDaily.amount))
+                                   .group_by(LedgerDaily.kind)).all()
+        return {kind: amount for kind, amount in rows if amount}
+
+    with db.transaction() as session:
+        session.execute(insert(LedgerEntry), _entries(2_500, "0.07"))
+    assert summary() == {"sale": Decimal("175.00")}
+    with db.transaction() as session:
+        session.execute(update(LedgerEntry).where(LedgerEntry.source_ref.like("t:1%"))
+                        .values(amount=Decimal("0.10")))  # 1,111 rows: t:1, t:10…, t:100…, t:1000…
+        session.execute(update(LedgerEntry).where(LedgerEntry.source_ref.like("t:2%")).values(kind="refund"))
+    assert summary() == {"sale": Decimal("175.00") + Decimal("0.03") * 1_111 - Decimal("0.07") * 611,
+                         "refund": Decimal("0.07") * 611}
+    with db.transaction() as session:
+        session.execute(delete(LedgerEntry).where(LedgerEntry.kind == "refund"))
+        session.execute(delete(LedgerEntry).where(LedgerEntry.amount == Decimal("0.10")))
+    assert summary() == {"sale": Decimal("0.07") * (2_500 - 1_111 - 611)}
