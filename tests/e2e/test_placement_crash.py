@@ -1,7 +1,7 @@
 """Exactly-once placement while the worker is SIGKILLed at random moments.
 
-1,000 supplier orders are placed at the sandbox supplier, which runs as its own process and
-counts what it receives; the worker process (`hub jobs run outbox.dispatch --loop`) is killed 20
+400 supplier orders are placed at the sandbox supplier, which runs as its own process and
+counts what it receives; the worker process (`hub jobs run outbox.dispatch --loop`) is killed 12
 times at random moments and restarted. Afterwards the supplier holds exactly one order per
 reference, and the hub knows every one of them as accepted.
 """
@@ -34,8 +34,8 @@ from tests.conftest import make_settings
 from tests.factories import make_order
 from tests.live import free_port
 
-ORDERS = 1000
-KILLS = 20
+ORDERS = 400
+KILLS = 12
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("connectors.suppliers.sandbox", reason="the sandbox supplier is not built yet")
