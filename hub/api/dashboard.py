@@ -30,6 +30,13 @@ def _page(request: Request, template: str, status_code: int = 200, **context: An
                                       status_code=status_code)
 
 
+def not_found_page(request: Request) -> Response:
+    """The page for an unknown address, signed in or not: it says what was asked and where to go."""
+    return TEMPLATES.TemplateResponse(request, "missing.html",
+                                      {"version": __version__, "what": f"page at {request.url.path[:80]}"},
+                                      status_code=404)
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/", error: str | None = None) -> Response:
     return TEMPLATES.TemplateResponse(request, "login.html", {"version": __version__, "next": next, "error": error})

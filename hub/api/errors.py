@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -103,6 +103,16 @@ def _allowed_methods(app: FastAPI, path: str) -> list[str]:
     return sorted({method for regex, methods in templates if regex.match(path) for method in methods})
 
 
+_MACHINE_PREFIXES = ("/api/", "/webhooks", "/supplier", "/health", "/metrics", "/openapi")
+
+
+def _wants_a_page(request: Request) -> bool:
+    """A person's browser asking for an unknown page gets a page with links, not a JSON body."""
+    path = request.url.path
+    return (request.method in ("GET", "HEAD") and "text/html" in request.headers.get("accept", "")
+            and not path.startswith(_MACHINE_PREFIXES))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -116,7 +126,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(_CODES[status], str(exc)), status_code=status)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and _wants_a_page(request):
+            from hub.api.dashboard import not_found_page  # the dashboard imports this module
+
+            return not_found_page(request)
         code = _CODES.get(exc.status_code, "error")
         headers = dict(getattr(exc, "headers", None) or {})
         message = str(exc.detail)

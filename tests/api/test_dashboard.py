@@ -58,3 +58,15 @@ def test_a_changed_admin_token_signs_everybody_out(sqlite_hub: Hub) -> None:
 
     sqlite_hub.settings.admin_token = SecretStr("rotated")
     assert client.get("/").status_code == 303
+
+
+def test_an_unknown_address_is_a_page_for_a_browser_and_json_for_a_program(sqlite_hub: Hub) -> None:
+    client = TestClient(create_app(sqlite_hub), follow_redirects=False)
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = client.get("/nosuchpage", headers=browser)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "There is no page at /nosuchpage." in page.text and 'href="/"' in page.text
+    assert client.get("/nosuchpage").json()["error"]["code"] == "not_found"  # a program asked
+    api = client.get("/api/v1/nosuch", headers=browser)  # the API answers JSON even to a browser
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+    assert client.post("/nosuchpage", headers=browser).status_code in (404, 405)
