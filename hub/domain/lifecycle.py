@@ -26,6 +26,8 @@ from enum import StrEnum
 
 
 class Lifecycle(StrEnum):
+    """In the order an order lives them (lists and counts show them so)."""
+
     RECEIVED = "received"
     NEEDS_ATTENTION = "needs_attention"
     ROUTED = "routed"
@@ -33,9 +35,9 @@ class Lifecycle(StrEnum):
     PARTIALLY_SHIPPED = "partially_shipped"
     SHIPPED = "shipped"
     FULFILLED = "fulfilled"
-    CANCELLED = "cancelled"
-    REFUNDED = "refunded"
     PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    CANCELLED = "cancelled"
 
 
 LIFECYCLES: tuple[str, ...] = tuple(member.value for member in Lifecycle)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.domain.lifecycle import LABELS, LIFECYCLES, SETTLED, LineFacts, Lifecycle, OrderFacts, derive
+from hub.domain.lifecycle import LABELS, LIFECYCLES, SETTLED, Lifecycle, LineFacts, OrderFacts, derive
 
 L = Lifecycle
 
