@@ -28,7 +28,7 @@ def refresh_lifecycle(session: Session, order_ids: Iterable[int]) -> int:
     ids = sorted({int(order_id) for order_id in order_ids})
     changed = 0
     for chunk in _chunks(ids, CHUNK):
-        current = dict(session.execute(select(Order.id, Order.lifecycle).where(Order.id.in_(chunk))).tuples().all())
+        current = dict(session.execute(select(Order.id, Order.lifecycle).where(Order.id.in_(chunk))).all())
         moves: dict[str, list[int]] = defaultdict(list)
         for order_id, facts in order_facts(session, chunk).items():
             value = derive(facts).value
@@ -49,20 +49,20 @@ def refresh_lifecycle(session: Session, order_ids: Iterable[int]) -> int:
 def order_facts(session: Session, order_ids: Sequence[int]) -> dict[int, OrderFacts]:
     """The inputs of `derive` for each order, in four grouped queries."""
     orders = session.execute(select(Order.id, Order.status, Order.financial_status, Order.fulfillment_status,
-                                    Order.cancelled_at).where(Order.id.in_(order_ids))).tuples().all()
+                                    Order.cancelled_at).where(Order.id.in_(order_ids))).all()
     line_rows = session.execute(select(OrderLine.order_id, OrderLine.id, OrderLine.quantity, OrderLine.routing_status,
                                        OrderLine.requires_shipping).where(OrderLine.order_id.in_(order_ids))
-                                .order_by(OrderLine.id)).tuples().all()
+                                .order_by(OrderLine.id)).all()
     states: dict[int, list[str]] = defaultdict(list)
     for order_id, state in session.execute(select(SupplierOrder.order_id, SupplierOrder.state).where(
-            SupplierOrder.order_id.in_(order_ids)).order_by(SupplierOrder.id)).tuples():
+            SupplierOrder.order_id.in_(order_ids)).order_by(SupplierOrder.id)):
         states[order_id].append(state)
     shipped: dict[int, int] = defaultdict(int)
     parcels: dict[int, list[bool]] = defaultdict(list)
     for order_id, items, fulfillment_id in session.execute(
             select(SupplierOrder.order_id, Shipment.lines, Shipment.remote_fulfillment_id)
             .join(SupplierOrder, SupplierOrder.id == Shipment.supplier_order_id)
-            .where(SupplierOrder.order_id.in_(order_ids))).tuples():
+            .where(SupplierOrder.order_id.in_(order_ids))):
         parcels[order_id].append(fulfillment_id is not None)
         for item in items or []:
             if item.get("order_line_id") is not None:
