@@ -37,9 +37,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_orders_lifecycle_id'))
-        batch_op.drop_column('lifecycle')
+    # Not a batch: on SQLite a batch copies the table, which foreign keys to orders forbid once
+    # orders exist; SQLite (3.35+) and PostgreSQL both drop a column in place.
+    op.drop_index(op.f('ix_orders_lifecycle_id'), table_name='orders')
+    op.drop_column('orders', 'lifecycle')
 
 
 def _backfill(bind: sa.Connection) -> None:
