@@ -35,7 +35,9 @@ def refresh_lifecycle(session: Session, order_ids: Iterable[int]) -> int:
             if current.get(order_id) != value:
                 moves[value].append(order_id)
         for value, moved in moves.items():
-            session.execute(update(Order).where(Order.id.in_(moved)).values(lifecycle=value)
+            # updated_at stays: the ledger job follows orders by it, and a derived word is no news
+            session.execute(update(Order).where(Order.id.in_(moved))
+                            .values(lifecycle=value, updated_at=Order.updated_at)
                             .execution_options(synchronize_session=False))
             changed += len(moved)
     if changed:
