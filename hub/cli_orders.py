@@ -12,6 +12,7 @@ from rich.table import Table
 from hub.bootstrap import build_hub
 from hub.cli_checks import require_store
 from hub.cli_output import FormatOption, cli_console, emit
+from hub.domain.lifecycle import LABELS
 from hub.errors import UserError
 from hub.services import orders as order_service
 
@@ -42,13 +43,19 @@ def import_csv(file: Annotated[Path, typer.Argument(help="CSV with one row per o
 
 OrderStatus = Literal["new", "routing", "routed", "partially_routed", "attention", "fulfilled_by_store",
                       "cancelled"]  # = hub.domain.orders.ORDER_STATUSES (a unit test keeps them equal)
-ORDER_COLUMNS = {"id": "id", "store_id": "store", "name": "name", "status": "status",
+OrderLifecycle = Literal["received", "needs_attention", "routed", "placed", "partially_shipped", "shipped",
+                         "fulfilled", "partially_refunded", "refunded",
+                         "cancelled"]  # = hub.domain.lifecycle.LIFECYCLES (a unit test keeps them equal)
+ORDER_COLUMNS = {"id": "id", "store_id": "store", "name": "name", "lifecycle": "lifecycle", "status": "status",
                  "financial_status": "payment", "total": "total", "placed": "placed"}
 
 
 @app.command("list")
 def list_orders(
     status: Annotated[OrderStatus | None, typer.Option(help="Hub status.")] = None,
+    lifecycle: Annotated[OrderLifecycle | None, typer.Option(
+        help="Lifecycle: received, needs_attention, routed, placed, partially_shipped, shipped, fulfilled, "
+             "partially_refunded, refunded, cancelled.")] = None,
     store: Annotated[int | None, typer.Option(help="Store id.")] = None,
     q: Annotated[str | None, typer.Option(help="Search name, e-mail or external id.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many orders to show.")] = 50,
@@ -59,7 +66,8 @@ def list_orders(
     hub = build_hub()
     try:
         require_store(hub, store)
-        page = order_service.page_orders(hub.db, status=status, store_id=store, q=q, limit=limit, offset=offset)
+        page = order_service.page_orders(hub.db, status=status, store_id=store, q=q, limit=limit, offset=offset,
+                                         lifecycle=lifecycle)
     finally:
         hub.close()
     rows = [{**row, "total": f"{row['total_price']} {row['currency']}", "placed": row["placed_at"][:19]}
@@ -90,7 +98,8 @@ def show(order_id: int, as_json: Annotated[bool, typer.Option("--json")] = False
         console.print_json(json.dumps(order))
         return
     console.print(f"[bold]{order['name']}[/] (id {order['id']}, store {order['store_id']}) "
-                  f"{order['status']} · {order['financial_status']} · {order['total_price']} {order['currency']}")
+                  f"{LABELS[order['lifecycle']]} · {order['status']} · "
+                  f"{order['financial_status']} · {order['total_price']} {order['currency']}")
     lines = Table("sku", "title", "qty", "unit price", "routing")
     for line in order["lines"]:
         lines.add_row(line["sku"] or "", line["title"], str(line["quantity"]), line["unit_price"],

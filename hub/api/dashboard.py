@@ -15,11 +15,13 @@ from hub.api import session
 from hub.api.deps import HubDep
 from hub.api.params import MAX_ID, Id
 from hub.crypto import tokens_equal
+from hub.domain.lifecycle import LABELS, LIFECYCLES
 from hub.errors import NotFound, UserError
 from hub.services import attention, overview
 from hub.services import orders as order_service
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.filters["lifecycle"] = lambda value: LABELS.get(value, value)  # words, not codes
 router = APIRouter(include_in_schema=False)
 
 
@@ -69,13 +71,15 @@ def home(request: Request, hub: HubDep) -> Response:
 
 @router.get("/orders", response_class=HTMLResponse)
 def orders(request: Request, hub: HubDep, q: str | None = None, status: str | None = None,
-           cursor: str | None = None) -> Response:
+           cursor: str | None = None, lifecycle: str | None = None) -> Response:
+    error = None
     try:
         rows, next_cursor = order_service.list_orders(hub.db, status=status or None, q=q or None, limit=50,
-                                                      cursor=cursor or None)
-    except UserError:
-        rows, next_cursor = [], None
-    return _page(request, "orders.html", orders=rows, next_cursor=next_cursor, q=q or "", status=status or "")
+                                                      cursor=cursor or None, lifecycle=lifecycle or None)
+    except UserError as exc:
+        rows, next_cursor, error = [], None, str(exc)
+    return _page(request, "orders.html", orders=rows, next_cursor=next_cursor, q=q or "", status=status or "",
+                 lifecycle=lifecycle or "", lifecycles=LIFECYCLES, error=error)
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)

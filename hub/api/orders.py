@@ -13,6 +13,7 @@ from hub.api.deps import HubDep, require_admin
 from hub.api.errors import ApiError, responses
 from hub.api.params import COUNTRY, CURRENCY, MONEY_MAX, Amount, Id, IdFilter, Quantity, Text, TextFilter
 from hub.db.base import utcnow
+from hub.domain.lifecycle import Lifecycle
 from hub.domain.manual_orders import ManualLine, ManualOrderError, build_manual_order
 from hub.domain.orders import ORDER_STATUSES
 from hub.services import orders as order_service
@@ -87,13 +88,17 @@ def create_order(body: ManualOrderIn, hub: HubDep, response: Response) -> dict[s
 def list_orders(
     hub: HubDep,
     status: Annotated[OrderStatus | None, Query(description="the hub's status of the order")] = None,
+    lifecycle: Annotated[Lifecycle | None, Query(
+        description="the order's lifecycle: received, needs_attention, routed, placed, partially_shipped, "
+                    "shipped, fulfilled, partially_refunded, refunded or cancelled")] = None,
     store: Annotated[IdFilter, Query(description="store id")] = None,
     q: Annotated[TextFilter, Query(description="name, e-mail or external id")] = None,
     limit: Annotated[int, Query(ge=1, le=order_service.MAX_PAGE)] = 50,
     cursor: Annotated[TextFilter, Query(description="next_cursor of the previous page")] = None,
 ) -> dict[str, Any]:
     page, next_cursor = order_service.list_orders(hub.db, status=status.value if status else None, store_id=store,
-                                                  q=q, limit=limit, cursor=cursor)
+                                                  q=q, limit=limit, cursor=cursor,
+                                                  lifecycle=lifecycle.value if lifecycle else None)
     return {"orders": page, "next_cursor": next_cursor}
 
 

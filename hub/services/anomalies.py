@@ -19,6 +19,7 @@ from hub.db.engine import Database
 from hub.db.models import AttentionItem, LedgerEntry, Order, Payout, SupplierOrder
 from hub.db.sql import insert_ignore
 from hub.domain import ledger as L
+from hub.domain.lifecycle import SETTLED
 from hub.domain.money import format_amount
 from hub.services import attention
 from hub.services.attention import UNSENT_PAID_ORDER
@@ -30,6 +31,7 @@ KINDS = ("unsent_paid_order", "charged_for_cancelled_order", "supplier_charged_t
          "supplier_charge_mismatch", "payout_mismatch", "negative_margin", "fx_rate_missing")
 PAID = ("paid", "partially_paid", "partially_refunded")
 SENT_STATES = ("placing", "placed", "accepted", "shipped", "delivered")
+SETTLED_LIFECYCLES = sorted(value.value for value in SETTLED)
 _PROFIT_KINDS = tuple(k for kinds in L.PROFIT_BUCKETS.values() for k in kinds)
 
 
@@ -40,10 +42,12 @@ def _anomaly(kind: str, reason: str, *, ref: str, store_id: int | None = None, o
 
 
 def _unsent(session: Session, now: datetime, grace: timedelta) -> list[dict[str, Any]]:
+    """Paid orders no supplier has; an order that is settled (the store fulfilled it itself, it was
+    cancelled or refunded) has nothing left to send, whatever its payment status says."""
     sent = exists().where(SupplierOrder.order_id == Order.id, SupplierOrder.state.in_(SENT_STATES))
     rows = session.execute(select(Order.id, Order.store_id, Order.name).where(
-        Order.financial_status.in_(PAID), Order.cancelled_at.is_(None), Order.placed_at < now - grace, ~sent)
-        .order_by(Order.id)).all()
+        Order.financial_status.in_(PAID), Order.cancelled_at.is_(None), Order.placed_at < now - grace, ~sent,
+        Order.lifecycle.not_in(SETTLED_LIFECYCLES)).order_by(Order.id)).all()
     return [_anomaly("unsent_paid_order", f"paid order {name} was never sent to a supplier", ref=str(oid),
                      store_id=sid, order_id=oid) for oid, sid, name in rows]
 
@@ -175,7 +179,7 @@ def reconcile(db: Database, *, tolerance_pct: Decimal, grace: timedelta, reporti
         still_unsent = [a["order_id"] for a in _unsent(session, utcnow(), timedelta(0))]
         attention.resolve_open(session, [AttentionItem.kind == UNSENT_PAID_ORDER,
                                          AttentionItem.order_id.not_in(still_unsent)],
-                               "sent to a supplier, cancelled or no longer paid")
+                               "sent to a supplier, fulfilled by the store, cancelled or no longer paid")
     if added:
         logger.info("money anomalies added to the attention list", extra={"added": added})
     return [a for a in found if kind is None or a["kind"] == kind]

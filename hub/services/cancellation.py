@@ -17,6 +17,7 @@ from hub.db.base import utcnow
 from hub.db.models import AttentionItem, Order, OrderEvent, OrderLine, Supplier, SupplierOrder
 from hub.db.sql import insert_ignore
 from hub.services import ledger, outbox, reservations
+from hub.services.lifecycle import refresh_lifecycle
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -58,6 +59,7 @@ def _cancel_one(hub: Hub, supplier_order_id: int, order_id: int) -> str:
             session.add(OrderEvent(order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
                                    message=f"{reference} cancelled before it reached the supplier",
                                    data={"supplier_order_id": supplier_order_id}))
+            refresh_lifecycle(session, [order_id])
             return "cancelled"
         payload = {"supplier_order_id": supplier_order_id}
         if outbox.enqueue(session, CANCEL_KIND, f"cancel:{supplier_order_id}", payload):
@@ -74,6 +76,7 @@ def _close_lines(hub: Hub, order_ids: list[int]) -> None:
         session.execute(update(OrderLine).where(OrderLine.order_id.in_(cancelled),
                                                 OrderLine.routing_status.in_(["pending", "attention"]))
                         .values(routing_status="cancelled").execution_options(synchronize_session=False))
+        refresh_lifecycle(session, order_ids)
 
 
 def cancelled_by_supplier(hub: Hub, reference: str) -> bool:
@@ -105,6 +108,7 @@ def cancelled_by_supplier(hub: Hub, reference: str) -> bool:
                         "store_id": order.store_id, "order_id": order.id, "supplier_order_id": found,
                         "details": {"rerouted": order.status == "new"}, "created_at": now, "resolved_at": None}],
                       conflict=["dedupe_key"])
+        refresh_lifecycle(session, [order.id])
     logger.warning("supplier cancelled an accepted order", extra={"reference": reference})
     return True
 
@@ -145,6 +149,7 @@ def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
                 session.add(OrderEvent(order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
                                        message=f"The supplier cancelled {reference}",
                                        data={"supplier_order_id": supplier_order_id}))
+                refresh_lifecycle(session, [order_id])
             return outbox.Done("cancelled")
         session.add(OrderEvent(order_id=order_id, kind="supplier_cancel_refused", occurred_at=now,
                                message=f"Too late to cancel {reference}: the supplier has shipped it",

@@ -19,6 +19,7 @@ from hub.db.models import OrderEvent, OrderLine, Shipment, Store
 from hub.domain.carriers import tracking_info
 from hub.domain.storefront import FulfillmentLineRequest, Tracking
 from hub.services import outbox
+from hub.services.lifecycle import refresh_lifecycle
 from hub.services.shipments import FULFIL_KIND, store_order_for
 from hub.services.stores import credentials
 
@@ -74,6 +75,7 @@ def fulfil(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
         session.add(OrderEvent(order_id=order_id, kind="fulfilled", occurred_at=now,
                                message=text + (" (customer notified)" if notify else ""),
                                data={"shipment_id": shipment_id, "fulfillment_id": done.fulfillment_id}))
+        refresh_lifecycle(session, [order_id])
     return outbox.Done(done.fulfillment_id)
 
 

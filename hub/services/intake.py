@@ -22,6 +22,7 @@ from hub.db.engine import Database
 from hub.db.models import Order, OrderEvent, OrderLine
 from hub.db.sql import bulk_insert, dialect_insert
 from hub.domain.orders import Address, OrderIn, OrderLineIn
+from hub.services.lifecycle import refresh_lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def ingest(session: Session, store_id: int, orders: Sequence[OrderIn], source: s
     remaining = [order for ext, order in latest.items() if ext not in inserted]
     if remaining:
         _apply_updates(session, store_id, remaining, source, now, result)
+    refresh_lifecycle(session, result.created_ids + result.changed_ids)
     return result
 
 

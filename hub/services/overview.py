@@ -16,6 +16,7 @@ from hub.db.models import (
     Supplier,
     SupplierOrder,
 )
+from hub.domain.lifecycle import LIFECYCLES
 from hub.domain.money import format_amount
 from hub.services.stores import store_view
 
@@ -23,6 +24,9 @@ from hub.services.stores import store_view
 def overview(db: Database) -> dict[str, Any]:
     with db.read() as session:
         orders = dict(session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
+        counted = dict(session.execute(select(Order.lifecycle, func.count()).group_by(Order.lifecycle)).all())
+        # every lifecycle that has orders, in the order an order lives them
+        lifecycles = {value: counted[value] for value in LIFECYCLES if counted.get(value)}
         supplier_orders = dict(session.execute(select(SupplierOrder.state, func.count())
                                                .group_by(SupplierOrder.state)).all())
         attention = session.execute(select(func.count()).select_from(AttentionItem).where(
@@ -35,7 +39,8 @@ def overview(db: Database) -> dict[str, Any]:
         suppliers = session.execute(select(Supplier.code, Supplier.name, Supplier.kind, Supplier.active)
                                     .order_by(Supplier.priority, Supplier.code)).all()
         return {
-            "orders": orders, "orders_total": sum(orders.values()), "supplier_orders": supplier_orders,
+            "orders": orders, "orders_total": sum(orders.values()), "lifecycles": lifecycles,
+            "supplier_orders": supplier_orders,
             "attention": attention, "shipments": shipments, "fulfilled": fulfilled, "stores": stores,
             "suppliers": [{"code": c, "name": n, "kind": k, "active": a} for c, n, k, a in suppliers],
             "runs": [{"job": r.job, "store_id": r.store_id, "status": r.status, "counts": r.counts,

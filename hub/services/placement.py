@@ -45,6 +45,7 @@ from hub.ports import (
 from hub.services import attention, outbox, reservations
 from hub.services.attention import UNSENT_PAID_ORDER
 from hub.services.ledger import drop_supplier_estimate, record_supplier_charge
+from hub.services.lifecycle import refresh_lifecycle
 from hub.services.routing import PLACE_KIND
 
 if TYPE_CHECKING:
@@ -118,6 +119,7 @@ def _claim(hub: Hub, supplier_order_id: int) -> _Claim | outbox.Done | outbox.Re
                             .values(state="cancelled", cancelled_at=now, updated_at=now)
                             .execution_options(synchronize_session=False))
             abandon_unsent(session, supplier_order_id)
+            refresh_lifecycle(session, [order.order_id])
             return outbox.Done("the store order was cancelled before placement")
         claimed = session.execute(
             update(SupplierOrder).where(SupplierOrder.id == supplier_order_id,
@@ -172,6 +174,7 @@ def _accepted(hub: Hub, supplier_order_id: int, status: SupplierOrderStatus) -> 
         attention.resolve_open(session, [AttentionItem.kind == UNSENT_PAID_ORDER,
                                          AttentionItem.order_id == order.order_id],
                                f"sent to {code} as {order.reference}", now)
+        refresh_lifecycle(session, [order.order_id])
 
 
 def _note_error(hub: Hub, supplier_order_id: int, error: str) -> None:
@@ -226,3 +229,4 @@ def _fail(hub: Hub, supplier_order_id: int, reason: str) -> None:
                         "reason": f"{order.name}: supplier refused {supplier_order.reference}: {reason[:300]}",
                         "store_id": order.store_id, "order_id": order.id, "supplier_order_id": supplier_order_id,
                         "details": {}, "created_at": now, "resolved_at": None}], conflict=["dedupe_key"])
+        refresh_lifecycle(session, [order.id])

@@ -43,6 +43,7 @@ from hub.db.sql import insert_ignore
 from hub.domain.routing import Allocation, Routed, Unroutable, route_order
 from hub.services import attention, outbox
 from hub.services.ledger import record_supplier_estimate
+from hub.services.lifecycle import refresh_lifecycle
 from hub.services.routing_load import demands, fx_converter, policy_of
 
 if TYPE_CHECKING:
@@ -136,6 +137,7 @@ def _set_aside_fulfilled(hub: Hub) -> None:
         session.execute(insert(OrderEvent), [
             {"order_id": order_id, "kind": "not_routed", "occurred_at": now, "data": {},
              "message": "Already fulfilled at the store: not sent to a supplier"} for order_id in ids])
+        refresh_lifecycle(session, ids)
 
 
 def react_to_orders(hub: Hub, order_ids: list[int]) -> None:
@@ -291,6 +293,7 @@ def _finish(session: Session, order_id: int, token: str, result: RoutingResult) 
     session.add(OrderEvent(order_id=order_id, kind="routed", occurred_at=now, message=_summary(session, result),
                            data={"routed_lines": result.routed_lines, "attention_lines": result.attention_lines,
                                  "supplier_orders": result.supplier_order_ids}))
+    refresh_lifecycle(session, [order_id])
     return result
 
 

@@ -21,6 +21,7 @@ from hub.db.models import Order, OrderEvent, Shipment, Supplier, SupplierOrder, 
 from hub.db.sql import dialect_insert
 from hub.errors import NotFound, UserError
 from hub.services import outbox
+from hub.services.lifecycle import refresh_lifecycle
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -89,6 +90,7 @@ def record_shipment(hub: Hub, supplier_code: str, shipment: ShipmentIn) -> Shipm
                                        + ("" if complete else " (part of the order)"),
                                data={"supplier_order_id": order.id, "shipment_id": shipment_id, "lines": lines}))
         outbox.enqueue(session, FULFIL_KIND, f"fulfil:shipment:{shipment_id}", {"shipment_id": shipment_id})
+        refresh_lifecycle(session, [order.order_id])
         return ShipmentResult(shipment_id, True, "shipped" if complete else order.state)
 
 

@@ -3,7 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from hub.bootstrap import Hub
+from hub.db.base import utcnow
+from hub.db.models import Order
+from hub.domain.lifecycle import LIFECYCLES
+from hub.services.lifecycle import refresh_lifecycle
 from tests.api.conftest import AUTH
 
 
@@ -59,3 +65,25 @@ def test_listing_filters_and_cursor_pages(client: TestClient) -> None:
     assert client.get("/api/v1/orders?cursor=garbage!", headers=AUTH).status_code == 400
     assert client.get("/api/v1/orders/999999", headers=AUTH).status_code == 404
     assert client.get("/api/v1/orders?limit=0", headers=AUTH).status_code == 422
+
+
+def test_listing_filters_by_lifecycle_and_refuses_an_unknown_one(client: TestClient, sqlite_hub: Hub) -> None:
+    kept, gone = (client.post("/api/v1/orders", json=_order(f"L{i}"), headers=AUTH).json() for i in range(2))
+    assert kept["lifecycle"] == gone["lifecycle"] == "received"
+    with sqlite_hub.db.transaction() as session:  # the store cancels one
+        session.execute(update(Order).where(Order.id == gone["id"]).values(cancelled_at=utcnow(), status="cancelled"))
+        refresh_lifecycle(session, [gone["id"]])
+
+    def names(lifecycle: str) -> list[str]:
+        response = client.get(f"/api/v1/orders?lifecycle={lifecycle}", headers=AUTH)
+        assert response.status_code == 200, response.text
+        return [o["name"] for o in response.json()["orders"]]
+
+    assert names("received") == ["L0"] and names("cancelled") == ["L1"] and names("shipped") == []
+    assert client.get(f"/api/v1/orders/{gone['id']}", headers=AUTH).json()["lifecycle"] == "cancelled"
+    bad = client.get("/api/v1/orders?lifecycle=lost", headers=AUTH)
+    assert bad.status_code == 422 and "lifecycle" in bad.json()["error"]["message"], bad.text
+    schema = client.get("/openapi.json").json()
+    param = next(p for p in schema["paths"]["/api/v1/orders"]["get"]["parameters"] if p["name"] == "lifecycle")
+    ref = next(s["$ref"] for s in param["schema"]["anyOf"] if "$ref" in s).rsplit("/", 1)[-1]
+    assert tuple(schema["components"]["schemas"][ref]["enum"]) == LIFECYCLES

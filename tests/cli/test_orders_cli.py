@@ -43,3 +43,19 @@ def test_missing_file_and_bad_header_are_one_line_exit_2(tmp_path: Path) -> None
     assert header.returncode == 2 and "lacks column" in header.stderr
     absent = hub_cli("orders", "show", "42", env=env, cwd=tmp_path)
     assert absent.returncode == 1 and "not found" in absent.stderr
+
+
+def test_list_filters_by_lifecycle_and_refuses_an_unknown_one(tmp_path: Path) -> None:
+    env = {"HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}"}
+    assert hub_cli("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    (tmp_path / "orders.csv").write_text(CSV)
+    hub_cli("orders", "import", "orders.csv", env=env, cwd=tmp_path)
+    received = hub_cli("orders", "list", "--lifecycle", "received", "--format", "csv", env=env, cwd=tmp_path)
+    assert received.returncode == 0, received.stderr
+    assert "M-1" in received.stdout and "M-3" in received.stdout and "lifecycle" in received.stdout
+    shipped = hub_cli("orders", "list", "--lifecycle", "shipped", env=env, cwd=tmp_path)
+    assert shipped.returncode == 0 and "M-1" not in shipped.stdout and "no orders" in shipped.stdout
+    bad = hub_cli("orders", "list", "--lifecycle", "lost", env=env, cwd=tmp_path)
+    assert bad.returncode == 2 and "lost" in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+    shown = hub_cli("orders", "show", "1", env=env, cwd=tmp_path)
+    assert "Received" in shown.stdout

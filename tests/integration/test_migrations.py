@@ -61,3 +61,55 @@ def test_ledger_refs_of_storefront_facts_gain_their_store_and_lose_it_on_downgra
         assert refs() == ["balance:77:chargeback", "order:5:shipping", "txn:1001:fee:9"]
     finally:
         database.dispose()
+
+
+def test_lifecycle_is_backfilled_from_each_orders_facts(db_url: str) -> None:
+    """Orders that exist before the lifecycle column get the word their facts say, in the migration."""
+    from sqlalchemy import text
+
+    at = "'2026-11-01 00:00:00'"
+    database = Database(db_url)
+    try:
+        upgrade(database.engine, "8c2f4b6d1e73")
+        with database.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO stores (id, platform, name, shop_domain, currency, api_version, status, settings,"
+                f" created_at, updated_at) VALUES (1, 'shopify', 'S', 's.myshopify.com', 'USD', '2026-10', 'active',"
+                f" '{{}}', {at}, {at})"))
+            connection.execute(text(
+                "INSERT INTO suppliers (id, code, name, kind, currency, config, lead_time_days, priority, active,"
+                f" created_at, updated_at) VALUES (1, 'east', 'East', 'sandbox', 'USD', '{{}}', 5, 1, TRUE,"
+                f" {at}, {at})"))
+            orders = [  # id, hub status, payment, store fulfillment, cancelled
+                (1, "routed", "paid", "unfulfilled", "NULL"), (2, "fulfilled_by_store", "paid", "fulfilled", "NULL"),
+                (3, "cancelled", "refunded", "unfulfilled", at), (4, "new", "pending", "unfulfilled", "NULL"),
+                (5, "routed", "paid", "unfulfilled", "NULL"), (6, "attention", "paid", "unfulfilled", "NULL")]
+            for oid, status, paid, fulfilled, cancelled in orders:
+                connection.execute(text(
+                    "INSERT INTO orders (id, store_id, external_id, name, currency, status, financial_status,"
+                    " fulfillment_status, subtotal_price, total_discounts, total_shipping, total_tax, total_price,"
+                    " placed_at, remote_updated_at, cancelled_at, fingerprint, created_at, updated_at) VALUES"
+                    f" ({oid}, 1, '{oid}', '#{oid}', 'USD', '{status}', '{paid}', '{fulfilled}', 0, 0, 0, 0, 0,"
+                    f" {at}, {at}, {cancelled}, 'f', {at}, {at})"))
+                connection.execute(text(
+                    "INSERT INTO order_lines (id, order_id, external_id, title, quantity, unit_price, total_discount,"
+                    f" requires_shipping, routing_status) VALUES ({oid}, {oid}, 'l{oid}', 'Mug', 2, 100, 0, TRUE,"
+                    f" '{'attention' if status == 'attention' else 'routed' if status == 'routed' else 'pending'}')"))
+            for oid, state in ((1, "shipped"), (5, "accepted")):
+                connection.execute(text(
+                    "INSERT INTO supplier_orders (id, order_id, supplier_id, attempt, reference, idempotency_key,"
+                    " state, currency, expected_cost, expected_shipping, place_attempts, created_at, updated_at)"
+                    f" VALUES ({oid}, {oid}, 1, 1, 'R{oid}', 'K{oid}', '{state}', 'USD', 0, 0, 1, {at}, {at})"))
+            connection.execute(text(
+                "INSERT INTO shipments (id, supplier_order_id, tracking_number, lines, status, shipped_at) VALUES"
+                f" (1, 1, 'T1', '[{{\"order_line_id\": 1, \"quantity\": 2}}]', 'in_transit', {at})"))
+
+        upgrade(database.engine)
+        with database.engine.connect() as connection:
+            found = dict(connection.execute(text("SELECT id, lifecycle FROM orders ORDER BY id")).all())
+        assert found == {1: "shipped", 2: "fulfilled", 3: "cancelled", 4: "received", 5: "placed",
+                         6: "needs_attention"}
+        downgrade(database.engine, "8c2f4b6d1e73")  # with orders in place
+        assert "lifecycle" not in {c["name"] for c in inspect(database.engine).get_columns("orders")}
+    finally:
+        database.dispose()

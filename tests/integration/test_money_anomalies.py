@@ -12,12 +12,13 @@ from hub.bootstrap import Hub
 from hub.db.base import utcnow
 from hub.db.models import AttentionItem, LedgerEntry, Order, Payout, PayoutTransaction
 from hub.domain.money import Money
+from hub.domain.orders import FinancialStatus, FulfillmentStatus
 from hub.domain.storefront import BalanceTransaction
 from hub.domain.storefront import Payout as RemotePayout
 from hub.services import anomalies, payments, pull
 from hub.services.ledger import record_supplier_charge, record_transactions
 from tests import catalogue_builders as cb
-from tests.integration.money_helpers import D, known_order, supplier_order, txn
+from tests.integration.money_helpers import T0, D, known_order, supplier_order, txn
 
 
 def found(hub: Hub, kind: str) -> list[dict[str, Any]]:
@@ -43,6 +44,26 @@ def test_paid_order_never_sent_to_a_supplier(hub: Hub) -> None:
     fresh = anomalies.reconcile(hub.db, tolerance_pct=D("5"), grace=timedelta(days=36500),
                                 reporting_currency="USD", kind="unsent_paid_order")
     assert fresh == []  # within the grace period it is not yet an anomaly
+
+
+def test_an_order_the_store_fulfilled_itself_is_not_unsent(hub: Hub) -> None:
+    """Paid, never sent, but settled: fulfilled at the store, refunded, or cancelled. Its open item
+    resolves once the store says so, and it stays off the list."""
+    store = cb.store(hub.db)
+    stuck = known_order(hub, store, "1")
+    by_store = known_order(hub, store, "2", fulfillment_status=FulfillmentStatus.FULFILLED)
+    refunded = known_order(hub, store, "3", financial_status=FinancialStatus.REFUNDED)
+    with hub.db.read() as session:
+        lifecycles = dict(session.execute(select(Order.id, Order.lifecycle)).all())
+    assert lifecycles == {stuck: "received", by_store: "fulfilled", refunded: "refunded"}
+    assert [a["order_id"] for a in found(hub, "unsent_paid_order")] == [stuck]
+    # later the store fulfils the stuck one itself: the anomaly no longer holds and its item closes
+    known_order(hub, store, "1", placed=T0 + timedelta(hours=1), fulfillment_status=FulfillmentStatus.FULFILLED)
+    assert found(hub, "unsent_paid_order") == []
+    with hub.db.read() as session:
+        open_items = session.execute(select(AttentionItem.order_id).where(
+            AttentionItem.kind == "unsent_paid_order", AttentionItem.resolved_at.is_(None))).scalars().all()
+    assert open_items == []
 
 
 def test_supplier_charged_for_a_cancelled_order(hub: Hub) -> None:

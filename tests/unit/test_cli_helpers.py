@@ -14,9 +14,10 @@ from connectors.suppliers.feeds import FORMATS
 from hub.cli_feeds import FeedFormat, FeedMode
 from hub.cli_money import ProfitGroup
 from hub.cli_ops import run_line
-from hub.cli_orders import OrderStatus, paging_hint
+from hub.cli_orders import OrderLifecycle, OrderStatus, paging_hint
 from hub.cli_suppliers import SupplierKind
 from hub.config import Settings, settings_error_message
+from hub.domain.lifecycle import LIFECYCLES
 from hub.domain.orders import ORDER_STATUSES
 from hub.errors import UserError
 from hub.server import banner, bind
@@ -27,6 +28,7 @@ from hub.services.suppliers import KINDS
 
 def test_cli_choices_are_the_services_values() -> None:
     assert get_args(OrderStatus) == ORDER_STATUSES
+    assert get_args(OrderLifecycle) == LIFECYCLES
     assert get_args(SupplierKind) == KINDS
     assert set(get_args(FeedFormat)) == {"auto", *FORMATS}
     assert get_args(FeedMode) == MODES

@@ -22,6 +22,7 @@ class Order(Base):
         Index(None, "store_id", "remote_updated_at"),
         Index(None, "status", "id"),
         Index(None, "placed_at"),
+        Index(None, "lifecycle", "id"),
     )
 
     id: Mapped[IdPk]
@@ -33,6 +34,9 @@ class Order(Base):
     status: Mapped[str] = mapped_column(String(20), default="new")  # hub status: new | routed | ...
     financial_status: Mapped[str] = mapped_column(String(30))
     fulfillment_status: Mapped[str] = mapped_column(String(30))
+    # One word a person reads (hub.domain.lifecycle), kept by services.lifecycle.refresh_lifecycle
+    # in the transaction that changes its inputs; stored so lists filter and count by it.
+    lifecycle: Mapped[str] = mapped_column(String(20), default="received", server_default="received")
     subtotal_price: Mapped[Decimal]
     total_discounts: Mapped[Decimal]
     total_shipping: Mapped[Decimal]
