@@ -1,7 +1,8 @@
-"""/docs and /redoc served from the hub's own files, so the API docs work offline and behind a firewall.
+"""/docs served from the hub's own files, so the API docs work offline and behind a firewall.
 
 FastAPI's default pages load Swagger UI and ReDoc from a CDN (a blank page without internet); the
-`fastapi-offline` package ships both bundles (Swagger UI 5, which reads OpenAPI 3.1), mounted here.
+`fastapi-offline` package ships Swagger UI 5 (which reads OpenAPI 3.1), mounted here. ReDoc is not
+offered: its page still loads its logo from its vendor's host.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -22,7 +23,7 @@ def assets_dir() -> Path:
 
 
 def install(app: FastAPI) -> None:
-    """Mount the bundles and the two pages (the app is built with docs_url=None, redoc_url=None)."""
+    """Mount the bundle and the page (the app is built with docs_url=None, redoc_url=None)."""
     app.mount(ASSETS, StaticFiles(directory=assets_dir()), name="apidocs")
     title = f"{app.title} API"
 
@@ -33,8 +34,3 @@ def install(app: FastAPI) -> None:
                                    swagger_css_url=f"{ASSETS}/swagger-ui.css",
                                    swagger_favicon_url=f"{ASSETS}/favicon.png")
 
-    @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
-        return get_redoc_html(openapi_url=app.openapi_url or "/openapi.json", title=title,
-                              redoc_js_url=f"{ASSETS}/redoc.standalone.js", redoc_favicon_url=f"{ASSETS}/favicon.png",
-                              with_google_fonts=False)

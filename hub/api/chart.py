@@ -17,8 +17,9 @@ REVENUE_COLOUR = "#2456c4"
 COSTS_COLOUR = "#e07b00"
 PROFIT_COLOUR = "#067647"
 _LEFT, _RIGHT, _TOP, _BOTTOM = 64, 12, 12, 30
-_MAX_X_LABELS = 8
+_MAX_X_LABELS = 7
 _TENTH = Decimal("0.1")
+_MAX_BAR = Decimal(36)
 
 
 @dataclass(frozen=True)
@@ -31,14 +32,31 @@ class Bucket:
     profit: Decimal
 
 
-def chart_buckets(rows: Sequence[Mapping[str, Any]]) -> list[Bucket]:
-    """Buckets from profit rows (as the API gives them): costs are everything between revenue and profit."""
+def chart_buckets(rows: Sequence[Mapping[str, Any]], keys: Sequence[str] | None = None) -> list[Bucket]:
+    """Buckets from profit rows (as the API gives them), one per key in `keys` when given (zero where a
+    key has no row); costs are everything between revenue and profit."""
+    by_key = {str(row["key"]): row for row in rows}
     result = []
-    for row in rows:
-        revenue, profit = Decimal(row["revenue"]), Decimal(row["profit"])
-        result.append(Bucket(label=str(row.get("label") or row["key"]), revenue=revenue, costs=revenue - profit,
-                             profit=profit))
+    for key in keys if keys is not None else list(by_key):
+        row = by_key.get(key)
+        revenue, profit = (Decimal(row["revenue"]), Decimal(row["profit"])) if row else (Decimal(0), Decimal(0))
+        result.append(Bucket(label=short_label(key), revenue=revenue, costs=revenue - profit, profit=profit))
     return result
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_label(key: str) -> str:
+    """An axis label that fits a phone: 2026-12-03 → 3 Dec, 2026-W49 → W49 2026, 2026-12 → Dec 2026."""
+    parts = key.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts) and 1 <= int(parts[1]) <= 12:
+        return f"{int(parts[2])} {_MONTHS[int(parts[1]) - 1]}"
+    if len(parts) == 2 and parts[1].startswith("W"):
+        return f"{parts[1]} {parts[0]}"
+    if len(parts) == 2 and parts[1].isdigit() and 1 <= int(parts[1]) <= 12:
+        return f"{_MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    return key
 
 
 def nice_step(span: Decimal, ticks: int = 4) -> Decimal:
@@ -107,22 +125,22 @@ def profit_chart(buckets: Sequence[Bucket], currency: str, *, chart_id: str = "c
     points = []
     for index, bucket in enumerate(buckets):
         left = _LEFT + slot * index
-        bar_w = max(slot * Decimal("0.38"), Decimal("0.5"))
-        for offset, value, colour, kind in ((Decimal("0.1"), bucket.revenue, REVENUE_COLOUR, "revenue"),
-                                            (Decimal("0.52"), bucket.costs, COSTS_COLOUR, "costs")):
+        bar_w = min(max(slot * Decimal("0.38"), Decimal("0.5")), _MAX_BAR)
+        centre = left + slot / 2
+        for bar_x, value, colour, kind in ((centre - bar_w - 1, bucket.revenue, REVENUE_COLOUR, "revenue"),
+                                           (centre + 1, bucket.costs, COSTS_COLOUR, "costs")):
             top_y = min(y(value), zero)
-            parts.append(f'<rect class="{kind}" x="{_n(left + slot * offset)}" y="{_n(top_y)}" '
+            parts.append(f'<rect class="{kind}" x="{_n(bar_x)}" y="{_n(top_y)}" '
                          f'width="{_n(bar_w)}" height="{_n(abs(zero - y(value)))}" fill="{colour}">'
                          f'<title>{escape(bucket.label)}: {kind} {value} {escape(currency)}</title></rect>')
-        centre = left + slot / 2
         points.append((centre, y(bucket.profit)))
         if index % every == 0:
             parts.append(f'<text x="{_n(centre)}" y="{height - 10}" text-anchor="middle" font-size="11" '
                          f'fill="#475467">{escape(bucket.label)}</text>')
     path = " ".join(f"{'M' if i == 0 else 'L'}{_n(px)},{_n(py)}" for i, (px, py) in enumerate(points))
     parts.append(f'<path class="profit" d="{path}" fill="none" stroke="{PROFIT_COLOUR}" stroke-width="2"/>')
-    if len(points) <= 62:
+    if len(points) <= 62:  # a dot where something happened; quiet days are the line alone
         parts.extend(f'<circle class="profit" cx="{_n(px)}" cy="{_n(py)}" r="3" fill="{PROFIT_COLOUR}"/>'
-                     for px, py in points)
+                     for (px, py), b in zip(points, buckets, strict=True) if b.revenue or b.costs or b.profit)
     parts.append("</svg>")
     return "".join(parts)

@@ -18,6 +18,7 @@ from hub.api.chart import chart_buckets, profit_chart
 from hub.api.deps import HubDep
 from hub.api.params import MAX_ID, Id
 from hub.crypto import tokens_equal
+from hub.domain.periods import bucket_keys
 from hub.errors import NotFound, UserError
 from hub.services import attention, overview, profit_page
 from hub.services import orders as order_service
@@ -70,7 +71,8 @@ def home(request: Request, hub: HubDep) -> Response:
     if not session.signed_in(request):
         return _page(request, "overview.html")
     money = profit_page.overview_money(hub.db, datetime.now(UTC).date(), hub.settings.reporting_currency)
-    chart = profit_chart(chart_buckets(money["days"]), money["currency"], chart_id="overview-chart")
+    buckets = chart_buckets(money["days"], bucket_keys(money["period"]))
+    chart = profit_chart(buckets, money["currency"], chart_id="overview-chart")
     return _page(request, "overview.html", data=overview.overview(hub.db), money=money,
                  chart=Markup(chart))  # noqa: S704 - profit_chart escapes every text it draws
 

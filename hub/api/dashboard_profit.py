@@ -21,7 +21,7 @@ from hub.api.chart import chart_buckets, profit_chart
 from hub.api.dashboard import _page
 from hub.api.deps import HubDep
 from hub.domain.money import MoneyError, normalize_currency
-from hub.domain.periods import PRESETS, Period, preset
+from hub.domain.periods import PRESETS, Period, bucket_keys, preset
 from hub.errors import UserError
 from hub.services import profit as profit_service
 from hub.services import profit_page
@@ -105,7 +105,7 @@ def profit(request: Request, hub: HubDep, date_from: FromParam = "", date_to: To
     return _page(
         request, "profit.html", period=period, previous=period.previous(), currency=code, store_id=store_id,
         kpis=profit_page.kpis(current, previous, code), fx_missing=current.fx_missing,
-        chart=Markup(profit_chart(chart_buckets(periods), code, chart_id="profit-chart")),  # noqa: S704 - escaped
+        chart=Markup(profit_chart(chart_buckets(periods, bucket_keys(period)), code, chart_id="profit-chart")),  # noqa: S704 - escaped
         periods=periods, group=group, table=table, rows=rows[:profit_page.TABLE_LIMIT], total_rows=len(rows),
         sort=sort, descending=descending, columns=profit_page.SORTABLE, names=names, query=query,
         day_range=lambda key: bucket_days(key, group, period),

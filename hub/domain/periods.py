@@ -65,3 +65,23 @@ def change_pct(current: Decimal, previous: Decimal) -> Decimal | None:
 
 def days_of(period: Period) -> list[date]:
     return [period.start + timedelta(days=offset) for offset in range(period.days)]
+
+
+def bucket_key(day: date, bucket: str) -> str:
+    """The key `hub.services.profit` gives a day's facts when grouping by day, ISO week or month."""
+    if bucket == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if bucket == "month":
+        return f"{day.year}-{day.month:02d}"
+    return day.isoformat()
+
+
+def bucket_keys(period: Period, bucket: str | None = None) -> list[str]:
+    """Every bucket of the period in order, those without facts too (a chart shows the quiet days)."""
+    keys: list[str] = []
+    for day in days_of(period):
+        key = bucket_key(day, bucket or period.bucket())
+        if not keys or keys[-1] != key:
+            keys.append(key)
+    return keys
