@@ -50,6 +50,8 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def short_label(key: str) -> str:
     """An axis label that fits a phone: 2026-12-03 → 3 Dec, 2026-W49 → W49 2026, 2026-12 → Dec 2026."""
     parts = key.split("-")
+    if not (parts[0].isdigit() and len(parts[0]) == 4):
+        return key
     if len(parts) == 3 and all(p.isdigit() for p in parts) and 1 <= int(parts[1]) <= 12:
         return f"{int(parts[2])} {_MONTHS[int(parts[1]) - 1]}"
     if len(parts) == 2 and parts[1].startswith("W"):
@@ -99,7 +101,7 @@ def profit_chart(buckets: Sequence[Bucket], currency: str, *, chart_id: str = "c
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
             f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc">'
             f'<title id="{chart_id}-title">{title}</title>')
-    if not buckets:
+    if not any(b.revenue or b.costs or b.profit for b in buckets):
         return (head + f'<desc id="{chart_id}-desc">No money facts in this period.</desc>'
                 f'<text x="{width // 2}" y="{height // 2}" text-anchor="middle" class="chart-empty">'
                 'No money facts in this period</text></svg>')
