@@ -29,8 +29,10 @@ def install(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=title,
+        page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=title,
                                    swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
                                    swagger_css_url=f"{ASSETS}/swagger-ui.css",
                                    swagger_favicon_url=f"{ASSETS}/favicon.png")
+        body = bytes(page.body).replace(b"<html>", b'<html lang="en">', 1)  # screen readers need the language
+        return HTMLResponse(body)
 

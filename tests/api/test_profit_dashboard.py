@@ -75,7 +75,7 @@ def test_the_overview_opens_with_money(sqlite_hub: Hub) -> None:
 def test_api_docs_load_only_the_hubs_own_assets(sqlite_hub: Hub) -> None:
     client = TestClient(create_app(sqlite_hub))
     docs = client.get("/docs").text
-    assert "cdn" not in docs and "https://" not in docs
+    assert "cdn" not in docs and "https://" not in docs and '<html lang="en">' in docs
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"):
         assert f"/static/apidocs/{asset}" in docs
         assert client.get(f"/static/apidocs/{asset}").status_code == 200
