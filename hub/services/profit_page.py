@@ -12,15 +12,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.db.engine import Database
-from hub.db.models import LedgerEntry, Store
+from hub.db.models import Order, Store
 from hub.domain.money import quantize
 from hub.domain.periods import Period, change_pct
 from hub.services.profit import COLUMNS, profit_rows
@@ -71,11 +71,13 @@ def _sum(rows: list[dict[str, Any]], name: str, currency: str) -> Decimal:
 
 
 def _order_count(session: Session, period: Period, store_id: int | None) -> int:
-    statement = select(func.count(distinct(LedgerEntry.order_id))).where(
-        LedgerEntry.booked_on >= period.start, LedgerEntry.booked_on <= period.end,
-        LedgerEntry.order_id.is_not(None))
+    """Orders placed in the period: the day profit books an order's facts on (an index range on
+    orders.placed_at, not a distinct count over a year of ledger rows)."""
+    first = datetime.combine(period.start, time.min, tzinfo=UTC)
+    statement = select(func.count()).select_from(Order).where(
+        Order.placed_at >= first, Order.placed_at < first + timedelta(days=period.days))
     if store_id is not None:
-        statement = statement.where(LedgerEntry.store_id == store_id)
+        statement = statement.where(Order.store_id == store_id)
     return int(session.execute(statement).scalar_one())
 
 
