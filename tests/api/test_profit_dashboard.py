@@ -79,3 +79,16 @@ def test_api_docs_load_only_the_hubs_own_assets(sqlite_hub: Hub) -> None:
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"):
         assert f"/static/apidocs/{asset}" in docs
         assert client.get(f"/static/apidocs/{asset}").status_code == 200
+
+
+def test_long_periods_are_charted_per_week_and_month_and_each_opens_its_days(sqlite_hub: Hub) -> None:
+    store = cb.store(sqlite_hub.db)
+    known_order(sqlite_hub, store, "1")  # 2026-11-01, a Sunday: ISO week 2026-W44 runs 10-26 to 11-01
+    client = _signed_in(sqlite_hub)
+    weeks = client.get("/profit?from=2026-08-01&to=2026-11-30")
+    assert weeks.status_code == 200 and "per week" in weeks.text
+    assert 'href="/orders?from=2026-10-26&amp;to=2026-11-01"' in weeks.text
+    months = client.get("/profit?from=2025-11-15&to=2026-11-20")
+    assert months.status_code == 200 and "per month" in months.text
+    assert 'href="/orders?from=2026-11-01&amp;to=2026-11-20"' in months.text  # clipped to the period
+    assert months.text.count('class="revenue"') == 13  # every month of the period, quiet ones at zero
