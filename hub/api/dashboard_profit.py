@@ -20,6 +20,7 @@ from hub.api import session
 from hub.api.chart import chart_buckets, profit_chart
 from hub.api.dashboard import _page
 from hub.api.deps import HubDep
+from hub.api.params import MAX_ID
 from hub.domain.money import MoneyError, normalize_currency
 from hub.domain.periods import PRESETS, Period, bucket_keys, preset
 from hub.errors import UserError
@@ -52,7 +53,7 @@ def bucket_days(key: str, group_by: str, period: Period) -> tuple[date, date]:
 
 
 def _store_id(store: str) -> int:
-    if not store.isascii() or not store.isdigit() or not 0 < int(store) < 2**63:
+    if not store.isascii() or not store.isdigit() or not 0 < int(store) <= MAX_ID:
         raise UserError("store must be a store's number")
     return int(store)
 
@@ -78,20 +79,21 @@ def _query(date_from: str, date_to: str, range_preset: str, currency: str, store
 
 @router.get("/profit", response_class=HTMLResponse)
 def profit(request: Request, hub: HubDep, date_from: FromParam = "", date_to: ToParam = "",
-           range: str = "", store: str = "", currency: str = "", table: str = "product",
-           sort: str = "profit", dir: str = "desc") -> Response:
+           range_: Annotated[str, Query(alias="range")] = "", store: str = "", currency: str = "",
+           table: str = "product", sort: str = "profit", direction: Annotated[str, Query(alias="dir")] = "desc",
+           ) -> Response:
     stores = profit_page.stores(hub.db)
     reporting = hub.settings.reporting_currency
     currencies = sorted({reporting, *(c for _, _, c in stores)})
-    base: dict[str, Any] = {"stores": stores, "currencies": currencies, "presets": PRESETS, "range": range,
+    base: dict[str, Any] = {"stores": stores, "currencies": currencies, "presets": PRESETS, "range": range_,
                             "urlencode": urlencode}
     try:
-        period, code, store_id = _query(date_from, date_to, range, currency, store, reporting)
+        period, code, store_id = _query(date_from, date_to, range_, currency, store, reporting)
     except UserError as exc:
         return _page(request, "profit.html", status_code=400, error=str(exc), date_from=date_from,
                      date_to=date_to, store=store, currency=currency, **base)
     table = table if table in profit_page.TABLES else "product"
-    descending = dir != "asc"
+    descending = direction != "asc"
     query = {"from": period.start.isoformat(), "to": period.end.isoformat(), "currency": code,
              **({"store": store_id} if store_id else {})}
     with hub.db.read() as session_:
