@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from datetime import timedelta
@@ -18,14 +16,14 @@ from hub.cli_output import cli_console
 from hub.errors import UserError
 from hub.services import anomalies, fx
 from hub.services import profit as profit_service
+from hub.services.profit_page import CSV_FIELDS, profit_csv
 
 console = cli_console()
 fx_app = typer.Typer(help="FX rates for reporting in one currency.", no_args_is_help=True)
 report_app = typer.Typer(help="Profit and reconciliation reports.", no_args_is_help=True)
 
 ProfitGroup = Literal["day", "week", "month", "product", "supplier", "store", "order"]  # = profit.GROUPS (tested)
-FIELDS = ("key", "revenue", "refunds", "fees", "supplier_cost", "shipping_cost", "fx", "profit", "margin",
-          "fx_missing")
+FIELDS = CSV_FIELDS
 
 
 @fx_app.command("import")
@@ -55,23 +53,21 @@ def report_profit(
     date_to: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (UTC), inclusive.")],
     by: Annotated[ProfitGroup, typer.Option(help="Period or key to group by.")] = "day",
     currency: Annotated[str | None, typer.Option(help="ISO code; default HUB_REPORTING_CURRENCY.")] = None,
+    store: Annotated[int | None, typer.Option(min=1, help="Only this store (id).")] = None,
     output: Annotated[Literal["table", "csv", "json"], typer.Option("--format")] = "table",
 ) -> None:
     """Revenue, refunds, fees, supplier cost and shipping, profit and margin % per period or key."""
     hub = build_hub()
     try:
-        rows = profit_service.profit(hub.db, date_from, date_to, by, currency, hub.settings.reporting_currency)
+        rows = profit_service.profit(hub.db, date_from, date_to, by, currency, hub.settings.reporting_currency,
+                                     store_id=store)
         target = (currency or hub.settings.reporting_currency).upper()
     finally:
         hub.close()
     if output == "json":
         sys.stdout.write(json.dumps({"group_by": by, "currency": target, "rows": rows}, indent=2) + "\n")
     elif output == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, FIELDS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        sys.stdout.write(buffer.getvalue())
+        sys.stdout.write(profit_csv(rows))
     else:
         table = Table(*FIELDS[:-1], title=f"profit by {by} ({target})")
         for row in rows:

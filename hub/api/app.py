@@ -8,7 +8,9 @@ from fastapi import FastAPI
 
 from hub import __version__
 from hub.api import (
+    apidocs,
     dashboard,
+    dashboard_profit,
     health,
     mappings,
     money,
@@ -29,7 +31,7 @@ from hub.bootstrap import Hub
 
 
 def create_app(hub: Hub) -> FastAPI:
-    app = FastAPI(title="the hub", version=__version__,
+    app = FastAPI(title="the hub", version=__version__, docs_url=None, redoc_url=None,
                   description="Dropshipping integration hub: orders, suppliers, stock, tracking, profit.")
     app.state.hub = hub
     build_openapi = app.openapi
@@ -46,6 +48,8 @@ def create_app(hub: Hub) -> FastAPI:
     app.add_middleware(InputGuard)
     app.include_router(health.router)
     app.include_router(dashboard.router)
+    app.include_router(dashboard_profit.router)
+    apidocs.install(app)
     app.include_router(v1.router)
     app.include_router(orders.router)
     app.include_router(stores.router)

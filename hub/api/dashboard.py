@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from hub import __version__
 from hub.api import session
+from hub.api.chart import chart_buckets, profit_chart
 from hub.api.deps import HubDep
 from hub.api.params import MAX_ID, Id
 from hub.crypto import tokens_equal
 from hub.domain.lifecycle import LABELS, LIFECYCLES
+from hub.domain.periods import bucket_keys
 from hub.errors import NotFound, UserError
-from hub.services import attention, overview
+from hub.services import attention, overview, profit_page
 from hub.services import orders as order_service
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -66,20 +70,45 @@ def logout() -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, hub: HubDep) -> Response:
-    return _page(request, "overview.html", data=overview.overview(hub.db))
+    if not session.signed_in(request):
+        return _page(request, "overview.html")
+    money = profit_page.overview_money(hub.db, datetime.now(UTC).date(), hub.settings.reporting_currency)
+    buckets = chart_buckets(money["days"], bucket_keys(money["period"]))
+    chart = profit_chart(buckets, money["currency"], chart_id="overview-chart")
+    return _page(request, "overview.html", data=overview.overview(hub.db), money=money,
+                 chart=Markup(chart))  # noqa: S704 - profit_chart escapes every text it draws
 
 
 @router.get("/orders", response_class=HTMLResponse)
 def orders(request: Request, hub: HubDep, q: str | None = None, status: str | None = None,
-           cursor: str | None = None, lifecycle: str | None = None) -> Response:
-    error = None
+           cursor: str | None = None, lifecycle: str | None = None,
+           date_from: Annotated[str, Query(alias="from")] = "", date_to: Annotated[str, Query(alias="to")] = "",
+           sku: str = "") -> Response:
+    # The profit page links a day (from/to) and a product (sku) here; a bad date is said, not a 500.
+    placed, error = placed_range(date_from, date_to)
     try:
         rows, next_cursor = order_service.list_orders(hub.db, status=status or None, q=q or None, limit=50,
-                                                      cursor=cursor or None, lifecycle=lifecycle or None)
+                                                      cursor=cursor or None, lifecycle=lifecycle or None,
+                                                      placed=placed, sku=sku or None)
     except UserError as exc:
-        rows, next_cursor, error = [], None, str(exc)
+        rows, next_cursor, error = [], None, error or str(exc)
     return _page(request, "orders.html", orders=rows, next_cursor=next_cursor, q=q or "", status=status or "",
-                 lifecycle=lifecycle or "", lifecycles=LIFECYCLES, error=error)
+                 lifecycle=lifecycle or "", lifecycles=LIFECYCLES, date_from=date_from, date_to=date_to, sku=sku,
+                 error=error)
+
+
+def placed_range(date_from: str, date_to: str) -> tuple[tuple[date, date] | None, str | None]:
+    """The orders page's day filter: both days or one (then it is the only day), else an error sentence."""
+    if not date_from and not date_to:
+        return None, None
+    try:
+        first = date.fromisoformat(date_from or date_to)
+        last = date.fromisoformat(date_to or date_from)
+    except ValueError:
+        return None, "Dates are written YYYY-MM-DD."
+    if last < first:
+        return None, "The last day is before the first."
+    return (first, last), None
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)

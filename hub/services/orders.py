@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import IO, Any
 
 from sqlalchemy import func, or_, select
@@ -125,11 +126,21 @@ def _lifecycle_filter(lifecycle: str | None) -> list[Any]:
 
 
 def list_orders(db: Database, *, status: str | None = None, store_id: int | None = None, q: str | None = None,
-                limit: int = 50, cursor: str | None = None,
+                limit: int = 50, cursor: str | None = None, placed: tuple[date, date] | None = None,
+                sku: str | None = None,
                 lifecycle: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
-    """Newest first, keyset-paginated by id (stable while orders keep arriving)."""
+    """Newest first, keyset-paginated by id (stable while orders keep arriving).
+
+    `placed` (first and last UTC day, inclusive) and `sku` are how a day or a product of the profit
+    page opens its orders: the day is the one profit books an order's facts on."""
     limit = max(1, min(limit, MAX_PAGE))
     query = select(Order).where(*_lifecycle_filter(lifecycle)).order_by(Order.id.desc()).limit(limit + 1)
+    if placed is not None:
+        first, last = (datetime.combine(day, time.min, tzinfo=UTC) for day in placed)
+        query = query.where(Order.placed_at >= first, Order.placed_at < last + timedelta(days=1))
+    if sku:
+        query = query.where(select(OrderLine.id).where(OrderLine.order_id == Order.id,
+                                                       OrderLine.sku == sku.strip()).exists())
     if status:
         query = query.where(Order.status == status)
     if store_id is not None:
