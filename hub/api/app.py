@@ -13,6 +13,7 @@ from hub.api import (
     mappings,
     money,
     orders,
+    payouts,
     shopify_oauth,
     stores,
     supplier_feeds,
@@ -51,6 +52,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(stores.router)
     app.include_router(mappings.router)
     app.include_router(money.router)
+    app.include_router(payouts.router)
     app.include_router(webhooks.router)
     app.include_router(webhook_admin.router)
     app.include_router(shopify_oauth.router)

@@ -80,6 +80,7 @@ class PayoutView:
 class UnpaidOrder:
     order_id: int
     name: str
+    store_id: int
     store: str
     placed_at: datetime
     total: Decimal
@@ -87,7 +88,7 @@ class UnpaidOrder:
     days: int
 
     def as_dict(self) -> dict[str, Any]:
-        return {"order_id": self.order_id, "name": self.name, "store": self.store,
+        return {"order_id": self.order_id, "name": self.name, "store_id": self.store_id, "store": self.store,
                 "placed_at": self.placed_at.isoformat(), "total": format_amount(self.total, self.currency),
                 "currency": self.currency, "days_waiting": self.days}
 
@@ -108,7 +109,7 @@ def _facts(session: Session, order_ids: Iterable[int]) -> dict[tuple[int, str], 
                        LedgerEntry.currency)
                 .where(LedgerEntry.order_id.in_(ids[start:start + 500]),
                        LedgerEntry.kind.in_((*COLLECTED, *REFUNDED, L.PAYMENT_FEE, L.CHARGEBACK)))):
-            f = out[(oid, currency)]
+            f = out[(oid or 0, currency)]
             if kind in COLLECTED:
                 f.collected += amount
             elif kind in REFUNDED:
@@ -157,7 +158,7 @@ def _views(session: Session, payouts: Sequence[tuple[Payout, str]]) -> list[Payo
         for pid, oid, kind, amount in session.execute(select(
                 PayoutTransaction.payout_id, PayoutTransaction.order_id, PayoutTransaction.type,
                 PayoutTransaction.amount).where(PayoutTransaction.order_id.in_(order_ids))):
-            others[(pid or 0, oid, group_of(kind))] += amount
+            others[(pid or 0, oid or 0, group_of(kind))] += amount
     views = []
     for payout, store in payouts:
         groups: dict[tuple[int | None, str], list[PayoutTransaction]] = defaultdict(list)
@@ -198,7 +199,7 @@ def get_payout(db: Database, payout_id: int) -> PayoutView:
 
 
 def unpaid_orders(db: Database, *, wait_days: int = DEFAULT_WAIT_DAYS, now: datetime | None = None,
-                  limit: int = MAX_PAGE) -> list[UnpaidOrder]:
+                  store_id: int | None = None, limit: int = MAX_PAGE) -> list[UnpaidOrder]:
     """Paid orders of stores that report payouts, placed more than `wait_days` ago and since the
     oldest money those payouts cover, with no charge in any payout: money expected, not received."""
     now = now or utcnow()
@@ -208,12 +209,15 @@ def unpaid_orders(db: Database, *, wait_days: int = DEFAULT_WAIT_DAYS, now: date
             .group_by(Payout.store_id).subquery())
     paid_out = exists().where(PayoutTransaction.order_id == Order.id,
                               func.lower(PayoutTransaction.type).in_(CHARGE_TYPES))
-    query = (select(Order.id, Order.name, Store.name, Order.placed_at, Order.total_price, Order.currency)
+    query = (select(Order.id, Order.name, Order.store_id, Store.name, Order.placed_at, Order.total_price,
+                    Order.currency)
              .join(seen, and_(seen.c.store_id == Order.store_id, Order.placed_at >= seen.c.since))
              .join(Store, Store.id == Order.store_id)
              .where(Order.financial_status.in_(PAID), Order.cancelled_at.is_(None), Order.total_price > 0,
                     Order.placed_at < now - timedelta(days=wait_days), ~paid_out)
              .order_by(Order.placed_at, Order.id).limit(max(1, min(limit, MAX_PAGE))))
+    if store_id is not None:
+        query = query.where(Order.store_id == store_id)
     with db.read() as session:
-        return [UnpaidOrder(oid, name, store, placed, total, currency, (now - placed).days)
-                for oid, name, store, placed, total, currency in session.execute(query).tuples()]
+        return [UnpaidOrder(oid, name, sid, store, placed, total, currency, (now - placed).days)
+                for oid, name, sid, store, placed, total, currency in session.execute(query).tuples()]
