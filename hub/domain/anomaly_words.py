@@ -31,19 +31,27 @@ def _order(names: AnomalyNames) -> str:
     return f"{order} ({names.store})" if names.store else order
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def describe_anomaly(kind: str, details: Mapping[str, Any], names: AnomalyNames) -> str:
     """One sentence per anomaly: what disagrees, by how much, and what it concerns."""
+    return _upper_first(_sentence(kind, details, names))
+
+
+def _sentence(kind: str, details: Mapping[str, Any], names: AnomalyNames) -> str:
     currency = details.get("currency")
     supplier = names.supplier or "a supplier"
     order = _order(names)
     if kind == "unsent_paid_order":
-        return f"{order.capitalize()} is paid but was never sent to a supplier."
+        return f"{order} is paid but was never sent to a supplier."
     if kind == "charged_for_cancelled_order":
-        return (f"{supplier} still charges {_money(details.get('charged'), currency)} for {order}, "
+        return (f"{supplier} still charges {_money(details.get('charged'), currency)} for the goods of {order}, "
                 f"which is {details.get('status') or 'cancelled'}: ask for a credit.")
     if kind == "supplier_charged_twice":
-        return (f"{supplier} charged {details.get('charges', 2)} times for {order}, "
-                f"{_money(details.get('charged'), currency)} in all.")
+        return (f"{supplier} charged {details.get('charges', 2)} times for {order}: "
+                f"{_money(details.get('charged'), currency)} for goods in all.")
     if kind == "supplier_charge_mismatch":
         charged, expected = Decimal(str(details.get("charged", 0))), Decimal(str(details.get("expected", 0)))
         more = "more" if charged > expected else "less"
@@ -57,7 +65,7 @@ def describe_anomaly(kind: str, details: Mapping[str, Any], names: AnomalyNames)
                 f"transactions add up to {_money(txns, currency)}: {_money(net - txns, currency)} unexplained.")
     if kind == "negative_margin":
         profit = Decimal(str(details.get("profit", 0)))
-        return f"{order.capitalize()} loses {_money(-profit, currency)}: its costs exceed what it earned."
+        return f"{order} loses {_money(-profit, currency)}: its costs exceed what it earned."
     if kind == "fx_rate_missing":
         return (f"No {currency}→{details.get('reporting_currency', 'reporting currency')} exchange rate on or "
                 f"before {details.get('day')}: profit of that day leaves those amounts out until one is imported.")
