@@ -149,16 +149,19 @@ def _views(session: Session, payouts: Sequence[tuple[Payout, str]]) -> list[Payo
     txns = list(session.execute(select(PayoutTransaction).where(PayoutTransaction.payout_id.in_(ids))
                                 .order_by(PayoutTransaction.id)).scalars()) if ids else []
     order_ids = {t.order_id for t in txns if t.order_id}
-    names = {oid: name for oid, name in session.execute(
-        select(Order.id, Order.name).where(Order.id.in_(order_ids)))} if order_ids else {}
+    names: dict[int, str] = {}
+    for start in range(0, len(order_ids), 500):
+        chunk = sorted(order_ids)[start:start + 500]
+        names.update(session.execute(select(Order.id, Order.name).where(Order.id.in_(chunk))).tuples().all())
     facts = _facts(session, order_ids)
     # The same order's charges and refunds paid out in other payouts (partial captures, later refunds).
-    others: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
-    if order_ids:
+    others: dict[tuple[int, str], dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    ordered = sorted(order_ids)
+    for start in range(0, len(ordered), 500):
         for pid, oid, kind, amount in session.execute(select(
                 PayoutTransaction.payout_id, PayoutTransaction.order_id, PayoutTransaction.type,
-                PayoutTransaction.amount).where(PayoutTransaction.order_id.in_(order_ids))):
-            others[(pid or 0, oid or 0, group_of(kind))] += amount
+                PayoutTransaction.amount).where(PayoutTransaction.order_id.in_(ordered[start:start + 500]))):
+            others[(oid or 0, group_of(kind))][pid or 0] += amount
     views = []
     for payout, store in payouts:
         groups: dict[tuple[int | None, str], list[PayoutTransaction]] = defaultdict(list)
@@ -167,7 +170,7 @@ def _views(session: Session, payouts: Sequence[tuple[Payout, str]]) -> list[Payo
                 groups[(t.order_id, group_of(t.type))].append(t)
         parts = []
         for (oid, group), items in groups.items():
-            elsewhere = sum((v for (pid, o, g), v in others.items() if o == oid and g == group and pid != payout.id),
+            elsewhere = sum((v for pid, v in others.get((oid or 0, group), {}).items() if pid != payout.id),
                             Decimal(0))
             recorded, fee = _recorded(group, items, facts.get((oid, payout.currency)) if oid else None, elsewhere)
             parts.append(PayoutPart(group, sum((t.amount for t in items), Decimal(0)),
