@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
@@ -179,13 +179,18 @@ def publish(session: Session, found: list[dict[str, Any]]) -> int:
 
 def resolve_gone(session: Session, found: list[dict[str, Any]]) -> list[int]:
     """Open money items whose anomaly no longer holds are resolved (unsent orders are resolved
-    below by their own rule, which keeps an order inside its grace period open)."""
-    current = {f"money:{a['kind']}:{a['ref']}" for a in found}
-    stale = [item_id for item_id, key in session.execute(
-        select(AttentionItem.id, AttentionItem.dedupe_key).where(
-            AttentionItem.resolved_at.is_(None), AttentionItem.kind.in_(KINDS),
-            AttentionItem.kind != UNSENT_PAID_ORDER, AttentionItem.dedupe_key.startswith("money:")))
-        if key not in current]
+    below by their own rule, which keeps an order inside its grace period open); those that still
+    hold take the current words (amounts change, and items older than the words read as ids)."""
+    current = {f"money:{a['kind']}:{a['ref']}": a["reason"] for a in found}
+    stale: list[int] = []
+    for item_id, kind, key, reason in session.execute(
+            select(AttentionItem.id, AttentionItem.kind, AttentionItem.dedupe_key, AttentionItem.reason).where(
+                AttentionItem.resolved_at.is_(None), AttentionItem.kind.in_(KINDS),
+                AttentionItem.dedupe_key.startswith("money:")).order_by(AttentionItem.id)):
+        if key in current and current[key] != reason:
+            session.execute(update(AttentionItem).where(AttentionItem.id == item_id).values(reason=current[key]))
+        elif key not in current and kind != UNSENT_PAID_ORDER:
+            stale.append(item_id)
     resolved: list[int] = []
     for start in range(0, len(stale), 500):
         resolved += attention.resolve_open(session, [AttentionItem.id.in_(stale[start:start + 500])],
