@@ -104,17 +104,23 @@ def _facts(session: Session, order_ids: Iterable[int]) -> dict[tuple[int, str], 
     ids = sorted(set(order_ids))
     out: dict[tuple[int, str], _Facts] = defaultdict(_Facts)
     for start in range(0, len(ids), 500):
-        for oid, kind, ref, amount, currency in session.execute(
-                select(LedgerEntry.order_id, LedgerEntry.kind, LedgerEntry.source_ref, LedgerEntry.amount,
-                       LedgerEntry.currency)
-                .where(LedgerEntry.order_id.in_(ids[start:start + 500]),
-                       LedgerEntry.kind.in_((*COLLECTED, *REFUNDED, L.PAYMENT_FEE, L.CHARGEBACK)))):
+        chunk = ids[start:start + 500]
+        total = func.sum(LedgerEntry.amount)  # keeps the Money type: an exact Decimal back
+        for oid, kind, currency, amount in session.execute(  # sales and refunds summed in SQL
+                select(LedgerEntry.order_id, LedgerEntry.kind, LedgerEntry.currency, total)
+                .where(LedgerEntry.order_id.in_(chunk), LedgerEntry.kind.in_((*COLLECTED, *REFUNDED)))
+                .group_by(LedgerEntry.order_id, LedgerEntry.kind, LedgerEntry.currency)):
             f = out[(oid or 0, currency)]
             if kind in COLLECTED:
                 f.collected += amount
-            elif kind in REFUNDED:
+            else:
                 f.refunds += amount
-            elif ref.startswith("balance:"):  # a chargeback booked from the payout itself, with its fee
+        for oid, kind, ref, amount, currency in session.execute(  # fees and chargebacks one by one
+                select(LedgerEntry.order_id, LedgerEntry.kind, LedgerEntry.source_ref, LedgerEntry.amount,
+                       LedgerEntry.currency)
+                .where(LedgerEntry.order_id.in_(chunk), LedgerEntry.kind.in_((L.PAYMENT_FEE, L.CHARGEBACK)))):
+            f = out[(oid or 0, currency)]
+            if ref.startswith("balance:"):  # a chargeback booked from the payout itself, with its fee
                 ext = _txn_of(ref, ":fee" if kind == L.PAYMENT_FEE else ":chargeback") or ""
                 amt, fee = f.disputes.get(ext, (Decimal(0), Decimal(0)))
                 f.disputes[ext] = (amt, fee - amount) if kind == L.PAYMENT_FEE else (amt + amount, fee)
@@ -162,12 +168,12 @@ def _views(session: Session, payouts: Sequence[tuple[Payout, str]]) -> list[Payo
                 PayoutTransaction.payout_id, PayoutTransaction.order_id, PayoutTransaction.type,
                 PayoutTransaction.amount).where(PayoutTransaction.order_id.in_(ordered[start:start + 500]))):
             others[(oid or 0, group_of(kind))][pid or 0] += amount
+    by_payout: dict[int, dict[tuple[int | None, str], list[PayoutTransaction]]] = defaultdict(lambda: defaultdict(list))
+    for t in txns:
+        by_payout[t.payout_id or 0][(t.order_id, group_of(t.type))].append(t)
     views = []
     for payout, store in payouts:
-        groups: dict[tuple[int | None, str], list[PayoutTransaction]] = defaultdict(list)
-        for t in txns:
-            if t.payout_id == payout.id:
-                groups[(t.order_id, group_of(t.type))].append(t)
+        groups = by_payout.get(payout.id, {})
         parts = []
         for (oid, group), items in groups.items():
             elsewhere = sum((v for pid, v in others.get((oid or 0, group), {}).items() if pid != payout.id),
