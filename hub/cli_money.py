@@ -92,9 +92,9 @@ def report_anomalies() -> None:
                                     reporting_currency=hub.settings.reporting_currency)
     finally:
         hub.close()
-    table = Table("kind", "order", "reason")
+    table = Table("kind", "about", "in words")
     for item in found:
-        table.add_row(item["kind"], str(item["order_id"] or ""), item["reason"])
+        table.add_row(item["kind"], (item.get("link") or {}).get("text", ""), item["reason"])
     console.print(table)
     if found:
         raise typer.Exit(1)

@@ -52,3 +52,11 @@ def test_report_payouts_explains_the_difference_and_lists_orders_not_paid_out(tm
     assert [o["name"] for o in as_json["expected_not_received"]] == ["#2"]
     bad = hub_cli("report", "payouts", "--wait-days", "-1", env=env, cwd=tmp_path)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "--wait-days" in bad.stderr
+
+
+def test_report_anomalies_names_the_order_in_words(tmp_path: Path) -> None:
+    env = _seeded(tmp_path)
+    report = hub_cli("report", "anomalies", env=env, cwd=tmp_path)
+    assert report.returncode == 1, report.stderr  # there are anomalies: two paid orders never sent
+    assert "order #1" in report.stdout and "order #2" in report.stdout
+    assert "never sent to a supplier" in " ".join(report.stdout.split())
