@@ -45,7 +45,8 @@ def _sentence(kind: str, details: Mapping[str, Any], names: AnomalyNames) -> str
     supplier = names.supplier or "a supplier"
     order = _order(names)
     if kind == "unsent_paid_order":
-        return f"{order} is paid but was never sent to a supplier."
+        worth = f" ({_money(details['order_total'], currency)})" if details.get("order_total") else ""
+        return f"{order} is paid{worth} but was never sent to a supplier."
     if kind == "charged_for_cancelled_order":
         return (f"{supplier} still charges {_money(details.get('charged'), currency)} for the goods of {order}, "
                 f"which is {details.get('status') or 'cancelled'}: ask for a credit.")

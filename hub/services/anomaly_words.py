@@ -33,7 +33,12 @@ def in_words(session: Session, found: list[dict[str, Any]]) -> list[dict[str, An
     supplier_ids = _ids(a["details"].get("supplier_id") for a in found) | {s for _, s in supplier_orders.values()}
     suppliers = _pairs(session, select(Supplier.id, Supplier.name).where(Supplier.id.in_(supplier_ids)))
     order_ids = _ids(a["order_id"] for a in found)
-    orders = _pairs(session, select(Order.id, Order.name).where(Order.id.in_(order_ids)))
+    orders: dict[int, str] = {}
+    totals: dict[int, tuple[str | None, str | None]] = {}  # what an order is worth, for sentences without an amount
+    for oid, name, total, currency in session.execute(
+            select(Order.id, Order.name, Order.total_price, Order.currency).where(Order.id.in_(order_ids))):
+        orders[oid] = name
+        totals[oid] = (str(total), currency)
     store_ids = _ids(a["store_id"] for a in found)
     stores = _pairs(session, select(Store.id, Store.name).where(Store.id.in_(store_ids)))
     payout_ids = _ids(a["details"].get("payout_id") for a in found)
@@ -46,7 +51,9 @@ def in_words(session: Session, found: list[dict[str, Any]]) -> list[dict[str, An
         names = AnomalyNames(order=orders.get(anomaly["order_id"] or 0), store=stores.get(anomaly["store_id"] or 0),
                              supplier=suppliers.get(supplier_id or 0), supplier_order=so[0] if so else None,
                              payout=payouts.get(details.get("payout_id") or 0))
-        out.append({**anomaly, "reason": describe_anomaly(anomaly["kind"], details, names),
+        worth, money = totals.get(anomaly["order_id"] or 0, (None, None))
+        facts = {"order_total": worth, "currency": money, **details}
+        out.append({**anomaly, "reason": describe_anomaly(anomaly["kind"], facts, names),
                     "link": _link(anomaly, names)})
     return out
 

@@ -59,4 +59,4 @@ def test_report_anomalies_names_the_order_in_words(tmp_path: Path) -> None:
     report = hub_cli("report", "anomalies", env=env, cwd=tmp_path)
     assert report.returncode == 1, report.stderr  # there are anomalies: two paid orders never sent
     assert "order #1" in report.stdout and "order #2" in report.stdout
-    assert "never sent to a supplier" in " ".join(report.stdout.split())
+    assert "is paid (50.00 USD) but was never sent to a supplier" in " ".join(report.stdout.split())

@@ -12,6 +12,8 @@ NAMES = AnomalyNames(order="#1001", store="Mugs & Co", supplier="Sandbox East", 
 
 @pytest.mark.parametrize("kind, details, words", [
     ("unsent_paid_order", {}, "Order #1001 (Mugs & Co) is paid but was never sent to a supplier."),
+    ("unsent_paid_order", {"order_total": "53.0000", "currency": "USD"},
+     "Order #1001 (Mugs & Co) is paid (53.00 USD) but was never sent to a supplier."),
     ("charged_for_cancelled_order", {"charged": "12.0000", "currency": "USD", "status": "cancelled"},
      "Sandbox East still charges 12.00 USD for the goods of order #1001 (Mugs & Co), which is cancelled: "
      "ask for a credit."),
