@@ -1,4 +1,4 @@
-"""`hub fx import`, `hub report profit`, `hub report anomalies`: money from the command line."""
+"""`hub fx import`, `hub report profit`, `hub report anomalies`, `hub report payouts`: money from the command line."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from hub.bootstrap import build_hub
 from hub.cli_output import cli_console
 from hub.errors import UserError
 from hub.services import anomalies, fx
+from hub.services import payouts as payout_service
 from hub.services import profit as profit_service
 from hub.services.profit_page import CSV_FIELDS, profit_csv
 
@@ -87,9 +88,44 @@ def report_anomalies() -> None:
                                     reporting_currency=hub.settings.reporting_currency)
     finally:
         hub.close()
-    table = Table("kind", "order", "reason")
+    table = Table("kind", "about", "in words")
     for item in found:
-        table.add_row(item["kind"], str(item["order_id"] or ""), item["reason"])
+        table.add_row(item["kind"], (item.get("link") or {}).get("text", ""), item["reason"])
     console.print(table)
     if found:
         raise typer.Exit(1)
+
+
+@report_app.command("payouts")
+def report_payouts(
+    store: Annotated[int | None, typer.Option(min=1, help="Only this store's payouts.")] = None,
+    wait_days: Annotated[int, typer.Option(min=0, max=3650, help="Days before a paid order's missing payout "
+                                                                  "counts as expected but not received.")] = 7,
+    limit: Annotated[int, typer.Option(min=1, max=200, help="How many payouts, newest first.")] = 50,
+    output: Annotated[Literal["table", "json"], typer.Option("--format")] = "table",
+) -> None:
+    """Each payout: expected from its orders against received, and the difference in words."""
+    hub = build_hub()
+    try:
+        views = payout_service.list_payouts(hub.db, store_id=store, limit=limit)
+        unpaid = payout_service.unpaid_orders(hub.db, wait_days=wait_days, store_id=store)
+    finally:
+        hub.close()
+    if output == "json":
+        sys.stdout.write(json.dumps({"payouts": [v.as_dict() for v in views],
+                                     "expected_not_received": [u.as_dict() for u in unpaid]}, indent=2) + "\n")
+        return
+    table = Table("payout", "store", "issued", "expected", "received", "difference", "why", title="payouts")
+    for view in views:
+        row = view.as_dict()
+        table.add_row(row["external_id"], row["store"], (row["issued_at"] or "")[:10],
+                      f"{row['expected']} {row['currency']}", f"{row['received']} {row['currency']}",
+                      row["difference"], "; ".join(row["explained"]) or "matches")
+    console.print(table)
+    if unpaid:
+        waiting = Table("order", "store", "placed", "total", "days", title="paid, not in any payout yet")
+        for order in unpaid:
+            row = order.as_dict()
+            waiting.add_row(row["name"], row["store"], row["placed_at"][:10], f"{row['total']} {row['currency']}",
+                            str(row["days_waiting"]))
+        console.print(waiting)

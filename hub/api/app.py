@@ -10,11 +10,13 @@ from hub import __version__
 from hub.api import (
     apidocs,
     dashboard,
+    dashboard_money,
     dashboard_profit,
     health,
     mappings,
     money,
     orders,
+    payouts,
     shopify_oauth,
     stores,
     supplier_feeds,
@@ -50,11 +52,13 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(dashboard_profit.router)
     apidocs.install(app)
+    app.include_router(dashboard_money.router)
     app.include_router(v1.router)
     app.include_router(orders.router)
     app.include_router(stores.router)
     app.include_router(mappings.router)
     app.include_router(money.router)
+    app.include_router(payouts.router)
     app.include_router(webhooks.router)
     app.include_router(webhook_admin.router)
     app.include_router(shopify_oauth.router)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
@@ -22,6 +22,7 @@ from hub.domain import ledger as L
 from hub.domain.lifecycle import SETTLED
 from hub.domain.money import format_amount
 from hub.services import attention
+from hub.services.anomaly_words import in_words
 from hub.services.attention import UNSENT_PAID_ORDER
 from hub.services.fx import converter
 
@@ -59,15 +60,24 @@ def _actual_cost() -> Any:
 def _charged_for_cancelled(session: Session) -> list[dict[str, Any]]:
     """Cancelled or refunded orders whose actual supplier cost does not net to zero (a supplier
     that cancelled books its credit, which evens the charge out)."""
-    net_charged = (select(LedgerEntry.order_id).where(_actual_cost())
-                   .group_by(LedgerEntry.order_id, LedgerEntry.currency)
-                   .having(func.sum(LedgerEntry.amount) != 0))
-    rows = session.execute(select(Order.id, Order.store_id, Order.name, Order.financial_status).where(
-        (Order.cancelled_at.is_not(None)) | (Order.financial_status.in_(("refunded", "voided"))),
-        Order.id.in_(net_charged)).order_by(Order.id)).all()
-    return [_anomaly("charged_for_cancelled_order",
-                     f"a supplier charged for {name}, which is cancelled or {status}", ref=str(oid),
-                     store_id=sid, order_id=oid) for oid, sid, name, status in rows]
+    charged = func.sum(LedgerEntry.amount)
+    rows = session.execute(
+        select(Order.id, Order.store_id, Order.name, Order.financial_status, Order.cancelled_at,
+               LedgerEntry.currency, func.min(LedgerEntry.supplier_id), charged)
+        .join(LedgerEntry, LedgerEntry.order_id == Order.id)
+        .where((Order.cancelled_at.is_not(None)) | (Order.financial_status.in_(("refunded", "voided"))),
+               _actual_cost())
+        .group_by(Order.id, Order.store_id, Order.name, Order.financial_status, Order.cancelled_at,
+                  LedgerEntry.currency)
+        .having(charged != 0).order_by(Order.id, LedgerEntry.currency)).all()
+    out: dict[int, dict[str, Any]] = {}
+    for oid, sid, name, status, cancelled, currency, supplier, raw in rows:
+        status = "cancelled" if cancelled is not None else status
+        out.setdefault(oid, _anomaly(
+            "charged_for_cancelled_order", f"a supplier charged for {name}, which is {status}", ref=str(oid),
+            store_id=sid, order_id=oid, supplier_id=supplier, status=status, currency=currency,
+            charged=str(-Decimal(raw or 0))))
+    return list(out.values())
 
 
 def _charged_twice(session: Session) -> list[dict[str, Any]]:
@@ -75,14 +85,16 @@ def _charged_twice(session: Session) -> list[dict[str, Any]]:
     supplier order, or a retry attempt that was charged as well as the first."""
     count = func.count(LedgerEntry.id)
     rows = session.execute(select(LedgerEntry.order_id, LedgerEntry.supplier_id, LedgerEntry.store_id, count,
-                                  func.max(LedgerEntry.supplier_order_id))
+                                  func.max(LedgerEntry.supplier_order_id), func.min(LedgerEntry.currency),
+                                  func.sum(LedgerEntry.amount))
                            .where(_actual_cost(), LedgerEntry.amount < 0)  # charges, not credits
                            .group_by(LedgerEntry.order_id, LedgerEntry.supplier_id,
                                                            LedgerEntry.store_id)
                            .having(count > 1).order_by(LedgerEntry.order_id)).all()
     return [_anomaly("supplier_charged_twice", f"supplier {sup} charged {n} times for order {oid}",
-                     ref=f"{oid}:{sup}", store_id=sid, order_id=oid, supplier_order_id=soid, charges=n)
-            for oid, sup, sid, n, soid in rows]
+                     ref=f"{oid}:{sup}", store_id=sid, order_id=oid, supplier_order_id=soid, charges=n,
+                     supplier_id=sup, currency=currency, charged=str(-Decimal(raw or 0)))
+            for oid, sup, sid, n, soid, currency, raw in rows]
 
 
 def _charge_mismatch(session: Session, tolerance_pct: Decimal) -> list[dict[str, Any]]:
@@ -91,15 +103,15 @@ def _charge_mismatch(session: Session, tolerance_pct: Decimal) -> list[dict[str,
     rows = session.execute(
         select(SupplierOrder.id, SupplierOrder.order_id, LedgerEntry.store_id, SupplierOrder.currency,
                SupplierOrder.expected_cost, SupplierOrder.expected_shipping,
-               charged.label("charged"))
+               charged.label("charged"), SupplierOrder.supplier_id)
         .join(LedgerEntry, LedgerEntry.supplier_order_id == SupplierOrder.id)
         .where(LedgerEntry.estimated.is_(False), LedgerEntry.kind.in_(actual_kinds),
                LedgerEntry.currency == SupplierOrder.currency, SupplierOrder.state != "cancelled")
         .group_by(SupplierOrder.id, SupplierOrder.order_id, LedgerEntry.store_id, SupplierOrder.currency,
-                  SupplierOrder.expected_cost, SupplierOrder.expected_shipping)
+                  SupplierOrder.expected_cost, SupplierOrder.expected_shipping, SupplierOrder.supplier_id)
         .order_by(SupplierOrder.id)).all()
     out = []
-    for soid, oid, sid, currency, cost, shipping, raw in rows:
+    for soid, oid, sid, currency, cost, shipping, raw, supplier in rows:
         actual = -Decimal(raw or 0)
         expected = cost + shipping
         if abs(actual - expected) > expected * tolerance_pct / 100:
@@ -107,7 +119,8 @@ def _charge_mismatch(session: Session, tolerance_pct: Decimal) -> list[dict[str,
                 "supplier_charge_mismatch",
                 f"supplier order {soid} charged {format_amount(actual, currency)} {currency}, "
                 f"expected {format_amount(expected, currency)}", ref=str(soid), store_id=sid, order_id=oid,
-                supplier_order_id=soid, charged=str(actual), expected=str(expected)))
+                supplier_order_id=soid, charged=str(actual), expected=str(expected), currency=currency,
+                supplier_id=supplier))
     return out
 
 
@@ -116,7 +129,7 @@ def _payouts(session: Session) -> list[dict[str, Any]]:
     return [_anomaly("payout_mismatch", f"payout {p.external_id} nets {format_amount(p.net, p.currency)} but its "
                      f"transactions net {format_amount(p.transactions_net, p.currency)}", ref=str(p.id),
                      store_id=p.store_id, payout=p.external_id, net=str(p.net),
-                     transactions_net=str(p.transactions_net)) for p in rows]
+                     transactions_net=str(p.transactions_net), payout_id=p.id, currency=p.currency) for p in rows]
 
 
 def _negative_margin(session: Session) -> list[dict[str, Any]]:
@@ -133,7 +146,7 @@ def _negative_margin(session: Session) -> list[dict[str, Any]]:
     for oid, sid, currency, raw in rows:
         amount = Decimal(raw or 0)
         out.append(_anomaly("negative_margin", f"order {oid} loses {format_amount(-amount, currency)} {currency}",
-                            ref=str(oid), store_id=sid, order_id=oid, profit=str(amount)))
+                            ref=str(oid), store_id=sid, order_id=oid, profit=str(amount), currency=currency))
     return out
 
 
@@ -148,7 +161,7 @@ def _fx_missing(session: Session, reporting_currency: str) -> list[dict[str, Any
             out.append(_anomaly("fx_rate_missing", f"no {currency}→{reporting_currency} rate on or before "
                                 f"{day.isoformat()}: profit of that day leaves those amounts out",
                                 ref=f"{currency}:{reporting_currency}:{day.isoformat()}", currency=currency,
-                                day=day.isoformat()))
+                                day=day.isoformat(), reporting_currency=reporting_currency))
     return out
 
 
@@ -168,12 +181,35 @@ def publish(session: Session, found: list[dict[str, Any]]) -> int:
     return insert_ignore(session, AttentionItem.__table__, rows, ["dedupe_key"])  # type: ignore[arg-type]
 
 
+def resolve_gone(session: Session, found: list[dict[str, Any]]) -> list[int]:
+    """Open money items whose anomaly no longer holds are resolved (unsent orders are resolved
+    below by their own rule, which keeps an order inside its grace period open); those that still
+    hold take the current words (amounts change, and items older than the words read as ids)."""
+    current = {f"money:{a['kind']}:{a['ref']}": a["reason"] for a in found}
+    stale: list[int] = []
+    for item_id, kind, key, reason in session.execute(
+            select(AttentionItem.id, AttentionItem.kind, AttentionItem.dedupe_key, AttentionItem.reason).where(
+                AttentionItem.resolved_at.is_(None), AttentionItem.kind.in_(KINDS),
+                AttentionItem.dedupe_key.startswith("money:")).order_by(AttentionItem.id)):
+        if key in current and current[key] != reason:
+            session.execute(update(AttentionItem).where(AttentionItem.id == item_id).values(reason=current[key]))
+        elif key not in current and kind != UNSENT_PAID_ORDER:
+            stale.append(item_id)
+    resolved: list[int] = []
+    for start in range(0, len(stale), 500):
+        resolved += attention.resolve_open(session, [AttentionItem.id.in_(stale[start:start + 500])],
+                                           "the money facts agree now")
+    return resolved
+
+
 def reconcile(db: Database, *, tolerance_pct: Decimal, grace: timedelta, reporting_currency: str,
               kind: str | None = None) -> list[dict[str, Any]]:
     """Find anomalies, put them on the attention list, return them (optionally one kind)."""
     with db.transaction() as session:
-        found = find(session, tolerance_pct=tolerance_pct, grace=grace, reporting_currency=reporting_currency)
+        found = in_words(session, find(session, tolerance_pct=tolerance_pct, grace=grace,
+                                       reporting_currency=reporting_currency))
         added = publish(session, found)
+        resolve_gone(session, found)
         # Items of orders that went out after all (or were cancelled, or refunded) are resolved;
         # an order still inside the grace period is still unsent, so its item stays.
         still_unsent = [a["order_id"] for a in _unsent(session, utcnow(), timedelta(0))]

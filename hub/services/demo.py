@@ -94,6 +94,7 @@ def run_demo(hub: Hub, orders: int, *, ship: bool = True) -> DemoSummary:
         _settle(hub)
     duplicated = sum(len(s.stats()["duplicates"]) for s in servers.values())
     record_changed_orders(hub.db, store_id)
+    shop.settle_payouts()  # the shop pays its sales out, so /payouts has something to check
     pull_payments(hub, store_id)
     return _summary(hub, store_id, new_ids, duplicated, time.perf_counter() - started)
 

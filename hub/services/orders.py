@@ -24,6 +24,7 @@ from hub.domain.orders import OrderIn
 from hub.errors import BadRequest, NotFound, UserError
 from hub.services.intake import IntakeResult, ingest
 from hub.services.ledger import ledger_lines
+from hub.services.money_words import describe_ledger
 from hub.services.profit import order_profit
 
 MANUAL_DOMAIN = "manual"
@@ -175,7 +176,7 @@ def get_order(db: Database, order_id: int, reporting_currency: str) -> dict[str,
             "lines": [_line_view(line, order.currency) for line in lines],
             "timeline": [{"at": event.occurred_at.isoformat(), "kind": event.kind, "message": event.message,
                           "data": event.data} for event in events],
-            "ledger": ledger_lines(session, order_id),
+            "ledger": describe_ledger(session, ledger_lines(session, order_id)),
             "profit": order_profit(session, order_id, reporting_currency),
         }
 
