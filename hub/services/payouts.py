@@ -158,7 +158,7 @@ def _views(session: Session, payouts: Sequence[tuple[Payout, str]]) -> list[Payo
     names: dict[int, str] = {}
     for start in range(0, len(order_ids), 500):
         chunk = sorted(order_ids)[start:start + 500]
-        names.update(session.execute(select(Order.id, Order.name).where(Order.id.in_(chunk))).tuples().all())
+        names.update(session.execute(select(Order.id, Order.name).where(Order.id.in_(chunk))).all())
     facts = _facts(session, order_ids)
     # The same order's charges and refunds paid out in other payouts (partial captures, later refunds).
     others: dict[tuple[int, str], dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
@@ -195,13 +195,13 @@ def list_payouts(db: Database, *, store_id: int | None = None, limit: int = 50) 
     if store_id is not None:
         query = query.where(Payout.store_id == store_id)
     with db.read() as session:
-        return _views(session, [(p, name) for p, name in session.execute(query).tuples()])
+        return _views(session, [(p, name) for p, name in session.execute(query)])
 
 
 def get_payout(db: Database, payout_id: int) -> PayoutView:
     with db.read() as session:
         row = session.execute(select(Payout, Store.name).join(Store, Store.id == Payout.store_id)
-                              .where(Payout.id == payout_id)).tuples().first()
+                              .where(Payout.id == payout_id)).first()
         if row is None:
             raise NotFound(f"payout {payout_id} not found")
         return _views(session, [row])[0]
@@ -229,4 +229,4 @@ def unpaid_orders(db: Database, *, wait_days: int = DEFAULT_WAIT_DAYS, now: date
         query = query.where(Order.store_id == store_id)
     with db.read() as session:
         return [UnpaidOrder(oid, name, sid, store, placed, total, currency, (now - placed).days)
-                for oid, name, sid, store, placed, total, currency in session.execute(query).tuples()]
+                for oid, name, sid, store, placed, total, currency in session.execute(query)]

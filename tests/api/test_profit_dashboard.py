@@ -68,7 +68,7 @@ def test_the_overview_opens_with_money(sqlite_hub: Hub) -> None:
     client = _signed_in(sqlite_hub)
     overview = client.get("/")
     assert overview.status_code == 200 and 'id="money-today"' in overview.text and 'id="money-month"' in overview.text
-    assert overview.text.index("money-today") < overview.text.index("Orders by status")
+    assert overview.text.index("money-today") < overview.text.index("Orders by lifecycle")
     assert "No money facts in this period" in overview.text
 
 
