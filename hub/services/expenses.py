@@ -150,7 +150,7 @@ def import_csv(db: Database, stream: IO[bytes]) -> ImportResult:
 
 
 def _views(session: Session, statement: Any) -> list[ExpenseView]:
-    names = dict(session.execute(select(Store.id, Store.name)).tuples().all())
+    names = {int(i): str(n) for i, n in session.execute(select(Store.id, Store.name)).all()}
     return [ExpenseView(id=e.id, kind=e.kind, day=e.day, end_day=e.end_day, platform=e.platform, name=e.name,
                         store_id=e.store_id, store_name=names.get(e.store_id) if e.store_id else None,
                         amount=format_amount(e.amount, e.currency), currency=e.currency)
