@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from hub import __version__
 from hub.api import (
     dashboard,
+    expenses,
     health,
     mappings,
     money,
@@ -51,6 +52,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(stores.router)
     app.include_router(mappings.router)
     app.include_router(money.router)
+    app.include_router(expenses.router)
     app.include_router(webhooks.router)
     app.include_router(webhook_admin.router)
     app.include_router(shopify_oauth.router)

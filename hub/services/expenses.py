@@ -105,8 +105,9 @@ def upsert(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     return [ids[tuple(row[k] for k in _KEY)] for row in rows]
 
 
-def record(db: Database, items: Sequence[ExpenseIn]) -> list[ExpenseView]:
-    """Record costs all or nothing (the API's POST): a bad store raises UserError naming the item."""
+def record(db: Database, items: Sequence[ExpenseIn], *, indexed: bool = False) -> list[ExpenseView]:
+    """Record costs all or nothing: a bad store raises UserError naming the field (and with
+    `indexed`, the item as expenses[i], as the API's body names it)."""
     with db.transaction() as session:
         resolve = StoreResolver(session)
         rows = []
@@ -114,7 +115,7 @@ def record(db: Database, items: Sequence[ExpenseIn]) -> list[ExpenseView]:
             try:
                 rows.append(_values(item, resolve(item.store)))
             except ExpenseError as exc:
-                prefix = f"expenses[{index}]." if len(items) > 1 else ""
+                prefix = f"expenses[{index}]." if indexed else ""
                 raise UserError(f"{prefix}{exc.field}: {exc.message}") from None
         ids = upsert(session, rows)
         views = _views(session, select(Expense).where(Expense.id.in_(ids)))

@@ -65,7 +65,8 @@ def test_record_is_idempotent_and_delete_removes(hub: Hub) -> None:
                                                 end_day="2027-01-31")])
     assert again.id == first.id and again.amount == "39.00" and again.end_day == date(2027, 1, 31)
     with pytest.raises(UserError, match=r"expenses\[1\]\.store: no store with id 99"):
-        expenses.record(hub.db, [plan, validate("one_off", "2026-11-05", "5", "USD", name="Logo", store="99")])
+        expenses.record(hub.db, [plan, validate("one_off", "2026-11-05", "5", "USD", name="Logo", store="99")],
+                        indexed=True)
     expenses.delete_expense(hub.db, first.id)
     assert expenses.list_expenses(hub.db) == []
     with pytest.raises(NotFound):
