@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from hub import __version__
 from hub.api import (
     dashboard,
+    dashboard_expenses,
     expenses,
     health,
     mappings,
@@ -47,6 +48,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.add_middleware(InputGuard)
     app.include_router(health.router)
     app.include_router(dashboard.router)
+    app.include_router(dashboard_expenses.router)
     app.include_router(v1.router)
     app.include_router(orders.router)
     app.include_router(stores.router)
