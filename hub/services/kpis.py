@@ -11,14 +11,14 @@ is contribution profit minus other costs of the rounded figures, so the cards ad
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.db.models import Order
+from hub.db.models import OrderDaily
 from hub.domain.money import quantize
 from hub.services.expense_costs import DayCosts, other_costs_by_day
 from hub.services.profit import COLUMNS, profit_rows
@@ -106,12 +106,12 @@ def _ratio(numerator: Decimal, denominator: Decimal, scale: Decimal = _RATIO) ->
 
 
 def orders_placed(session: Session, start: date, end: date, store_id: int | None = None) -> int:
-    """Orders placed on the days of the range (UTC): the days their ledger facts are booked on."""
-    low = datetime.combine(start, time(), tzinfo=UTC)
-    high = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC)
-    statement = select(func.count(Order.id)).where(Order.placed_at >= low, Order.placed_at < high)
+    """Orders placed on the days of the range (UTC), the days their ledger facts are booked on; read
+    from the trigger-kept `order_daily` (one row per day and store)."""
+    statement = select(func.coalesce(func.sum(OrderDaily.orders), 0)).where(OrderDaily.day >= start,
+                                                                             OrderDaily.day <= end)
     if store_id is not None:
-        statement = statement.where(Order.store_id == store_id)
+        statement = statement.where(OrderDaily.store_id == store_id)
     return int(session.execute(statement).scalar_one())
 
 
