@@ -98,10 +98,15 @@ def upsert(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
         index_elements=_KEY,
         set_={"amount": statement.excluded.amount, "end_day": statement.excluded.end_day,
               "store_id": statement.excluded.store_id, "updated_at": statement.excluded.updated_at},
-    ).returning(Expense.id)
-    ids: dict[tuple[Any, ...], int] = {}
-    for key, row in unique.items():  # one statement a row: RETURNING stays aligned on both backends
-        ids[key] = int(session.execute(statement, row).scalar_one())
+    )
+    values = list(unique.values())
+    session.execute(statement, values)
+    # The ids by key: RETURNING of an upsert is not in input order on PostgreSQL once rows conflict.
+    columns = [Expense.__table__.c[k] for k in _KEY]
+    found = session.execute(select(Expense.id, *columns).where(
+        Expense.kind.in_({row["kind"] for row in values}),
+        Expense.day >= min(row["day"] for row in values), Expense.day <= max(row["day"] for row in values))).all()
+    ids = {tuple(found_row[1:]): int(found_row[0]) for found_row in found}
     return [ids[tuple(row[k] for k in _KEY)] for row in rows]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -129,3 +129,17 @@ def test_a_removed_store_takes_its_costs_along(hub: Hub) -> None:
     with hub.db.transaction() as session:
         session.delete(session.get(Store, extra_id))
     assert expenses.list_expenses(hub.db) == []
+
+
+def test_many_costs_mixing_new_and_known_keep_their_ids_in_input_order(hub: Hub) -> None:
+    def item(n: int, amount: str) -> object:
+        return validate("ad_spend", date(2026, 1, 1) + timedelta(days=n % 300), amount, "USD", platform="p",
+                        name=f"c{n}")
+
+    first = expenses.record(hub.db, [item(n, "1") for n in range(0, 1200, 2)])  # type: ignore[misc]
+    known = {view.name: view.id for view in first}
+    mixed = [item(n, "2") for n in reversed(range(1200))]  # 600 updates among 600 inserts, across batches
+    views = expenses.record(hub.db, mixed)  # type: ignore[arg-type]
+    assert [view.name for view in views] == [f"c{n}" for n in reversed(range(1200))]
+    assert all(view.id == known[view.name] for view in views if view.name in known)
+    assert {view.amount for view in views} == {"2.00"} and len({view.id for view in views}) == 1200
