@@ -11,7 +11,7 @@ import calendar
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -150,9 +150,9 @@ def validate(kind: str, day: str | date, amount: str | Decimal, currency: str, *
                      platform=platform_text.lower(), store=_store(store), end_day=last)
 
 
-def parse_ad_spend_csv(text: str, first_line: int = 2) -> tuple[list[tuple[int, ExpenseIn]], list[RowError]]:
-    """Ad spend rows (date, platform, campaign, amount, currency, store) → good rows with their line,
-    and one error per bad row naming its line and field. Never raises on any text."""
+def parse_ad_spend_csv(text: str) -> tuple[list[tuple[int, ExpenseIn]], list[RowError]]:
+    """Ad spend rows (date, platform, campaign, amount, currency, store) → good rows with their line
+    (the line a row ends on), and one error per bad row naming its line and field. Never raises."""
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         headers = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
@@ -165,7 +165,6 @@ def parse_ad_spend_csv(text: str, first_line: int = 2) -> tuple[list[tuple[int, 
     reader.fieldnames = headers
     good: list[tuple[int, ExpenseIn]] = []
     errors: list[RowError] = []
-    line = first_line
     while True:
         try:
             row = next(reader)
@@ -173,7 +172,6 @@ def parse_ad_spend_csv(text: str, first_line: int = 2) -> tuple[list[tuple[int, 
             break
         except csv.Error as exc:
             errors.append(RowError(reader.line_num, "row", f"cannot read the row: {exc}"))
-            line = reader.line_num + 1
             continue
         line = reader.line_num  # a quoted field may span lines: the row ends on this one
         if not any((v or "").strip() for k, v in row.items() if isinstance(k, str) and isinstance(v, str)):
@@ -230,7 +228,3 @@ def kind_of(text: str) -> str:
     if cleaned in KINDS:
         return cleaned
     raise ExpenseError("kind", f"must be one of {', '.join(KINDS)}, not {text[:40]!r}")
-
-
-def lines_of(rows: Iterable[RowError]) -> list[str]:
-    return [str(r) for r in rows]

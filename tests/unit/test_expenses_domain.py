@@ -159,3 +159,12 @@ def test_parser_never_crashes_on_any_text(text: str) -> None:
     good, errors = parse_ad_spend_csv(text)
     assert all(e.line >= 1 for e in errors)
     assert all(item.amount >= 0 for _, item in good)
+
+
+def test_an_unreadable_row_is_reported_and_the_next_rows_still_read() -> None:
+    text = ("date,platform,campaign,amount,currency\n"
+            f'2026-11-01,google,"{"x" * 200_000}",1,USD\n'
+            "2026-11-02,google,ok,2,USD\n")
+    good, errors = parse_ad_spend_csv(text)
+    assert [(e.line, e.field) for e in errors] == [(2, "row")] and "field limit" in errors[0].message
+    assert [(line, item.name) for line, item in good] == [(3, "ok")]
