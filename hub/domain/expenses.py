@@ -165,13 +165,15 @@ def parse_ad_spend_csv(text: str) -> tuple[list[tuple[int, ExpenseIn]], list[Row
     reader.fieldnames = headers
     good: list[tuple[int, ExpenseIn]] = []
     errors: list[RowError] = []
+    line = 1  # the header's
     while True:
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(RowError(reader.line_num, "row", f"cannot read the row: {exc}"))
+            line = max(reader.line_num, line + 1)  # the reader may stop counting inside a bad field
+            errors.append(RowError(line, "row", f"cannot read the row: {exc}"))
             continue
         line = reader.line_num  # a quoted field may span lines: the row ends on this one
         if not any((v or "").strip() for k, v in row.items() if isinstance(k, str) and isinstance(v, str)):
