@@ -57,6 +57,8 @@ class Summary:
     profit_on_ad_spend: Decimal | None  # contribution profit / ad spend, where there is ad spend
     fx_missing: bool
     fx_missing_for: tuple[str, ...] = field(default=())
+    incomplete: bool = False  # some order of the period lacks a supplier cost (not routed or not charged)
+    estimated: bool = False  # some supplier cost is still the estimate, not the charge
 
     def view(self) -> dict[str, Any]:
         """JSON: amounts and ratios as decimal strings, None where a ratio has no denominator."""
@@ -120,11 +122,15 @@ def summary(session: Session, start: date, end: date, currency: str, store_id: i
     totals = dict.fromkeys(COLUMNS, Decimal(0))
     profit = Decimal(0)
     missing: set[tuple[str, date]] = set()
+    incomplete = estimated = False
     for row in profit_rows(session, start, end, "day", currency, store_id):
         for name in COLUMNS:
             totals[name] += row.amounts[name]
-        profit += row.profit
+        rounded = getattr(row, "rounded_profit", None)  # the profit report's own rounding, where it has one
+        profit += row.profit if rounded is None else rounded
         missing |= row.fx_missing
+        incomplete = incomplete or bool(getattr(row, "incomplete", False))
+        estimated = estimated or bool(getattr(row, "estimated", False))
     days = other_costs_by_day(session, start, end, currency, store_id)
     ad = sum((d.ad_spend for d in days), Decimal(0))
     recurring = sum((d.recurring for d in days), Decimal(0))
@@ -148,7 +154,8 @@ def summary(session: Session, start: date, end: date, currency: str, store_id: i
         orders=orders,
         average_order_profit=quantize(contribution / orders, currency) if orders else None,
         roas=_ratio(revenue, ad_q), profit_on_ad_spend=_ratio(contribution, ad_q),
-        fx_missing=bool(missing), fx_missing_for=tuple(sorted(f"{c} {d.isoformat()}" for c, d in missing)))
+        fx_missing=bool(missing), fx_missing_for=tuple(sorted(f"{c} {d.isoformat()}" for c, d in missing)),
+        incomplete=incomplete, estimated=estimated)
 
 
 def previous_period(start: date, end: date) -> tuple[date, date]:

@@ -86,7 +86,10 @@ def test_summary_from_orders_and_other_costs_with_fx_per_day(hub: Hub) -> None:
         total = kpis.summary(session, NOV1, NOV1, "USD")
         shop = kpis.summary(session, NOV1, NOV1, "USD", store_id)
         days = kpis.other_costs_by_day(session, NOV1, date(2026, 11, 30), "USD")
-    assert total.view() == {
+    view = total.view()
+    # Whether the profit report marks the order incomplete (no supplier cost yet) is its business.
+    assert isinstance(view.pop("incomplete"), bool) and isinstance(view.pop("estimated"), bool)
+    assert view == {
         "start": "2026-11-01", "end": "2026-11-01", "currency": "USD", "store_id": None,
         "revenue": "49.90", "refunds": "0.00", "fees": "0.00", "supplier_cost": "0.00", "shipping_cost": "0.00",
         "fx": "0.00", "contribution_profit": "49.90", "ad_spend": "32.00", "recurring_costs": "1.00",
