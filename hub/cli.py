@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from connectors.http import ConnectorError
-from hub import __version__, cli_money, cli_ops, cli_orders, cli_shipments, cli_stores, cli_webhooks
+from hub import __version__, cli_expenses, cli_money, cli_ops, cli_orders, cli_shipments, cli_stores, cli_webhooks
 from hub.cli_output import cli_console
 from hub.config import get_settings, settings_error_message
 from hub.db.engine import Database, DatabaseUrlError, safe_url
@@ -37,6 +37,8 @@ app.command("demo")(cli_ops.demo)
 app.add_typer(cli_ops.sync_app, name="sync")
 app.add_typer(cli_money.fx_app, name="fx")
 app.add_typer(cli_money.report_app, name="report")
+app.add_typer(cli_expenses.app, name="expenses")
+cli_money.report_app.command("summary")(cli_expenses.report_summary)
 
 
 def _register_subcommands() -> None:

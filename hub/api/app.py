@@ -10,8 +10,10 @@ from hub import __version__
 from hub.api import (
     apidocs,
     dashboard,
+    dashboard_expenses,
     dashboard_money,
     dashboard_profit,
+    expenses,
     health,
     mappings,
     money,
@@ -53,12 +55,14 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(dashboard_profit.router)
     apidocs.install(app)
     app.include_router(dashboard_money.router)
+    app.include_router(dashboard_expenses.router)
     app.include_router(v1.router)
     app.include_router(orders.router)
     app.include_router(stores.router)
     app.include_router(mappings.router)
     app.include_router(money.router)
     app.include_router(payouts.router)
+    app.include_router(expenses.router)
     app.include_router(webhooks.router)
     app.include_router(webhook_admin.router)
     app.include_router(shopify_oauth.router)

@@ -96,7 +96,23 @@ def run_demo(hub: Hub, orders: int, *, ship: bool = True) -> DemoSummary:
     record_changed_orders(hub.db, store_id)
     shop.settle_payouts()  # the shop pays its sales out, so /payouts has something to check
     pull_payments(hub, store_id)
+    _other_costs(hub, store_id)
     return _summary(hub, store_id, new_ids, duplicated, time.perf_counter() - started)
+
+
+def _other_costs(hub: Hub, store_id: int) -> None:
+    """A day of ad spend, the store's plan and an app: so the reports show net profit and ROAS."""
+    from hub.domain.expenses import validate
+    from hub.services.expenses import record
+
+    today = utcnow().date()
+    currency = hub.settings.reporting_currency
+    record(hub.db, [
+        validate("ad_spend", today, "45", currency, platform="facebook", name="Demo prospecting",
+                 store=str(store_id)),
+        validate("recurring", today.replace(day=1), "39", currency, name="Store plan", store=str(store_id)),
+        validate("recurring", today.replace(day=1), "20", currency, name="Reviews app"),
+    ])
 
 
 def _store(hub: Hub, shop: SandboxShopify) -> int:

@@ -2,6 +2,8 @@
 
 from hub.db.base import Base
 from hub.db.models.catalogue import FeedReject, FeedRun, Listing, Mapping, Offer
+from hub.db.models.daily import OrderDaily
+from hub.db.models.expenses import Expense
 from hub.db.models.money import FxRate, LedgerDaily, LedgerEntry, Payout, PayoutTransaction
 from hub.db.models.ops import AttentionItem, JobLease, JobRun, OutboxMessage, WebhookDelivery
 from hub.db.models.orders import (
@@ -16,9 +18,9 @@ from hub.db.models.orders import (
 from hub.db.models.stores import Store, Supplier, SupplierKey, SyncCursor
 
 __all__ = [
-    "AttentionItem", "Base", "FeedReject", "FeedRun", "FxRate", "JobLease", "JobRun", "LedgerDaily",
+    "AttentionItem", "Base", "Expense", "FeedReject", "FeedRun", "FxRate", "JobLease", "JobRun", "LedgerDaily",
     "LedgerEntry",
-    "Listing", "Mapping", "Offer", "Order", "OrderEvent", "OrderLine", "OutboxMessage", "Payout",
+    "Listing", "Mapping", "Offer", "Order", "OrderDaily", "OrderEvent", "OrderLine", "OutboxMessage", "Payout",
     "PayoutTransaction", "Reservation",
     "Shipment", "Store", "Supplier", "SupplierKey", "SupplierOrder", "SupplierOrderLine", "SyncCursor",
     "WebhookDelivery",
