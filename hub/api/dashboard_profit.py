@@ -21,7 +21,7 @@ from hub.api.chart import chart_buckets, profit_chart
 from hub.api.dashboard import _page
 from hub.api.deps import HubDep
 from hub.api.params import MAX_ID
-from hub.domain.money import MoneyError, normalize_currency
+from hub.domain.money import MoneyError, normalize_currency, quantize
 from hub.domain.periods import PRESETS, Period, bucket_keys, preset
 from hub.errors import UserError
 from hub.services import profit as profit_service
@@ -99,8 +99,8 @@ def profit(request: Request, hub: HubDep, date_from: FromParam = "", date_to: To
     with hub.db.read() as session_:
         current = profit_page.totals(session_, period, code, store_id)
         previous = profit_page.totals(session_, period.previous(), code, store_id)
-        periods = [{**r, "costs": str(Decimal(r["revenue"]) - Decimal(r["profit"]))}  # both to the cent
-                   for r in profit_page.period_rows(session_, period, code, store_id)]
+        periods = _with_other_costs(profit_page.period_rows(session_, period, code, store_id),
+                                    profit_page.other_costs_per_bucket(session_, period, code, store_id), code)
         rows = profit_page.table(session_, period, table, code, store_id, sort, descending)
     names = {str(i): name for i, name, _ in stores}
     group = period.bucket()
@@ -112,6 +112,24 @@ def profit(request: Request, hub: HubDep, date_from: FromParam = "", date_to: To
         sort=sort, descending=descending, columns=profit_page.SORTABLE, names=names, query=query,
         day_range=lambda key: bucket_days(key, group, period),
         date_from=period.start.isoformat(), date_to=period.end.isoformat(), store=store, **base)
+
+
+def _with_other_costs(rows: list[dict[str, Any]], other: dict[str, Decimal], currency: str) -> list[dict[str, Any]]:
+    """The chart's and the per-period table's rows: costs include other costs and profit is net of
+    them, so the bars and the line add up to the Net profit card. A bucket with only other costs
+    (no order) gets a row of its own."""
+    by_key = {str(r["key"]): dict(r) for r in rows}
+    for key in other:
+        by_key.setdefault(key, {"key": key, "revenue": "0", "profit": "0", "margin": None})
+    result = []
+    for key in sorted(by_key):
+        row = by_key[key]
+        profit = quantize(Decimal(row["profit"]) - other.get(key, Decimal(0)), currency)
+        revenue = Decimal(row["revenue"])
+        row.update(profit=str(profit), costs=str(quantize(revenue - profit, currency)),
+                   margin=str((profit / revenue * 100).quantize(Decimal("0.01"))) if revenue else None)
+        result.append(row)
+    return result
 
 
 @router.get("/profit.csv")

@@ -2,9 +2,9 @@
 the chart's buckets and the breakdown tables, all read from `hub.services.profit` so every number
 equals the API's and the CLI's for the same query.
 
-Other costs (ad spend, subscriptions) are not in the order ledger: `hub.services.kpis` (issue 13,
-point 3) supplies them; until it is wired in, other costs are 0 and net profit equals the
-contribution profit of the orders.
+Other costs (ad spend, subscriptions, one-off costs) are not in the order ledger: they come from
+`hub.services.expense_costs`, each kind summed over the period and rounded once, as
+`hub.services.kpis.summary` (GET /api/v1/profit/summary) does, so the cards equal the summary's figures.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from hub.db.engine import Database
 from hub.db.models import Order, Store
 from hub.domain.money import quantize
-from hub.domain.periods import Period, change_pct
+from hub.domain.periods import Period, bucket_key, change_pct
+from hub.services.expense_costs import other_costs_by_day
 from hub.services.profit import COLUMNS, profit_rows
 
 TABLES = ("product", "supplier", "store", "order")
@@ -86,11 +87,34 @@ def day_rows(session: Session, period: Period, currency: str, store_id: int | No
     return [r.view(currency) for r in profit_rows(session, period.start, period.end, "day", currency, store_id)]
 
 
+def other_costs(session: Session, period: Period, currency: str, store_id: int | None) -> tuple[Decimal, bool]:
+    """The period's other costs (each kind rounded once, as the KPI summary does) and whether a
+    cost lacked an FX rate for its day."""
+    days = other_costs_by_day(session, period.start, period.end, currency, store_id)
+    kinds = (quantize(sum((getattr(d, kind) for d in days), Decimal(0)), currency)
+             for kind in ("ad_spend", "recurring", "one_off"))
+    return sum(kinds, quantize(Decimal(0), currency)), any(d.fx_missing for d in days)
+
+
+def other_costs_per_bucket(session: Session, period: Period, currency: str,
+                           store_id: int | None) -> dict[str, Decimal]:
+    """Other costs per chart bucket (day, ISO week or month key), at full precision."""
+    bucket = period.bucket()
+    found: dict[str, Decimal] = {}
+    for day in other_costs_by_day(session, period.start, period.end, currency, store_id):
+        if day.total:
+            key = bucket_key(day.day, bucket)
+            found[key] = found.get(key, Decimal(0)) + day.total
+    return found
+
+
 def totals(session: Session, period: Period, currency: str, store_id: int | None = None) -> Totals:
     rows = day_rows(session, period, currency, store_id)
+    other, other_fx_missing = other_costs(session, period, currency, store_id)
     return Totals(amounts={name: _sum(rows, name, currency) for name in COLUMNS},
-                  contribution=_sum(rows, "profit", currency), other_costs=quantize(Decimal(0), currency),
-                  orders=_order_count(session, period, store_id), fx_missing=any(r["fx_missing"] for r in rows))
+                  contribution=_sum(rows, "profit", currency), other_costs=other,
+                  orders=_order_count(session, period, store_id),
+                  fx_missing=other_fx_missing or any(r["fx_missing"] for r in rows))
 
 
 def _money(value: Decimal | None, currency: str) -> str:

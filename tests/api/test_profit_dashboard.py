@@ -92,3 +92,27 @@ def test_long_periods_are_charted_per_week_and_month_and_each_opens_its_days(sql
     assert months.status_code == 200 and "per month" in months.text
     assert 'href="/orders?from=2026-11-01&amp;to=2026-11-20"' in months.text  # clipped to the period
     assert months.text.count('class="revenue"') == 13  # every month of the period, quiet ones at zero
+
+
+def test_other_costs_reach_the_cards_and_the_chart_as_the_summary_api_has_them(sqlite_hub: Hub) -> None:
+    import re
+
+    store = cb.store(sqlite_hub.db)
+    known_order(sqlite_hub, store, "1")  # revenue 49.90 USD on T0's day
+    client = _signed_in(sqlite_hub)
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    created = client.post("/api/v1/expenses", headers=auth, json={"expenses": [
+        {"kind": "ad_spend", "date": DAY, "amount": "7.25", "currency": "USD", "platform": "google", "campaign": "c"},
+        {"kind": "one_off", "date": DAY, "amount": "2.50", "currency": "USD", "name": "photos"}]})
+    assert created.status_code == 201, created.text
+    summary = client.get("/api/v1/profit/summary", params={"from": DAY, "to": DAY}, headers=auth).json()["current"]
+    page = client.get(f"/profit?from={DAY}&to={DAY}")
+
+    def card(name: str) -> str:
+        found = re.search(rf'id="kpi-{name}".*?class="value[^"]*">([^<]+)<', page.text, re.S)
+        assert found, name
+        return found.group(1).split()[0].replace(",", "")
+
+    assert (card("other_costs"), card("net_profit"), card("revenue")) == (
+        summary["other_costs"], summary["net_profit"], summary["revenue"]) == ("9.75", "40.15", "49.90")
+    assert ">40.15</td>" in page.text  # the per-day row (and the chart) are net of other costs
