@@ -29,6 +29,8 @@ from typing import TypeVar
 import httpx
 import tenacity
 
+from connectors import telemetry
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -157,9 +159,14 @@ def send(client: httpx.Client, request: httpx.Request) -> httpx.Response:
         raise RemoteUnavailable(f"{type(exc).__name__} talking to {request.url.host}") from exc
 
 
-def log_request(request: httpx.Request, status: int | str, started: float, note: str | None = None) -> None:
-    """One line per HTTP exchange. Only method, host, path: query strings and headers may hold secrets."""
+def log_request(request: httpx.Request, status: int | str, started: float, note: str | None = None, *,
+                kind: str = "remote", remote: str | None = None) -> None:
+    """One line per HTTP exchange. Only method, host, path: query strings and headers may hold secrets.
+
+    Also the exchange's metrics: `kind` (supplier, storefront) and `remote` (a supplier code, a
+    shop domain; the host when not given) label its latency and, when it failed, its error."""
     elapsed_ms = (time.perf_counter() - started) * 1000
+    telemetry.observe_call(kind, remote or request.url.host, status, elapsed_ms / 1000)
     logger.info(
         "%s %s%s -> %s in %.0f ms%s",
         request.method,

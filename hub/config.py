@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     database_url: str = ""
     secret_key: SecretStr | None = None
     admin_token: SecretStr | None = None
+    # A second bearer token that opens /metrics only (for a Prometheus scraper); the admin token works too.
+    metrics_token: SecretStr | None = None
+    # The message broker (redis://… or amqp://…); /readyz checks it answers when set.
+    broker_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -192,7 +196,8 @@ def settings_error_message(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-_SECRET_VARIABLES = {"HUB_SECRET_KEY", "HUB_ADMIN_TOKEN", "HUB_SHOPIFY_CLIENT_SECRET"}
+_SECRET_VARIABLES = {"HUB_SECRET_KEY", "HUB_ADMIN_TOKEN", "HUB_SHOPIFY_CLIENT_SECRET", "HUB_METRICS_TOKEN",
+                     "HUB_BROKER_URL"}
 
 
 @lru_cache(maxsize=1)

@@ -11,13 +11,15 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hub.db.base import utcnow
 from hub.db.models import JobRun
-from hub.logs import scrub
+from hub.logs import bound, scrub
+from hub.metrics import observe_job
 from jobs import leases
 from jobs.heartbeat import heartbeat
 from jobs.registry import JobSpec
@@ -49,8 +51,11 @@ def run_job(hub: Hub, spec: JobSpec, store_id: int | None = None) -> RunOutcome:
                           heartbeat_seconds=interval):
         logger.debug("job already running elsewhere", extra={"job": spec.name, "scope": scope})
         return RunOutcome("skipped", None, {})
-    with heartbeat(hub.db, interval):
-        return _run_held(hub, spec, store_id, scope, holder)
+    started = time.perf_counter()
+    with heartbeat(hub.db, interval), bound(job=spec.name, store_id=store_id):
+        outcome = _run_held(hub, spec, store_id, scope, holder)
+    observe_job(spec.name, outcome.status, time.perf_counter() - started)
+    return outcome
 
 
 def _run_held(hub: Hub, spec: JobSpec, store_id: int | None, scope: str, holder: str) -> RunOutcome:

@@ -15,9 +15,11 @@ from typing import Any
 
 import httpx
 
+from connectors import telemetry
 from connectors.http import (
     ConnectorError,
     MalformedResponse,
+    RateLimited,
     RetryPolicy,
     build_client,
     excerpt,
@@ -137,6 +139,7 @@ class ShopifyClient(ShopifyOperations):
         started = time.perf_counter()
         query_cost: QueryCost | None = None
         status: int | str = "error"
+        throttled = False
         try:
             response = send(self._http, request)
             status = response.status_code
@@ -147,9 +150,14 @@ class ShopifyClient(ShopifyOperations):
                 self.last_cost = query_cost
                 self._learned[key] = max(query_cost.requested, self._learned.get(key, 0.0))
             return _data_or_raise(body, query_cost)
+        except (ShopifyThrottled, RateLimited):
+            throttled = True
+            raise
         finally:
             self.budget.observe(reservation, query_cost)
-            log_request(request, status, started, query_cost.note() if query_cost else None)
+            log_request(request, status, started, query_cost.note() if query_cost else None,
+                        kind="storefront", remote=self.shop_domain)
+            telemetry.observe_shopify(self.shop_domain, query_cost.actual if query_cost else None, throttled)
 
     # -- pagination -------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from hub.api import (
     expenses,
     health,
     mappings,
+    metrics,
     money,
     orders,
     payouts,
@@ -31,13 +32,16 @@ from hub.api import (
 from hub.api.errors import complete_error_responses, install_error_handlers
 from hub.api.guard import InputGuard
 from hub.api.params import exact_integer_bounds
+from hub.api.request_id import RequestId
 from hub.bootstrap import Hub
+from hub.metrics import database_registry
 
 
 def create_app(hub: Hub) -> FastAPI:
     app = FastAPI(title="the hub", version=__version__, docs_url=None, redoc_url=None,
                   description="Dropshipping integration hub: orders, suppliers, stock, tracking, profit.")
     app.state.hub = hub
+    app.state.database_metrics = database_registry(hub)
     build_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -50,7 +54,9 @@ def create_app(hub: Hub) -> FastAPI:
     app.openapi = openapi  # type: ignore[method-assign]
     install_error_handlers(app)
     app.add_middleware(InputGuard)
+    app.add_middleware(RequestId)  # outermost: even a guard's refusal carries the id
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(dashboard.router)
     app.include_router(dashboard_profit.router)
     apidocs.install(app)

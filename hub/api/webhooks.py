@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse
@@ -14,6 +15,7 @@ from hub.api.deps import HubDep
 from hub.api.errors import error_body
 from hub.bootstrap import Hub
 from hub.db.engine import is_database_busy
+from hub.metrics import WEBHOOK_ACK_SECONDS
 from hub.services import webhooks as webhook_service
 
 logger = logging.getLogger(__name__)
@@ -49,10 +51,20 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
 
 @router.post("/webhooks/shopify", responses=api_errors.responses(400, 401, 413, 422))
 async def shopify_webhook(request: Request, hub: HubDep, background: BackgroundTasks) -> JSONResponse:
+    started = time.perf_counter()
+    response, topic = await _acknowledge(request, hub, background)
+    outcome = {200: "accepted", 503: "busy"}.get(response.status_code, "refused")
+    WEBHOOK_ACK_SECONDS.labels("shopify", topic, outcome).observe(time.perf_counter() - started)
+    return response
+
+
+async def _acknowledge(request: Request, hub: Hub, background: BackgroundTasks) -> tuple[JSONResponse, str]:
+    """The answer, and the topic to label its latency with: the sender's topic once its signature
+    is verified, "unverified" before (an unsigned request must not invent metric labels)."""
     body = await _read_limited(request, hub.settings.webhook_max_bytes)
     if body is None:
         return JSONResponse(error_body("payload_too_large",
-                                       f"webhook body over {hub.settings.webhook_max_bytes} bytes"), 413)
+                                       f"webhook body over {hub.settings.webhook_max_bytes} bytes"), 413), "unverified"
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:  # in a worker thread: waiting for the database never stalls the other requests
         receipt = await run_in_threadpool(webhook_service.receive, hub, "shopify", headers, body)
@@ -61,10 +73,11 @@ async def shopify_webhook(request: Request, hub: HubDep, background: BackgroundT
             raise
         logger.warning("webhook not stored: the database is busy; asked the sender to retry")
         return JSONResponse(error_body("unavailable", "the database is busy; retry shortly"), 503,
-                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)}), "unverified"
     if receipt.status_code != 200:
         code = {401: "unauthorized", 400: "bad_request"}.get(receipt.status_code, "error")
-        return JSONResponse(error_body(code, receipt.message), receipt.status_code)
+        return JSONResponse(error_body(code, receipt.message), receipt.status_code), "unverified"
+    topic = headers.get("x-shopify-topic", "").strip().lower()[:64] or "unknown"
     if receipt.delivery_id is not None:
         background.add_task(process_after_response, hub, receipt.delivery_id)
-    return JSONResponse({"status": "duplicate" if receipt.duplicate else "accepted"})
+    return JSONResponse({"status": "duplicate" if receipt.duplicate else "accepted"}), topic

@@ -33,6 +33,7 @@ from hub.db.models import (
 )
 from hub.db.sql import insert_ignore
 from hub.domain.orders import Address
+from hub.logs import with_context
 from hub.ports import (
     Supplier as SupplierPort,
 )
@@ -77,6 +78,7 @@ def supplier_adapter(hub: Hub, kind: str, code: str, config: dict[str, Any],
 
 
 @outbox.handler(PLACE_KIND)
+@with_context(lambda hub, payload: {"supplier_order_id": payload.get("supplier_order_id")})
 def place(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
     supplier_order_id = int(payload["supplier_order_id"])
     claim = _claim(hub, supplier_order_id)

@@ -41,6 +41,7 @@ from hub.db.models import (
 )
 from hub.db.sql import insert_ignore
 from hub.domain.routing import Allocation, Routed, Unroutable, route_order
+from hub.logs import with_context
 from hub.services import attention, outbox
 from hub.services.ledger import record_supplier_estimate
 from hub.services.lifecycle import refresh_lifecycle
@@ -76,6 +77,7 @@ class RoutingResult:
     supplier_order_ids: list[int] = field(default_factory=list)
 
 
+@with_context(lambda hub, order_id: {"order_id": order_id})
 def route(hub: Hub, order_id: int) -> RoutingResult | None:
     """Route one order; None when it is not waiting for routing (already routed, cancelled…).
     An order of at most `CHUNK_LINES` waiting lines is routed in one transaction, claim included;

@@ -19,6 +19,7 @@ from sqlalchemy import or_, select
 from hub.db.base import utcnow
 from hub.db.models import Order, OrderEvent, Store, WebhookDelivery
 from hub.db.sql import dialect_insert
+from hub.logs import with_context
 from hub.services import routing
 from hub.services import webhook_outcomes as outcomes
 from hub.services.intake import ingest
@@ -93,6 +94,7 @@ def _json_error(body: bytes) -> str | None:
     return None if isinstance(payload, dict) else "top level is not an object"
 
 
+@with_context(lambda hub, delivery_id, now=None: {"delivery_id": delivery_id})
 def process(hub: Hub, delivery_id: int, now: datetime | None = None) -> str:
     """Process one stored delivery exactly once: claim it, act on its topic, record the outcome.
 

@@ -187,9 +187,9 @@ class CJClient:
         try:
             response = send(self._client, request)
         except Exception as exc:
-            log_request(request, type(exc).__name__, started)
+            log_request(request, type(exc).__name__, started, kind="supplier", remote="cj")
             raise
-        log_request(request, response.status_code, started)
+        log_request(request, response.status_code, started, kind="supplier", remote="cj")
         return unwrap(response)
 
     def close(self) -> None:

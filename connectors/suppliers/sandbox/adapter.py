@@ -57,6 +57,8 @@ class SandboxSupplier:
                                     timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
         self._retry = retry or RetryPolicy()
         self.base_url = base_url
+        # The metrics' name for this supplier: the last part of its URL (the supplier's code).
+        self._remote = "sandbox:" + (httpx.URL(base_url).path.rstrip("/").rsplit("/", 1)[-1] or "root")
 
     def __repr__(self) -> str:
         return f"SandboxSupplier({self.base_url!r})"
@@ -134,9 +136,9 @@ class SandboxSupplier:
         try:
             response = send(self._client, request)
         except Exception as exc:
-            log_request(request, type(exc).__name__, started)
+            log_request(request, type(exc).__name__, started, kind="supplier", remote=self._remote)
             raise
-        log_request(request, response.status_code, started)
+        log_request(request, response.status_code, started, kind="supplier", remote=self._remote)
         if response.status_code in accept:
             return response
         if response.status_code == 422:
