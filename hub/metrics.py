@@ -49,9 +49,10 @@ def observe_job(job: str, status: str, seconds: float) -> None:
 
 
 class OutboxCollector(Collector):
-    """Outbox backlog gauges of one hub's database, read at most once per `CACHE_SECONDS`."""
+    """Outbox backlog gauges of one hub's database, read at most once per `CACHE_SECONDS`.
+    `hub` is asked for at each read: an app's Hub is set after the app is built (tests do)."""
 
-    def __init__(self, hub: Hub, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, hub: Callable[[], Hub], clock: Callable[[], float] = time.monotonic) -> None:
         self._hub = hub
         self._clock = clock
         self._lock = threading.Lock()
@@ -62,7 +63,7 @@ class OutboxCollector(Collector):
             now = self._clock()
             if self._cached is None or now - self._cached[0] >= CACHE_SECONDS:
                 try:
-                    rows: list[Backlog] | None = outbox_backlog(self._hub)
+                    rows: list[Backlog] | None = outbox_backlog(self._hub())
                 except SQLAlchemyError as exc:  # the scrape still answers; `up` says the database is down
                     logger.warning("metrics: outbox backlog unreadable", extra={"error_type": type(exc).__name__})
                     rows = None
@@ -89,8 +90,8 @@ class OutboxCollector(Collector):
         yield from (count, age, total)
 
 
-def database_registry(hub: Hub) -> CollectorRegistry:
-    """A registry of the gauges read from `hub`'s database (one per app, so tests never share it)."""
+def database_registry(hub: Callable[[], Hub]) -> CollectorRegistry:
+    """A registry of the gauges read from the hub's database (one per app, so tests never share it)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(OutboxCollector(hub))
     return registry

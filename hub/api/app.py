@@ -41,7 +41,7 @@ def create_app(hub: Hub) -> FastAPI:
     app = FastAPI(title="the hub", version=__version__, docs_url=None, redoc_url=None,
                   description="Dropshipping integration hub: orders, suppliers, stock, tracking, profit.")
     app.state.hub = hub
-    app.state.database_metrics = database_registry(hub)
+    app.state.database_metrics = database_registry(lambda: app.state.hub)
     build_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:

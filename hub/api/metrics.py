@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from hub.api import errors as api_errors
 from hub.api.deps import BearerDep, HubDep, credentials_token
 from hub.api.errors import ApiError
 from hub.crypto import tokens_equal
@@ -31,7 +32,8 @@ router = APIRouter(tags=["health"], dependencies=[Depends(require_metrics_reader
 
 
 @router.get("/metrics", response_class=Response,
-            responses={200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text exposition"}})
+            responses={200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text exposition"},
+                       **api_errors.responses(401)})
 async def metrics(request: Request) -> Response:
     body = await run_in_threadpool(render, [request.app.state.database_metrics])  # one SQL query, cached
     return Response(body, media_type=CONTENT_TYPE)

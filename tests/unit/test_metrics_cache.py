@@ -22,7 +22,7 @@ def test_scrapes_within_a_second_share_one_query(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(metrics, "outbox_backlog", backlog)
     now = [100.0]
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(metrics.OutboxCollector(hub=None, clock=lambda: now[0]))  # type: ignore[arg-type]
+    registry.register(metrics.OutboxCollector(hub=lambda: None, clock=lambda: now[0]))  # type: ignore[arg-type,return-value]
     line = 'hub_outbox_messages{kind="supplier.place",state="pending"}'
     assert f"{line} 1.0" in generate_latest(registry).decode()
     now[0] += 0.5
