@@ -1,4 +1,4 @@
-"""`hub db upgrade` then `hub run --sandbox`, as `make run` does: /healthz answers 200, and the
+"""`hub db upgrade` then `hub run --sandbox`, as `make run` does: /healthz and /readyz answer 200, and the
 sandbox shop's orders arrive, are routed and placed with the sandbox suppliers on their own."""
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ def test_hub_run_serves_health_and_prints_the_generated_admin_token(tmp_path: Pa
             except httpx.TransportError:
                 time.sleep(0.2)
         assert response is not None, (tmp_path / "run.log").read_text()
-        assert response.status_code == 200 and response.json()["database"] == "ok"
+        assert response.status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).json() == {"status": "ok", "database": "ok"}
         token = (tmp_path / "var" / "admin.token").read_text().strip()
         auth = {"Authorization": f"Bearer {token}"}
         status = httpx.get(f"http://127.0.0.1:{port}/api/v1/status", headers=auth, timeout=5)
