@@ -1,0 +1,163 @@
+"""ledger_parts: every money fact allocated to order lines and suppliers; ledger_part_daily
+
+Profit by product, supplier and store needs each order-level fact (shipping charged, discount,
+fees, refunds, chargebacks) on the order's lines and each supplier order's cost and shipping on
+its lines (`hub.domain.allocation`). `ledger_parts` stores those parts, written by the ledger
+writer with the entries; `ledger_part_daily` sums them per day, store, currency, product,
+supplier and flags, kept by triggers (statement-level over transition tables on PostgreSQL, as
+8c2f4b6d1e73 does for ledger_daily; row triggers on SQLite).
+
+The backfill allocates every existing order's ledger rows (`hub.services.allocation.reallocate_all`,
+the same code the writer runs); `hub ledger reallocate` does it again at any time.
+
+Revision ID: a41c9e7f3b28
+Revises: 8c2f4b6d1e73
+Create Date: 2026-12-03 13:30:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import hub.db.types
+
+revision: str = 'a41c9e7f3b28'
+down_revision: str | Sequence[str] | None = '8c2f4b6d1e73'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
+
+# The profit buckets of hub.domain.ledger.PROFIT_BUCKETS as of this revision (tax is in none).
+_BUCKETS = {
+    "revenue": ("sale", "discount", "shipping"),
+    "refunds": ("refund", "refund_shipping", "chargeback"),
+    "fees": ("payment_fee",),
+    "supplier_cost": ("supplier_cost",),
+    "shipping_cost": ("supplier_shipping",),
+    "fx": ("fx_difference",),
+}
+_KEY = ("booked_on", "store_id", "currency", "product", "supplier_id", "estimated", "incomplete")
+_KEYS = ", ".join(_KEY)
+_COLUMNS = ", ".join(_BUCKETS)
+_ALL_KINDS = ", ".join(f"'{kind}'" for kinds in _BUCKETS.values() for kind in kinds)
+
+
+def _bucket(name: str, sign: str, row: str = "") -> str:
+    kinds = ", ".join(f"'{kind}'" for kind in _BUCKETS[name])
+    return f"CASE WHEN {row}kind IN ({kinds}) THEN {sign}{row}amount ELSE 0 END"
+
+
+_ON_CONFLICT = (f"ON CONFLICT ({_KEYS}) DO UPDATE SET label = excluded.label, "
+                + ", ".join(f"{name} = ledger_part_daily.{name} + excluded.{name}" for name in _BUCKETS))
+
+
+def _statement_apply(rows: str) -> str:
+    sums = ", ".join(f"SUM({name})" for name in _BUCKETS)
+    return (f"INSERT INTO ledger_part_daily ({_KEYS}, label, {_COLUMNS}) "
+            f"SELECT {_KEYS}, MAX(label), {sums} FROM ({rows}) AS moved GROUP BY {_KEYS} {_ON_CONFLICT};")
+
+
+def _rows(table: str, sign: str) -> str:
+    buckets = ", ".join(f"{_bucket(name, sign)} AS {name}" for name in _BUCKETS)
+    return f"SELECT {_KEYS}, label, {buckets} FROM {table} WHERE kind IN ({_ALL_KINDS})"
+
+
+_STATEMENT_TRIGGERS = (
+    ("ledger_part_daily_ins", "INSERT", "NEW TABLE AS new_rows", _rows("new_rows", "")),
+    ("ledger_part_daily_del", "DELETE", "OLD TABLE AS old_rows", _rows("old_rows", "-")),
+    ("ledger_part_daily_upd", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+     f"{_rows('new_rows', '')} UNION ALL {_rows('old_rows', '-')}"),
+)
+
+
+def _row_upsert(row: str, sign: str) -> str:
+    keys = ", ".join(f"{row}.{key}" for key in _KEY)
+    buckets = ", ".join(_bucket(name, sign, f"{row}.") for name in _BUCKETS)
+    return (f"INSERT INTO ledger_part_daily ({_KEYS}, label, {_COLUMNS}) "
+            f"SELECT {keys}, {row}.label, {buckets} WHERE {row}.kind IN ({_ALL_KINDS}) {_ON_CONFLICT};")
+
+
+def upgrade() -> None:
+    op.create_table('ledger_parts',
+    sa.Column('id', BigId, autoincrement=True, nullable=False),
+    sa.Column('entry_id', BigId, nullable=False),
+    sa.Column('order_id', BigId, nullable=True),
+    sa.Column('store_id', BigId, nullable=False),
+    sa.Column('booked_on', sa.Date(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('order_line_id', BigId, nullable=True),
+    sa.Column('product', sa.String(length=255), nullable=False),
+    sa.Column('label', sa.String(length=255), nullable=False),
+    sa.Column('supplier_id', BigId, nullable=False),
+    sa.Column('amount', hub.db.types.Money(), nullable=False),
+    sa.Column('estimated', sa.Boolean(), nullable=False),
+    sa.Column('incomplete', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entries.id'], name=op.f('fk_ledger_parts_entry_id_ledger_entries'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_parts'))
+    )
+    with op.batch_alter_table('ledger_parts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_parts_entry_id'), ['entry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_parts_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_parts_product_booked_on'), ['product', 'booked_on'], unique=False)
+    op.create_table('ledger_part_daily',
+    sa.Column('id', BigId, autoincrement=True, nullable=False),
+    sa.Column('booked_on', sa.Date(), nullable=False),
+    sa.Column('store_id', BigId, nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('product', sa.String(length=255), nullable=False),
+    sa.Column('supplier_id', BigId, nullable=False),
+    sa.Column('estimated', sa.Boolean(), nullable=False),
+    sa.Column('incomplete', sa.Boolean(), nullable=False),
+    sa.Column('label', sa.String(length=255), nullable=False),
+    *(sa.Column(name, hub.db.types.Money(), nullable=False) for name in _BUCKETS),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_part_daily')),
+    sa.UniqueConstraint(*_KEY, name='uq_ledger_part_daily_key')
+    )
+    _create_triggers()
+    _backfill()
+
+
+def _create_triggers() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for name, event, tables, rows in _STATEMENT_TRIGGERS:
+            op.execute(f"CREATE FUNCTION {name}_apply() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                       f"BEGIN {_statement_apply(rows)} RETURN NULL; END $$")
+            op.execute(f"CREATE TRIGGER {name} AFTER {event} ON ledger_parts REFERENCING {tables} "
+                       f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_apply()")
+        return
+    add, remove = _row_upsert("NEW", ""), _row_upsert("OLD", "-")
+    op.execute(f"CREATE TRIGGER ledger_part_daily_ins AFTER INSERT ON ledger_parts BEGIN {add} END")
+    op.execute(f"CREATE TRIGGER ledger_part_daily_del AFTER DELETE ON ledger_parts BEGIN {remove} END")
+    op.execute(f"CREATE TRIGGER ledger_part_daily_upd AFTER UPDATE ON ledger_parts BEGIN {remove} {add} END")
+
+
+def _backfill() -> None:
+    from sqlalchemy.orm import Session
+
+    from hub.services.allocation import reallocate_all
+
+    session = Session(bind=op.get_bind())
+    reallocate_all(session)
+    session.flush()
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for name, _event, _tables, _rows_sql in _STATEMENT_TRIGGERS:
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON ledger_parts")
+            op.execute(f"DROP FUNCTION IF EXISTS {name}_apply()")
+    else:
+        for name in ("ledger_part_daily_ins", "ledger_part_daily_del", "ledger_part_daily_upd"):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.drop_table('ledger_part_daily')
+    with op.batch_alter_table('ledger_parts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_parts_product_booked_on'))
+        batch_op.drop_index(batch_op.f('ix_ledger_parts_order_id'))
+        batch_op.drop_index(batch_op.f('ix_ledger_parts_entry_id'))
+    op.drop_table('ledger_parts')
