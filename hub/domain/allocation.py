@@ -36,7 +36,7 @@ def split(amount: Decimal, weights: Sequence[Decimal | int], currency: str,
     Negative weights count as zero; all-zero weights use `fallback`, then equal shares."""
     if not weights:
         raise ValueError("cannot split an amount into no parts")
-    chosen = _usable(weights) or (_usable(fallback) if fallback is not None else None) or [1] * len(weights)
+    chosen = _usable(weights) or (_usable(fallback) if fallback is not None else None) or [Fraction(1)] * len(weights)
     if len(chosen) != len(weights):
         raise ValueError("fallback weights must match the weights one to one")
     unit = Decimal(1).scaleb(-minor_units(currency))
