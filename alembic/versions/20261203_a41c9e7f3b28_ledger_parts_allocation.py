@@ -52,18 +52,20 @@ def _bucket(name: str, sign: str, row: str = "") -> str:
 
 
 _ON_CONFLICT = (f"ON CONFLICT ({_KEYS}) DO UPDATE SET label = excluded.label, "
+                "parts = ledger_part_daily.parts + excluded.parts, "
                 + ", ".join(f"{name} = ledger_part_daily.{name} + excluded.{name}" for name in _BUCKETS))
 
 
 def _statement_apply(rows: str) -> str:
     sums = ", ".join(f"SUM({name})" for name in _BUCKETS)
-    return (f"INSERT INTO ledger_part_daily ({_KEYS}, label, {_COLUMNS}) "
-            f"SELECT {_KEYS}, MAX(label), {sums} FROM ({rows}) AS moved GROUP BY {_KEYS} {_ON_CONFLICT};")
+    return (f"INSERT INTO ledger_part_daily ({_KEYS}, label, parts, {_COLUMNS}) "
+            f"SELECT {_KEYS}, MAX(label), SUM(parts), {sums} FROM ({rows}) AS moved GROUP BY {_KEYS} "
+            f"{_ON_CONFLICT};")
 
 
 def _rows(table: str, sign: str) -> str:
     buckets = ", ".join(f"{_bucket(name, sign)} AS {name}" for name in _BUCKETS)
-    return f"SELECT {_KEYS}, label, {buckets} FROM {table} WHERE kind IN ({_ALL_KINDS})"
+    return f"SELECT {_KEYS}, label, {sign}1 AS parts, {buckets} FROM {table} WHERE kind IN ({_ALL_KINDS})"
 
 
 _STATEMENT_TRIGGERS = (
@@ -77,8 +79,8 @@ _STATEMENT_TRIGGERS = (
 def _row_upsert(row: str, sign: str) -> str:
     keys = ", ".join(f"{row}.{key}" for key in _KEY)
     buckets = ", ".join(_bucket(name, sign, f"{row}.") for name in _BUCKETS)
-    return (f"INSERT INTO ledger_part_daily ({_KEYS}, label, {_COLUMNS}) "
-            f"SELECT {keys}, {row}.label, {buckets} WHERE {row}.kind IN ({_ALL_KINDS}) {_ON_CONFLICT};")
+    return (f"INSERT INTO ledger_part_daily ({_KEYS}, label, parts, {_COLUMNS}) "
+            f"SELECT {keys}, {row}.label, {sign}1, {buckets} WHERE {row}.kind IN ({_ALL_KINDS}) {_ON_CONFLICT};")
 
 
 def upgrade() -> None:
@@ -115,6 +117,7 @@ def upgrade() -> None:
     sa.Column('estimated', sa.Boolean(), nullable=False),
     sa.Column('incomplete', sa.Boolean(), nullable=False),
     sa.Column('label', sa.String(length=255), nullable=False),
+    sa.Column('parts', sa.Integer(), nullable=False),
     *(sa.Column(name, hub.db.types.Money(), nullable=False) for name in _BUCKETS),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_part_daily')),
     sa.UniqueConstraint(*_KEY, name='uq_ledger_part_daily_key')

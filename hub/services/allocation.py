@@ -108,7 +108,8 @@ def _order_rows(cancelled: bool, facts: Sequence[Any], lines: Sequence[Any], so_
         live[row.order_line_id][so.supplier_id] = live[row.order_line_id].get(so.supplier_id, 0) + row.quantity
         if so.id not in costed:
             uncosted.add(row.order_line_id)
-    domain_lines = [A.Line(line.id, line.quantity, revenue[line.id], tuple(live.get(line.id, {}).items())) for line in lines]
+    domain_lines = [A.Line(line.id, line.quantity, revenue[line.id], tuple(live.get(line.id, {}).items()))
+                    for line in lines]
     incomplete = {line.id for line in lines if not cancelled and (line.id not in live or line.id in uncosted)}
     by_entry = {fact.id: fact for fact in facts}
     parts = A.allocate([A.Fact(f.id, f.kind, f.amount, f.currency, f.order_line_id, f.supplier_id,

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal_column, select, type_coerce
+from sqlalchemy import Select, and_, case, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
 from hub.db.engine import Database
@@ -24,7 +24,7 @@ from hub.db.models import LedgerEntry, LedgerPart, LedgerPartDaily, Order, Store
 from hub.db.models.allocation import NOT_ROUTED_LABEL
 from hub.db.types import Money
 from hub.domain.ledger import PROFIT_BUCKETS
-from hub.domain.money import MoneyError, normalize_currency, quantize
+from hub.domain.money import MoneyError, minor_units, normalize_currency, quantize
 from hub.errors import UserError
 from hub.services.fx import rates_for
 
@@ -91,8 +91,10 @@ def _sums(table: Any) -> list[Any]:
             .label(name) for name, kinds in PROFIT_BUCKETS.items()]
 
 
-def _flag(column: Any) -> Any:
-    return func.max(case((column.is_(True), 1), else_=0))
+def _flag(column: Any, live: Any = None) -> Any:
+    """1 when any row has the flag (summary rows whose parts were all rewritten away do not count)."""
+    condition = column.is_(True) if live is None else and_(column.is_(True), live)
+    return func.max(case((condition, 1), else_=0))
 
 
 def aggregate_query(start: date, end: date, group_by: str, store_id: int | None = None,
@@ -109,15 +111,17 @@ def aggregate_query(start: date, end: date, group_by: str, store_id: int | None 
     else:
         table = LedgerPartDaily
         sums = [type_coerce(func.sum(getattr(LedgerPartDaily, name)), Money()).label(name) for name in COLUMNS]
-    key_column = {"product": "product", "supplier": "supplier_id", "store": "store_id", "order": "order_id"}.get(group_by)
+    key_column = {"product": "product", "supplier": "supplier_id", "store": "store_id",
+                  "order": "order_id"}.get(group_by)
     key = getattr(table, key_column) if key_column else None
     day: Any = table.booked_on
     if key is not None and currency is not None:
         # A literal, not a parameter: the same expression must appear in SELECT and GROUP BY.
         day = case((table.currency == literal_column(f"'{normalize_currency(currency)}'"), None),
                    else_=table.booked_on)
-    columns = [day.label("booked_on"), table.currency, *sums, _flag(table.incomplete).label("incomplete"),
-               _flag(table.estimated).label("estimated")]
+    live = LedgerPartDaily.parts > 0 if table is LedgerPartDaily else None
+    columns = [day.label("booked_on"), table.currency, *sums, _flag(table.incomplete, live).label("incomplete"),
+               _flag(table.estimated, live).label("estimated")]
     if group_by == "product":
         columns.append(func.max(table.label).label("label"))
     statement = select(*(([key.label("key")] if key is not None else []) + columns))
@@ -168,7 +172,24 @@ def profit_rows(session: Session, start: date, end: date, group_by: str, currenc
             value = (r[name] or Decimal(0)) * rate
             row.amounts[name] += -value if name in _COST_COLUMNS else value
     _name_rows(session, group_by, rows)
+    round_rows(list(rows.values()), currency)
     return sorted(rows.values(), key=lambda row: (row.key.startswith("("), _sort_key(row.key)))
+
+
+def round_rows(rows: list[ProfitRow], currency: str) -> None:
+    """Each column to the currency's unit so that the rows add up to the rounded exact total (the
+    same whatever the grouping): converted amounts have sub-cent digits, and rounding row by row
+    would let a breakdown miss the period's total by a cent. Largest remainder, like allocation."""
+    unit = Decimal(1).scaleb(-minor_units(currency))
+    for name in COLUMNS:
+        exact = [row.amounts[name] for row in rows]
+        floors = [(value / unit).to_integral_value(ROUND_FLOOR) * unit for value in exact]
+        missing = int((quantize(sum(exact, Decimal(0)), currency) - sum(floors, Decimal(0))) / unit)
+        order = sorted(range(len(rows)), key=lambda i: (-(exact[i] - floors[i]), i))
+        for i in order[:missing]:
+            floors[i] += unit
+        for row, value in zip(rows, floors, strict=True):
+            row.amounts[name] = value
 
 
 def _name_rows(session: Session, group_by: str, rows: dict[str, ProfitRow]) -> None:

@@ -67,6 +67,7 @@ class LedgerPartDaily(Base):
     estimated: Mapped[bool]
     incomplete: Mapped[bool]
     label: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    parts: Mapped[int]  # how many parts are in it now: a row emptied by rewrites keeps no flags
     revenue: Mapped[Decimal]
     refunds: Mapped[Decimal]
     fees: Mapped[Decimal]
