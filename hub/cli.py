@@ -37,6 +37,7 @@ app.command("demo")(cli_ops.demo)
 app.add_typer(cli_ops.sync_app, name="sync")
 app.add_typer(cli_money.fx_app, name="fx")
 app.add_typer(cli_money.report_app, name="report")
+app.add_typer(cli_money.ledger_app, name="ledger")
 
 
 def _register_subcommands() -> None:
