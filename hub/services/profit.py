@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, literal_column, select, type_coerce
@@ -177,18 +177,20 @@ def profit_rows(session: Session, start: date, end: date, group_by: str, currenc
 
 
 def round_rows(rows: list[ProfitRow], currency: str) -> None:
-    """Each column to the currency's unit so that the rows add up to the rounded exact total (the
-    same whatever the grouping): converted amounts have sub-cent digits, and rounding row by row
-    would let a breakdown miss the period's total by a cent. Largest remainder, like allocation."""
+    """Each column to the currency's unit so the rows add up to the rounded exact total (the same
+    whatever the grouping). Each row is rounded on its own (half even) first; converted amounts
+    have sub-cent digits, so the few cents that then separate the rows' sum from the total go, one
+    unit each, to the rows their rounding moved furthest (largest remainder, like allocation)."""
     unit = Decimal(1).scaleb(-minor_units(currency))
     for name in COLUMNS:
         exact = [row.amounts[name] for row in rows]
-        floors = [(value / unit).to_integral_value(ROUND_FLOOR) * unit for value in exact]
-        missing = int((quantize(sum(exact, Decimal(0)), currency) - sum(floors, Decimal(0))) / unit)
-        order = sorted(range(len(rows)), key=lambda i: (-(exact[i] - floors[i]), i))
-        for i in order[:missing]:
-            floors[i] += unit
-        for row, value in zip(rows, floors, strict=True):
+        rounded = [quantize(value, currency) for value in exact]
+        missing = int((quantize(sum(exact, Decimal(0)), currency) - sum(rounded, Decimal(0))) / unit)
+        step = unit if missing > 0 else -unit
+        order = sorted(range(len(rows)), key=lambda i: (-(exact[i] - rounded[i]) * step, i))
+        for i in order[:abs(missing)]:
+            rounded[i] += step
+        for row, value in zip(rows, rounded, strict=True):
             row.amounts[name] = value
 
 
