@@ -44,6 +44,7 @@ class ProfitRow:
     label: str = ""
     incomplete: bool = False  # a line not routed, or no supplier cost (estimate or charge) yet
     estimated: bool = False  # some supplier cost is an estimate, not the charge
+    rounded_profit: Decimal | None = None  # set by round_rows
 
     @property
     def profit(self) -> Decimal:
@@ -53,7 +54,7 @@ class ProfitRow:
     def view(self, currency: str) -> dict[str, Any]:
         """Strings for amounts; no margin while costs are missing (it would read as 100%)."""
         values = {name: quantize(value, currency) for name, value in self.amounts.items()}
-        profit = quantize(self.profit, currency)
+        profit = self.rounded_profit if self.rounded_profit is not None else quantize(self.profit, currency)
         margin = (profit / values["revenue"] * 100).quantize(Decimal("0.01")) \
             if values["revenue"] and not self.incomplete else None
         return {"key": self.key, "label": self.label, "ref": self.ref, **{k: str(v) for k, v in values.items()},
@@ -181,17 +182,23 @@ def round_rows(rows: list[ProfitRow], currency: str) -> None:
     whatever the grouping). Each row is rounded on its own (half even) first; converted amounts
     have sub-cent digits, so the few cents that then separate the rows' sum from the total go, one
     unit each, to the rows their rounding moved furthest (largest remainder, like allocation)."""
-    unit = Decimal(1).scaleb(-minor_units(currency))
+    profits = _rounded([row.profit for row in rows], currency)  # profit too: of the exact amounts
     for name in COLUMNS:
-        exact = [row.amounts[name] for row in rows]
-        rounded = [quantize(value, currency) for value in exact]
-        missing = int((quantize(sum(exact, Decimal(0)), currency) - sum(rounded, Decimal(0))) / unit)
-        step = unit if missing > 0 else -unit
-        order = sorted(range(len(rows)), key=lambda i: (-(exact[i] - rounded[i]) * step, i))
-        for i in order[:abs(missing)]:
-            rounded[i] += step
-        for row, value in zip(rows, rounded, strict=True):
+        for row, value in zip(rows, _rounded([row.amounts[name] for row in rows], currency), strict=True):
             row.amounts[name] = value
+    for row, value in zip(rows, profits, strict=True):
+        row.rounded_profit = value
+
+
+def _rounded(exact: list[Decimal], currency: str) -> list[Decimal]:
+    unit = Decimal(1).scaleb(-minor_units(currency))
+    rounded = [quantize(value, currency) for value in exact]
+    missing = int((quantize(sum(exact, Decimal(0)), currency) - sum(rounded, Decimal(0))) / unit)
+    step = unit if missing > 0 else -unit
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - rounded[i]) * step, i))
+    for i in order[:abs(missing)]:
+        rounded[i] += step
+    return rounded
 
 
 def _name_rows(session: Session, group_by: str, rows: dict[str, ProfitRow]) -> None:

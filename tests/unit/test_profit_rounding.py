@@ -27,6 +27,12 @@ def test_rounded_rows_add_up_to_the_rounded_total(values: list[Decimal], currenc
         assert sum(got, Decimal(0)) == quantize(sum(values, Decimal(0)), currency)
         assert all(abs(g - v) < unit for g, v in zip(got, values, strict=True))
         assert all(g % unit == 0 for g in got)
+    profits = [row.view(currency)["profit"] for row in rows]
+    assert sum(Decimal(p) for p in profits) == quantize(sum(row_profit(v) for v in values), currency)
+
+
+def row_profit(value: Decimal) -> Decimal:
+    return value - 4 * value + value  # revenue - refunds - fees - supplier - shipping + fx, all = value
 
 
 def test_rows_already_exact_are_left_alone_and_the_cent_goes_to_the_furthest() -> None:
