@@ -26,7 +26,7 @@ from hub.db.types import Money
 from hub.domain.ledger import PROFIT_BUCKETS
 from hub.domain.money import MoneyError, minor_units, normalize_currency, quantize
 from hub.errors import UserError
-from hub.services.fx import rates_for
+from hub.services.profit_sql import SCALE, converted_query, currencies_in, day_rates
 
 GROUPS = ("day", "week", "month", "product", "supplier", "store", "order")
 COLUMNS = ("revenue", "refunds", "fees", "supplier_cost", "shipping_cost", "fx")
@@ -98,6 +98,20 @@ def _flag(column: Any, live: Any = None) -> Any:
     return func.max(case((condition, 1), else_=0))
 
 
+def _extras(table: Any, group_by: str) -> list[Any]:
+    """The flags of a group (and the product's title)."""
+    live = LedgerPartDaily.parts > 0 if table is LedgerPartDaily else None
+    extras = [_flag(table.incomplete, live).label("incomplete"), _flag(table.estimated, live).label("estimated")]
+    if group_by == "product":
+        extras.append(func.max(table.label).label("label"))
+    return extras
+
+
+def _key(group_by: str, table: Any) -> Any:
+    name = {"product": "product", "supplier": "supplier_id", "store": "store_id", "order": "order_id"}.get(group_by)
+    return getattr(table, name) if name else None
+
+
 def aggregate_query(start: date, end: date, group_by: str, store_id: int | None = None,
                     order_id: int | None = None, currency: str | None = None) -> Select[Any]:
     """One row per (key, day, currency) over the range; the statement the benchmark times.
@@ -112,19 +126,13 @@ def aggregate_query(start: date, end: date, group_by: str, store_id: int | None 
     else:
         table = LedgerPartDaily
         sums = [type_coerce(func.sum(getattr(LedgerPartDaily, name)), Money()).label(name) for name in COLUMNS]
-    key_column = {"product": "product", "supplier": "supplier_id", "store": "store_id",
-                  "order": "order_id"}.get(group_by)
-    key = getattr(table, key_column) if key_column else None
+    key = _key(group_by, table)
     day: Any = table.booked_on
     if key is not None and currency is not None:
         # A literal, not a parameter: the same expression must appear in SELECT and GROUP BY.
         day = case((table.currency == literal_column(f"'{normalize_currency(currency)}'"), None),
                    else_=table.booked_on)
-    live = LedgerPartDaily.parts > 0 if table is LedgerPartDaily else None
-    columns = [day.label("booked_on"), table.currency, *sums, _flag(table.incomplete, live).label("incomplete"),
-               _flag(table.estimated, live).label("estimated")]
-    if group_by == "product":
-        columns.append(func.max(table.label).label("label"))
+    columns = [day.label("booked_on"), table.currency, *sums, *_extras(table, group_by)]
     statement = select(*(([key.label("key")] if key is not None else []) + columns))
     statement = statement.where(table.booked_on >= start, table.booked_on <= end)
     if store_id is not None:
@@ -153,28 +161,72 @@ def profit_rows(session: Session, start: date, end: date, group_by: str, currenc
 
     Keys are what a person reads: the SKU, the supplier's code, the store's and the order's name
     (`ref` keeps the id); facts of no supplier or store have a named row of their own."""
+    bind = session.get_bind()
+    if group_by != "order" and bind.dialect.name == "postgresql":
+        rows = _converted_in_sql(session, start, end, group_by, currency, store_id)
+    else:
+        rows = _converted_here(session, start, end, group_by, currency, store_id, order_id)
+    _name_rows(session, group_by, rows)
+    round_rows(list(rows.values()), currency)
+    return sorted(rows.values(), key=lambda row: (row.key.startswith("("), _sort_key(row.key)))
+
+
+def _row(rows: dict[str, ProfitRow], bucket: str, r: Any) -> ProfitRow:
+    row = rows.setdefault(bucket, ProfitRow(bucket, ref=bucket))
+    row.incomplete = row.incomplete or bool(r["incomplete"])
+    row.estimated = row.estimated or bool(r["estimated"])
+    if r.get("label"):
+        row.label = r["label"]
+    return row
+
+
+def _add(row: ProfitRow, r: Any, rate: Decimal) -> None:
+    for name in COLUMNS:
+        value = (r[name] or Decimal(0)) * rate
+        row.amounts[name] += -value if name in _COST_COLUMNS else value
+
+
+def _converted_here(session: Session, start: date, end: date, group_by: str, currency: str,
+                    store_id: int | None, order_id: int | None) -> dict[str, ProfitRow]:
     raw = session.execute(aggregate_query(start, end, group_by, store_id, order_id, currency)).mappings().all()
-    foreign = {(r["currency"], r["booked_on"]) for r in raw if r["currency"] != currency}
-    rates = rates_for(session, [c for c, _ in foreign], currency, [d for _, d in foreign]) if foreign else {}
+    foreign = {r["currency"] for r in raw if r["currency"] != currency}
+    rates = day_rates(session, foreign, currency, start, end) if foreign else {}
     rows: dict[str, ProfitRow] = {}
     for r in raw:
         day: date | None = r["booked_on"]
-        bucket = _bucket(group_by, day, r.get("key"))
-        row = rows.setdefault(bucket, ProfitRow(bucket, ref=bucket))
-        row.incomplete = row.incomplete or bool(r["incomplete"])
-        row.estimated = row.estimated or bool(r["estimated"])
-        if r.get("label"):
-            row.label = r["label"]
+        row = _row(rows, _bucket(group_by, day, r.get("key")), r)
         rate = Decimal(1) if r["currency"] == currency else (rates.get((r["currency"], day)) if day else None)
         if rate is None:
             row.fx_missing.add((r["currency"], day or start))
             continue
-        for name in COLUMNS:
-            value = (r[name] or Decimal(0)) * rate
-            row.amounts[name] += -value if name in _COST_COLUMNS else value
-    _name_rows(session, group_by, rows)
-    round_rows(list(rows.values()), currency)
-    return sorted(rows.values(), key=lambda row: (row.key.startswith("("), _sort_key(row.key)))
+        _add(row, r, rate)
+    return rows
+
+
+def _converted_in_sql(session: Session, start: date, end: date, group_by: str, currency: str,
+                      store_id: int | None) -> dict[str, ProfitRow]:
+    """PostgreSQL: rates joined and amounts summed in NUMERIC (`hub.services.profit_sql`)."""
+    foreign = currencies_in(session, start, end, store_id) - {currency}
+    rates = day_rates(session, foreign, currency, start, end) if foreign else {}
+    known = {pair: rate for pair, rate in rates.items() if rate is not None}
+    key = _key(group_by, LedgerPartDaily)
+    statement = converted_query(start, end, group_by, currency, known, store_id, key,
+                                _extras(LedgerPartDaily, group_by), COLUMNS)
+    rows: dict[str, ProfitRow] = {}
+    unit = Decimal(1) / SCALE
+    for r in session.execute(statement).mappings():
+        bucket = _bucket(group_by, None if key is not None else r["key"], r["key"])
+        _add(_row(rows, bucket, r), r, unit)
+    missing = {pair for pair, rate in rates.items() if rate is None}
+    if missing:  # which rows have facts on a day without a rate: flagged, their amounts left out
+        query = aggregate_query(start, end, group_by, store_id, None, None).where(
+            LedgerPartDaily.currency.in_({c for c, _ in missing}),
+            LedgerPartDaily.booked_on.in_({d for _, d in missing}))
+        for r in session.execute(query).mappings():
+            if (r["currency"], r["booked_on"]) in missing:
+                _row(rows, _bucket(group_by, r["booked_on"], r.get("key")), r).fx_missing.add(
+                    (r["currency"], r["booked_on"]))
+    return rows
 
 
 def round_rows(rows: list[ProfitRow], currency: str) -> None:
@@ -194,6 +246,8 @@ def _rounded(exact: list[Decimal], currency: str) -> list[Decimal]:
     unit = Decimal(1).scaleb(-minor_units(currency))
     rounded = [quantize(value, currency) for value in exact]
     missing = int((quantize(sum(exact, Decimal(0)), currency) - sum(rounded, Decimal(0))) / unit)
+    if not missing:
+        return rounded
     step = unit if missing > 0 else -unit
     order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - rounded[i]) * step, i))
     for i in order[:abs(missing)]:

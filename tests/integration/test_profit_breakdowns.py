@@ -178,3 +178,10 @@ def test_rows_in_another_currency_convert_per_day(hub: Hub, world: dict[str, int
     later = (T0 + timedelta(days=1)).date().isoformat()
     assert profit(hub.db, later, later, "product", None, "USD") == []
 
+
+
+def test_a_currency_without_rates_is_flagged_never_guessed(hub: Hub, world: dict[str, int]) -> None:
+    for group in ("product", "supplier", "store", "day"):
+        rows = profit(hub.db, DAY, DAY, group, "GBP", "USD")
+        assert rows and all(r["fx_missing"] and r["revenue"] == "0.00" for r in rows), group
+        assert all(f"USD {DAY}" in r["fx_missing_for"] or f"EUR {DAY}" in r["fx_missing_for"] for r in rows)
