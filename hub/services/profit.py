@@ -45,6 +45,7 @@ class ProfitRow:
     incomplete: bool = False  # a line not routed, or no supplier cost (estimate or charge) yet
     estimated: bool = False  # some supplier cost is an estimate, not the charge
     rounded_profit: Decimal | None = None  # set by round_rows
+    whole: bool = False  # one order: incomplete means its margin is not known at all
 
     @property
     def profit(self) -> Decimal:
@@ -52,11 +53,14 @@ class ProfitRow:
         return a["revenue"] - a["refunds"] - a["fees"] - a["supplier_cost"] - a["shipping_cost"] + a["fx"]
 
     def view(self, currency: str) -> dict[str, Any]:
-        """Strings for amounts; no margin while costs are missing (it would read as 100%)."""
+        """Strings for amounts. No margin for an incomplete order, nor for an incomplete row with no
+        cost at all (it would read as 100%); a wider row (a day, a product) with some orders not
+        costed yet keeps its margin and says `incomplete`."""
         values = {name: quantize(value, currency) for name, value in self.amounts.items()}
         profit = self.rounded_profit if self.rounded_profit is not None else quantize(self.profit, currency)
+        unknown = self.incomplete and (self.whole or not (values["supplier_cost"] or values["shipping_cost"]))
         margin = (profit / values["revenue"] * 100).quantize(Decimal("0.01")) \
-            if values["revenue"] and not self.incomplete else None
+            if values["revenue"] and not unknown else None
         return {"key": self.key, "label": self.label, "ref": self.ref, **{k: str(v) for k, v in values.items()},
                 "profit": str(profit), "margin": None if margin is None else str(margin), "currency": currency,
                 "incomplete": self.incomplete, "estimated": self.estimated,
@@ -168,6 +172,8 @@ def profit_rows(session: Session, start: date, end: date, group_by: str, currenc
         rows = _converted_here(session, start, end, group_by, currency, store_id, order_id)
     _name_rows(session, group_by, rows)
     round_rows(list(rows.values()), currency)
+    for row in rows.values():
+        row.whole = group_by == "order"
     return sorted(rows.values(), key=lambda row: (row.key.startswith("("), _sort_key(row.key)))
 
 

@@ -112,8 +112,8 @@ def test_product_rows_carry_order_facts_by_share_of_goods_revenue(hub: Hub, worl
     assert Decimal(rows["MUG"]["revenue"]) + Decimal(rows["CAP"]["revenue"]) == 2 * D("49.90")
     # Supplier costs of the first order land on the line its supplier order covers.
     assert rows["MUG"]["supplier_cost"] == "10.40" and rows["CAP"]["supplier_cost"] == "8.00"
-    # The unrouted order's lines make both products incomplete: no margin is shown.
-    assert rows["MUG"]["incomplete"] is True and rows["MUG"]["margin"] is None
+    # The unrouted order's lines make both products incomplete; they have costs, so a margin.
+    assert rows["MUG"]["incomplete"] is True and rows["MUG"]["margin"] is not None
 
 
 def test_supplier_rows_are_named_and_revenue_follows_who_fulfils(hub: Hub, world: dict[str, int]) -> None:
