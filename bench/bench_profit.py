@@ -2,7 +2,8 @@
 
 Orders and their ledger rows (two sales, shipping charged, a payment fee, supplier cost and
 supplier shipping: six rows an order), their allocation to the two lines and their suppliers
-(`ledger_parts`, ten parts an order) and the daily summary (`ledger_part_daily`) are generated in
+(`ledger_parts`, ten parts an order) and the daily summaries (`ledger_part_daily` per product,
+`ledger_supplier_daily` without) are generated in
 the database with set-based INSERT … SELECT over a number series, spread over one year, on two
 stores (one in EUR: converted at the day's rate). Timed over 30 days and the whole year:
 
@@ -81,13 +82,16 @@ SKU_OF_LINE = {1: "(i % 300)", 2: "((i * 7 + 13) % 300)"}
 BACKFILL = ("INSERT INTO ledger_daily (booked_on, store_id, currency, kind, amount) "
             "SELECT booked_on, COALESCE(store_id, 0), currency, kind, SUM(amount) FROM ledger_entries "
             "GROUP BY booked_on, COALESCE(store_id, 0), currency, kind")
+_BUCKET_SUMS = ", ".join(f"SUM(CASE WHEN kind IN ({', '.join(repr(k) for k in kinds)}) THEN amount ELSE 0 END)"
+                        for kinds in PROFIT_BUCKETS.values())
 _PART_KEY = "booked_on, store_id, currency, product, supplier_id, estimated, incomplete"
-PART_BACKFILL = (
+_SUPPLIER_KEY = "booked_on, store_id, currency, supplier_id, estimated, incomplete"
+PART_BACKFILLS = (
     f"INSERT INTO ledger_part_daily ({_PART_KEY}, label, parts, {', '.join(PROFIT_BUCKETS)}) "
-    f"SELECT {_PART_KEY}, MAX(label), COUNT(*), "
-    + ", ".join(f"SUM(CASE WHEN kind IN ({', '.join(repr(k) for k in kinds)}) THEN amount ELSE 0 END)"
-                for kinds in PROFIT_BUCKETS.values())
-    + f" FROM ledger_parts GROUP BY {_PART_KEY}")
+    f"SELECT {_PART_KEY}, MAX(label), COUNT(*), {_BUCKET_SUMS} FROM ledger_parts GROUP BY {_PART_KEY}",
+    f"INSERT INTO ledger_supplier_daily ({_SUPPLIER_KEY}, parts, {', '.join(PROFIT_BUCKETS)}) "
+    f"SELECT {_SUPPLIER_KEY}, COUNT(*), {_BUCKET_SUMS} FROM ledger_parts GROUP BY {_SUPPLIER_KEY}",
+)
 
 
 def _triggers_off(conn: Connection, dialect: str) -> list[str]:
@@ -157,7 +161,8 @@ def load(database: Database, orders: int) -> float:
                 f"1 + {sku} % 5, {amount}, {'(i % 11 = 0)' if kind.startswith('supplier') else 'false'}, "
                 f"(i % 97 = 0) FROM ({series}) AS s"), {"count": orders})
         conn.execute(text(BACKFILL))
-        conn.execute(text(PART_BACKFILL))
+        for backfill in PART_BACKFILLS:
+            conn.execute(text(backfill))
         _triggers_on(conn, dialect, saved)
     with database.engine.connect() as conn:
         if dialect == "postgresql":

@@ -20,7 +20,7 @@ from sqlalchemy import Select, and_, case, func, literal_column, select, type_co
 from sqlalchemy.orm import Session
 
 from hub.db.engine import Database
-from hub.db.models import LedgerEntry, LedgerPart, LedgerPartDaily, Order, Store, Supplier
+from hub.db.models import LedgerEntry, LedgerPart, LedgerPartDaily, LedgerSupplierDaily, Order, Store, Supplier
 from hub.db.models.allocation import NOT_ROUTED_LABEL
 from hub.db.types import Money
 from hub.domain.ledger import PROFIT_BUCKETS
@@ -104,11 +104,16 @@ def _flag(column: Any, live: Any = None) -> Any:
 
 def _extras(table: Any, group_by: str) -> list[Any]:
     """The flags of a group (and the product's title)."""
-    live = LedgerPartDaily.parts > 0 if table is LedgerPartDaily else None
+    live = table.parts > 0 if table is not LedgerPart else None
     extras = [_flag(table.incomplete, live).label("incomplete"), _flag(table.estimated, live).label("estimated")]
     if group_by == "product":
         extras.append(func.max(table.label).label("label"))
     return extras
+
+
+def summary_table(group_by: str) -> Any:
+    """Products read the per-product summary; periods, stores and suppliers the one without."""
+    return LedgerPartDaily if group_by == "product" else LedgerSupplierDaily
 
 
 def _key(group_by: str, table: Any) -> Any:
@@ -120,16 +125,17 @@ def aggregate_query(start: date, end: date, group_by: str, store_id: int | None 
                     order_id: int | None = None, currency: str | None = None) -> Select[Any]:
     """One row per (key, day, currency) over the range; the statement the benchmark times.
 
-    Everything but orders reads `ledger_part_daily` (the allocated ledger summed per day, store,
-    product, supplier and flags, trigger-kept): a few hundred rows a day, not millions of ledger
-    rows. Orders read `ledger_parts`. Rows already in `currency` are not split by day (they need
-    no rate), so a year by product is one row per product."""
+    Products read `ledger_part_daily` (the allocated ledger summed per day, store, product,
+    supplier and flags, trigger-kept), periods, stores and suppliers `ledger_supplier_daily` (the
+    same without the product): hundreds or a few rows a day, not millions of ledger rows. Orders
+    read `ledger_parts`. Rows already in `currency` are not split by day (they need no rate), so a
+    year by product is one row per product. (On PostgreSQL see `hub.services.profit_sql`.)"""
     if group_by == "order":
         table: Any = LedgerPart
         sums = _sums(LedgerPart)
     else:
-        table = LedgerPartDaily
-        sums = [type_coerce(func.sum(getattr(LedgerPartDaily, name)), Money()).label(name) for name in COLUMNS]
+        table = summary_table(group_by)
+        sums = [type_coerce(func.sum(getattr(table, name)), Money()).label(name) for name in COLUMNS]
     key = _key(group_by, table)
     day: Any = table.booked_on
     if key is not None and currency is not None:
@@ -215,9 +221,9 @@ def _converted_in_sql(session: Session, start: date, end: date, group_by: str, c
     foreign = currencies_in(session, start, end, store_id) - {currency}
     rates = day_rates(session, foreign, currency, start, end) if foreign else {}
     known = {pair: rate for pair, rate in rates.items() if rate is not None}
-    key = _key(group_by, LedgerPartDaily)
-    statement = converted_query(start, end, group_by, currency, known, store_id, key,
-                                _extras(LedgerPartDaily, group_by), COLUMNS)
+    table = summary_table(group_by)
+    key = _key(group_by, table)
+    statement = converted_query(table, start, end, currency, known, store_id, key, _extras(table, group_by), COLUMNS)
     rows: dict[str, ProfitRow] = {}
     unit = Decimal(1) / SCALE
     for r in session.execute(statement).mappings():
@@ -226,8 +232,7 @@ def _converted_in_sql(session: Session, start: date, end: date, group_by: str, c
     missing = {pair for pair, rate in rates.items() if rate is None}
     if missing:  # which rows have facts on a day without a rate: flagged, their amounts left out
         query = aggregate_query(start, end, group_by, store_id, None, None).where(
-            LedgerPartDaily.currency.in_({c for c, _ in missing}),
-            LedgerPartDaily.booked_on.in_({d for _, d in missing}))
+            table.currency.in_({c for c, _ in missing}), table.booked_on.in_({d for _, d in missing}))
         for r in session.execute(query).mappings():
             if (r["currency"], r["booked_on"]) in missing:
                 _row(rows, _bucket(group_by, r["booked_on"], r.get("key")), r).fx_missing.add(

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from hub.db.models import FxRate, LedgerDaily, LedgerPartDaily
+from hub.db.models import FxRate, LedgerDaily
 from hub.domain.money import STORAGE_DECIMALS, normalize_currency
 
 SCALE = Decimal(10) ** STORAGE_DECIMALS  # Money is stored as integer 1/10,000 units
@@ -73,13 +73,12 @@ def currencies_in(session: Session, start: date, end: date, store_id: int | None
     return set(session.execute(query.distinct()).scalars())
 
 
-def converted_query(start: date, end: date, group_by: str, currency: str, rates: dict[tuple[str, date], Decimal],
+def converted_query(table: Any, start: date, end: date, currency: str, rates: dict[tuple[str, date], Decimal],
                     store_id: int | None, key: Any, flags: list[Any], columns: tuple[str, ...]) -> Select[Any]:
     """One row per key (per day for periods), every amount already in `currency`, in 1/10,000 units.
 
     The rates come as three array parameters unnested into a table, so the statement's text is the
     same whatever the range (SQLAlchemy compiles it once; a VALUES list was compiled every time)."""
-    table = LedgerPartDaily
     same = case((table.currency == literal_column(f"'{normalize_currency(currency)}'"), literal_column("1")),
                 else_=None)
     ordered = sorted(rates.items())

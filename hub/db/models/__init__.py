@@ -1,7 +1,7 @@
 """Every table of the data model (DESIGN.md), importable from one place for Alembic."""
 
 from hub.db.base import Base
-from hub.db.models.allocation import LedgerPart, LedgerPartDaily
+from hub.db.models.allocation import LedgerPart, LedgerPartDaily, LedgerSupplierDaily
 from hub.db.models.catalogue import FeedReject, FeedRun, Listing, Mapping, Offer
 from hub.db.models.money import FxRate, LedgerDaily, LedgerEntry, Payout, PayoutTransaction
 from hub.db.models.ops import AttentionItem, JobLease, JobRun, OutboxMessage, WebhookDelivery
@@ -18,7 +18,7 @@ from hub.db.models.stores import Store, Supplier, SupplierKey, SyncCursor
 
 __all__ = [
     "AttentionItem", "Base", "FeedReject", "FeedRun", "FxRate", "JobLease", "JobRun", "LedgerDaily",
-    "LedgerEntry", "LedgerPart", "LedgerPartDaily",
+    "LedgerEntry", "LedgerPart", "LedgerPartDaily", "LedgerSupplierDaily",
     "Listing", "Mapping", "Offer", "Order", "OrderEvent", "OrderLine", "OutboxMessage", "Payout",
     "PayoutTransaction", "Reservation",
     "Shipment", "Store", "Supplier", "SupplierKey", "SupplierOrder", "SupplierOrderLine", "SyncCursor",

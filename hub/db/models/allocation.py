@@ -2,7 +2,8 @@
 
 `ledger_parts` holds, for every ledger entry, its parts per (order line, supplier); the ledger
 writer rewrites an order's parts in the same transaction as its entries, and a part dies with its
-entry (ON DELETE CASCADE). `ledger_part_daily` is kept from `ledger_parts` by database triggers,
+entry (ON DELETE CASCADE). `ledger_part_daily` (and, without the product, `ledger_supplier_daily`) is kept from
+`ledger_parts` by database triggers,
 so profit by product, supplier, store and period is a GROUP BY over a few hundred rows a day.
 """
 
@@ -68,6 +69,30 @@ class LedgerPartDaily(Base):
     incomplete: Mapped[bool]
     label: Mapped[str] = mapped_column(String(KEY_LENGTH))
     parts: Mapped[int]  # how many parts are in it now: a row emptied by rewrites keeps no flags
+    revenue: Mapped[Decimal]
+    refunds: Mapped[Decimal]
+    fees: Mapped[Decimal]
+    supplier_cost: Mapped[Decimal]
+    shipping_cost: Mapped[Decimal]
+    fx: Mapped[Decimal]
+
+
+class LedgerSupplierDaily(Base):
+    """`ledger_parts` summed like `ledger_part_daily` but without the product: the few rows a day
+    that profit by period, store and supplier read (a year: thousands, not a hundred thousand)."""
+
+    __tablename__ = "ledger_supplier_daily"
+    __table_args__ = (UniqueConstraint("booked_on", "store_id", "currency", "supplier_id", "estimated", "incomplete",
+                                       name="uq_ledger_supplier_daily_key"),)
+
+    id: Mapped[IdPk]
+    booked_on: Mapped[date] = mapped_column(Date)
+    store_id: Mapped[int] = mapped_column(BigId)
+    currency: Mapped[Currency]
+    supplier_id: Mapped[int] = mapped_column(BigId)
+    estimated: Mapped[bool]
+    incomplete: Mapped[bool]
+    parts: Mapped[int]
     revenue: Mapped[Decimal]
     refunds: Mapped[Decimal]
     fees: Mapped[Decimal]
