@@ -39,6 +39,7 @@ app.add_typer(cli_money.fx_app, name="fx")
 app.add_typer(cli_money.report_app, name="report")
 app.add_typer(cli_expenses.app, name="expenses")
 cli_money.report_app.command("summary")(cli_expenses.report_summary)
+app.add_typer(cli_money.ledger_app, name="ledger")
 
 
 def _register_subcommands() -> None:

@@ -25,6 +25,25 @@ report_app = typer.Typer(help="Profit and reconciliation reports.", no_args_is_h
 
 ProfitGroup = Literal["day", "week", "month", "product", "supplier", "store", "order"]  # = profit.GROUPS (tested)
 FIELDS = CSV_FIELDS
+_TABLE = ("key", "label", "revenue", "refunds", "fees", "supplier_cost", "shipping_cost", "fx", "profit")
+
+
+ledger_app = typer.Typer(help="The ledger's allocation to products and suppliers.", no_args_is_help=True)
+
+
+@ledger_app.command("reallocate")
+def ledger_reallocate() -> None:
+    """Allocate every order's ledger rows to lines and suppliers again (the migration did it once;
+    the writer keeps it current): after a fix to the allocation rules, or to check nothing drifts."""
+    from hub.services.allocation import reallocate_all
+
+    hub = build_hub()
+    try:
+        with hub.db.transaction() as session:
+            parts = reallocate_all(session)
+    finally:
+        hub.close()
+    console.print(f"{parts} ledger parts written")
 
 
 @fx_app.command("import")
@@ -70,10 +89,12 @@ def report_profit(
     elif output == "csv":
         sys.stdout.write(profit_csv(rows))
     else:
-        table = Table(*FIELDS[:-1], title=f"profit by {by} ({target})")
+        table = Table(*_TABLE, "margin", title=f"profit by {by} ({target})")
         for row in rows:
-            flag = " (fx missing)" if row["fx_missing"] else ""
-            table.add_row(*(str(row[f] if row[f] is not None else "") for f in FIELDS[:-2]),
+            notes = [note for note, on in (("incomplete", row["incomplete"]), ("estimated", row["estimated"]),
+                                           ("fx missing", row["fx_missing"])) if on]
+            flag = f" ({', '.join(notes)})" if notes else ""
+            table.add_row(*(str(row[f] if row[f] is not None else "") for f in _TABLE),
                           f"{row['margin'] or ''}{flag}")
         console.print(table)
 

@@ -33,8 +33,10 @@ def profit(
                                           description="ISO code; default the reporting currency")] = None,
     store: Annotated[IdFilter, Query(description="store id")] = None,
 ) -> dict[str, Any]:
-    """Rows {key, revenue, refunds, fees, supplier_cost, shipping_cost, fx, profit, margin} as decimal
-    strings; a row whose facts had no FX rate for their day says so in fx_missing."""
+    """Rows {key, label, ref, revenue, refunds, fees, supplier_cost, shipping_cost, fx, profit, margin,
+    incomplete, estimated} as decimal strings; keys are SKU, supplier code, store and order name;
+    `incomplete` rows (lines not routed or no supplier cost yet) have no margin; a row whose facts
+    had no FX rate for their day says so in fx_missing. Every grouping adds up to the same total."""
     try:
         rows = profit_service.profit(hub.db, date_from, date_to, group_by.value, currency,
                                      hub.settings.reporting_currency, store_id=store)

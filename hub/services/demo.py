@@ -187,7 +187,7 @@ def _money(session: Any, order_ids: list[int], currency: str) -> dict[str, Any]:
     if first is not None and last is not None:
         wanted = {str(order_id) for order_id in order_ids}
         for row in profit_rows(session, first, last, "order", currency):
-            if row.key in wanted:
+            if row.ref in wanted:
                 view = row.view(currency)
                 for name in totals:
                     totals[name] += Decimal(view[name])

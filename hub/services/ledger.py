@@ -24,6 +24,7 @@ from hub.domain import ledger as L
 from hub.domain.money import format_amount, normalize_currency
 from hub.domain.storefront import OrderRefund, OrderTransaction
 from hub.errors import NotFound
+from hub.services.allocation import reallocate
 from hub.services.fx import converter
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ def _write(session: Session, order: Order, entries: Sequence[L.Entry]) -> int:
     """Upsert entries of one order; the order's day is the day every one of them is booked on."""
     if not entries:
         return 0
-    return _upsert(session, _rows(order, entries))
+    written = _upsert(session, _rows(order, entries))
+    reallocate(session, [order.id])
+    return written
 
 
 def _rows(order: Order, entries: Sequence[L.Entry]) -> list[dict[str, Any]]:
@@ -83,7 +86,9 @@ def record_order(session: Session, order_id: int) -> int:
 
 def record_orders(session: Session, order_ids: Sequence[int]) -> int:
     """`record_order` for a batch (intake's): two reads and one upsert whatever the batch size."""
-    return _upsert(session, order_rows(session, order_ids))
+    written = _upsert(session, order_rows(session, order_ids))
+    reallocate(session, order_ids)
+    return written
 
 
 def order_rows(session: Session, order_ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -206,6 +211,9 @@ def drop_supplier_estimate(session: Session, supplier_order_id: int) -> int:
     result = session.execute(delete(LedgerEntry).where(LedgerEntry.supplier_order_id == supplier_order_id,
                                                        LedgerEntry.estimated.is_(True))
                              .execution_options(synchronize_session=False))
+    order_id = session.execute(select(SupplierOrder.order_id).where(SupplierOrder.id == supplier_order_id)).scalar()
+    if order_id is not None:
+        reallocate(session, [order_id])  # its lines are now without a supplier cost: incomplete
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -298,6 +306,7 @@ def record_changed_orders(db: Any, store_id: int, batch: int = 500) -> dict[str,
             if moved.rowcount != 1:  # another run moved it meanwhile: its rows are as good as ours
                 return {"orders": orders, "entries": booked}
             _upsert(session, entries[last:])
+            reallocate(session, [order_id for order_id, _ in rows])
         booked += len(entries)
         orders += len(rows)
         if len(rows) < batch:

@@ -29,8 +29,8 @@ from hub.services.profit import COLUMNS, profit_rows
 TABLES = ("product", "supplier", "store", "order")
 SORTABLE = ("key", "revenue", "refunds", "fees", "supplier_cost", "shipping_cost", "profit", "margin")
 TABLE_LIMIT = 200  # rows shown on the page; the CSV has them all
-CSV_FIELDS = ("key", "revenue", "refunds", "fees", "supplier_cost", "shipping_cost", "fx", "profit", "margin",
-              "fx_missing")
+CSV_FIELDS = ("key", "label", "revenue", "refunds", "fees", "supplier_cost", "shipping_cost", "fx", "profit",
+              "margin", "incomplete", "estimated", "fx_missing")
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ def test_fx_import_then_profit_report_in_csv_and_json(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(report.stdout)))
     assert [(r["key"], r["revenue"], r["profit"], r["fx_missing"]) for r in rows] == [
         ("2026-W44", "54.89", "54.89", "False")]  # 11-02..07 (week 45) has no ledger rows
+    assert rows[0]["label"] == "2026-W44" and rows[0]["incomplete"] in {"True", "False"}
+    assert "estimated" in rows[0]
     as_json = hub_cli("report", "profit", "--from", "2026-11-01", "--to", "2026-11-01", "--format", "json",
                       env=env, cwd=tmp_path)
     assert json.loads(as_json.stdout)["rows"][0]["revenue"] == "54.89"

@@ -279,8 +279,9 @@ def _state(run: Run) -> dict[str, Any]:
                            for sh in session.execute(select(Shipment)).scalars())  # fulfilled, as the hub knows
         outbox = sorted(session.execute(select(OutboxMessage.kind, OutboxMessage.state, func.count())
                                         .group_by(OutboxMessage.kind, OutboxMessage.state)).all())
-        profit = {o.external_id: {k: v for k, v in (order_profit(session, o.id, "USD") or {}).items() if k != "key"}
-                  for o in orders.values()}  # (the key is the hub's own id, which the backends number apart)
+        profit = {o.external_id: {k: v for k, v in (order_profit(session, o.id, "USD") or {}).items()
+                                  if k != "ref"}
+                  for o in orders.values()}  # (ref is the hub's own id, which the backends number apart)
     return {"orders": hub_orders, "hub_supplier_orders": hub_supplier_orders, "at_suppliers": at_suppliers,
             "fulfillments": fulfillments, "shipments": shipments, "outbox": outbox, "stock": dict(shop.data.inventory),
             "prices": {v.sku: v.price for v in shop.data.variants}, "ledger": ledger, "profit": profit}

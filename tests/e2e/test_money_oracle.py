@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -46,6 +47,7 @@ from hub.services.cancellation import cancel_open_supplier_orders
 from hub.services.ledger import record_changed_orders
 from hub.services.listings import sync_listings
 from hub.services.payments import pull_payments
+from hub.services.profit import order_profit
 from hub.services.pull import pull_orders
 from hub.services.routing import route_pending
 from hub.services.supplier_polling import poll_shipments
@@ -234,8 +236,9 @@ def _supplier_orders_by_order(world: World) -> dict[tuple[str, str], list[tuple[
     return found
 
 
-def _expected_profit(world: World) -> dict[tuple[str, str], dict[str, Decimal]]:
-    """Each shop order's money in USD, from the shops' and suppliers' records and the FX table."""
+def _expected_profit(world: World, *, exact: bool = False) -> dict[tuple[str, str], dict[str, Decimal]]:
+    """Each shop order's money in USD, from the shops' and suppliers' records and the FX table
+    (rounded to the cent, or `exact`)."""
     def usd(amount: Decimal, currency: str, day: date) -> Decimal:
         return amount if currency == "USD" else amount * world.rates[day]
 
@@ -257,7 +260,8 @@ def _expected_profit(world: World) -> dict[tuple[str, str], dict[str, Decimal]]:
             values = {"revenue": usd(revenue, cur, day), "refunds": usd(refunds, cur, day),
                       "fees": usd(fees, cur, day), "supplier_cost": goods, "shipping_cost": carriage}
             values["profit"] = (values["revenue"] - values["refunds"] - values["fees"] - goods - carriage)
-            expected[(domain, str(o.id))] = {k: v.quantize(CENT, ROUND_HALF_EVEN) for k, v in values.items()}
+            expected[(domain, str(o.id))] = {k: v if exact else v.quantize(CENT, ROUND_HALF_EVEN)
+                                             for k, v in values.items()}
     return expected
 
 
@@ -295,16 +299,23 @@ def test_profit_of_every_order_equals_the_sandboxes_records(world: World) -> Non
         answer = client.get("/api/v1/profit", headers=AUTH, params={
             "from": first.isoformat(), "to": last.isoformat(), "group_by": "order", "currency": "USD"})
         assert answer.status_code == 200, answer.text
-        rows = {int(row["key"]): row for row in answer.json()["rows"]}
+        rows = {int(row["ref"]): row for row in answer.json()["rows"]}
+        with hub.db.read() as session:  # each order alone: its own rounding, exact to the cent
+            alone = {hub_id: order_profit(session, hub_id, "USD") for hub_id in ids}
         wrong = []
         for hub_id, shop_key in ids.items():
-            row = rows.get(hub_id)
-            want = expected[shop_key]
+            row, want = alone.get(hub_id), expected[shop_key]
             got = {k: Decimal(row[k]) for k in want} if row else None
             if got != want:
                 wrong.append((shop_key, want, got))
         assert not wrong, f"{len(wrong)} of {len(ids)} orders differ, e.g. {wrong[:3]}"
         assert not any(row["fx_missing"] for row in rows.values())
+        # In the breakdown a converted order's row may carry one of the cents that make the rows
+        # add up to the total (rounded one by one they would not): within a cent of its own.
+        far = [(hub_id, name) for hub_id, shop_key in ids.items() for name, want in expected[shop_key].items()
+               if abs(Decimal(rows[hub_id][name]) - want) > CENT]
+        assert not far, f"order rows more than a cent from the order's own profit: {far[:5]}"
+        _assert_breakdowns(client, world, first, last)
 
         sample = random.Random(SEED).sample(sorted(ids), 25)  # the order view tells the same profit
         for hub_id in sample:
@@ -312,6 +323,88 @@ def test_profit_of_every_order_equals_the_sandboxes_records(world: World) -> Non
             assert Decimal(view["profit"]["profit"]) == expected[ids[hub_id]]["profit"]
 
     _assert_the_books_agree(world, expected, ids)
+
+
+COLUMNS = ("revenue", "refunds", "fees", "supplier_cost", "shipping_cost", "fx", "profit")
+
+
+def _breakdown(client: TestClient, group: str, first: date, last: date) -> list[dict[str, Any]]:
+    answer = client.get("/api/v1/profit", headers=AUTH, params={
+        "from": first.isoformat(), "to": last.isoformat(), "group_by": group, "currency": "USD"})
+    assert answer.status_code == 200, answer.text
+    rows: list[dict[str, Any]] = answer.json()["rows"]
+    keys = [row["key"] for row in rows]
+    assert all(keys) and len(set(keys)) == len(keys), f"{group}: keys empty or repeated"
+    assert all(row["label"] for row in rows)
+    return rows
+
+
+def _sums(rows: list[dict[str, Any]]) -> dict[str, Decimal]:
+    return {name: sum((Decimal(row[name]) for row in rows), Decimal(0)) for name in COLUMNS}
+
+
+def _expected_by_product(world: World) -> dict[str, Decimal]:
+    """Revenue per SKU in USD from the shops' records, order-level revenue (order discount,
+    shipping charged) spread on the lines by their goods revenue, largest remainder to the cent."""
+    from hub.domain.allocation import split
+
+    exact: dict[str, Decimal] = defaultdict(Decimal)
+    for shop in world.shops.values():
+        for o in shop.data.orders:
+            rate = Decimal(1) if o.currency == "USD" else world.rates[o.created_at.date()]
+            goods = [ln.price * ln.quantity - ln.discount for ln in o.lines]
+            spread = [Decimal(0)] * len(o.lines)
+            for amount in (-o.order_discount, o.shipping):
+                if amount:
+                    parts = split(amount, goods, o.currency, [ln.quantity for ln in o.lines])
+                    spread = [a + b for a, b in zip(spread, parts, strict=True)]
+            for line, good, extra in zip(o.lines, goods, spread, strict=True):
+                exact[line.variant.sku] += (good + extra) * rate
+    return exact
+
+
+def _assert_breakdowns(client: TestClient, world: World, first: date, last: date) -> None:
+    """Product, supplier, store (and order) rows each add up to the period's total to the cent,
+    and each agrees with the sandboxes' records."""
+    total = _sums(_breakdown(client, "day", first, last))
+    groups = {group: _breakdown(client, group, first, last) for group in ("product", "supplier", "store", "order")}
+    for group, rows in groups.items():
+        assert _sums(rows) == total, f"profit by {group} does not add up to the period's total"
+    exact = _expected_profit(world, exact=True)
+    overall = {name: sum((v[name] for v in exact.values()), Decimal(0)) for name in exact[next(iter(exact))]}
+    for name, value in overall.items():  # supplier charges in another currency are booked to 1/10,000
+        assert abs(total[name] - value) <= Decimal("0.05"), (name, total[name], value)
+
+    domain_of = {str(sid): domain for domain, sid in world.store_ids.items()}
+    stores_seen = {domain_of[row["ref"]]: row for row in groups["store"]}
+    assert set(stores_seen) == set(world.shops)
+    for domain, row in stores_seen.items():
+        mine = [v for (d, _), v in exact.items() if d == domain]
+        for name in ("revenue", "refunds", "fees"):  # the shop's own facts: exact, then one rounding
+            want = sum((v[name] for v in mine), Decimal(0))
+            assert abs(Decimal(row[name]) - want) <= CENT, (domain, name, row[name], want)
+
+    costs: dict[str, Decimal] = defaultdict(Decimal)
+    for code, key, so in _supplier_orders(world):
+        if so.state != "cancelled":
+            day = next(o.created_at.date() for o in world.shops[key[0]].data.orders if str(o.id) == key[1])
+            rate = Decimal(1) if so.currency == "USD" else world.rates[day]
+            costs[code] += (so.product_cost + so.shipping_cost) * rate
+    suppliers = {row["key"]: row for row in groups["supplier"]}
+    for code in SUPPLIERS:
+        got = Decimal(suppliers[code]["supplier_cost"]) + Decimal(suppliers[code]["shipping_cost"])
+        assert abs(got - costs[code]) <= Decimal("0.05"), (code, got, costs[code])
+        assert suppliers[code]["label"] == SUPPLIERS[code][0] and Decimal(suppliers[code]["revenue"]) > 0
+
+    products = {row["key"]: row for row in groups["product"]}
+    want_revenue = _expected_by_product(world)
+    assert set(products) == set(want_revenue)
+    off = [(sku, products[sku]["revenue"], value) for sku, value in want_revenue.items()
+           if abs(Decimal(products[sku]["revenue"]) - value) > CENT]
+    assert not off, f"product revenue differs from the records: {off[:5]}"
+    for row in groups["product"]:  # sold, not all refunded, no supplier cost: never a pure margin
+        if Decimal(row["supplier_cost"]) == 0 and Decimal(row["revenue"]) > Decimal(row["refunds"]):
+            assert row["incomplete"] and row["margin"] is None, str(row)
 
 
 def _assert_the_books_agree(world: World, expected: dict[tuple[str, str], dict[str, Decimal]],

@@ -71,3 +71,29 @@ def ledger_sum(hub: Hub, order_id: int) -> Decimal:
 
 
 T_LATER = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def route_lines(hub: Hub, supplier_order_id: int, *, line_ids: list[int] | None = None,
+                quantity: int | None = None) -> None:
+    """Supplier-order lines for the order's lines (all, or `line_ids`): the lines are routed."""
+    from hub.db.models import Offer, OrderLine, SupplierOrderLine
+
+    with hub.db.transaction() as session:
+        so = session.get(SupplierOrder, supplier_order_id)
+        assert so is not None
+        lines = session.execute(select(OrderLine).where(OrderLine.order_id == so.order_id)
+                                .order_by(OrderLine.id)).scalars().all()
+        for line in lines:
+            if line_ids is not None and line.id not in line_ids:
+                continue
+            sku = f"{line.sku}-{so.supplier_id}"
+            offer = session.execute(select(Offer).where(Offer.supplier_id == so.supplier_id,
+                                                        Offer.supplier_sku == sku)).scalar_one_or_none()
+            if offer is None:
+                offer = Offer(supplier_id=so.supplier_id, supplier_sku=sku, cost=D("5.00"),
+                              shipping_cost=D("1.00"), currency="USD", stock=100)
+                session.add(offer)
+                session.flush()
+            session.add(SupplierOrderLine(supplier_order_id=so.id, order_line_id=line.id, offer_id=offer.id,
+                                          supplier_sku=sku, quantity=quantity or line.quantity,
+                                          unit_cost=D("5.00"), shipping_cost=D("1.00")))

@@ -12,7 +12,7 @@ from hub.services.ledger import record_order, record_supplier_charge, record_sup
 from hub.services.orders import get_order
 from hub.services.profit import profit
 from tests import catalogue_builders as cb
-from tests.integration.money_helpers import D, known_order, ledger, ledger_sum, supplier_order, txn
+from tests.integration.money_helpers import D, known_order, ledger, ledger_sum, route_lines, supplier_order, txn
 
 
 def test_recording_an_order_twice_writes_the_same_rows(hub: Hub) -> None:
@@ -54,15 +54,18 @@ def test_profit_per_order_equals_a_hand_computation_to_the_cent(hub: Hub) -> Non
     store, supplier = cb.store(hub.db), cb.supplier(hub.db, "alpha")
     order_id = known_order(hub, store)
     so = supplier_order(hub, order_id, supplier)
+    route_lines(hub, so)
     with hub.db.transaction() as session:
         record_transactions(session, order_id, [txn("11", "sale", "50.00", fee="1.75"),
                                                 txn("12", "refund", "7.33", fee="0.01")])
         record_supplier_charge(session, so, D("12.34"), D("3.21"), "USD")
     rows = profit(hub.db, "2026-11-01", "2026-11-01", "order", None, "USD")
     # revenue 27.00 + 20.00 - 2.00 + 4.90 = 49.90; refunds 7.33; fees 1.76; supplier 12.34 + 3.21.
-    assert rows == [{"key": str(order_id), "revenue": "49.90", "refunds": "7.33", "fees": "1.76",
+    assert rows == [{"key": "#5001", "label": "#5001", "ref": str(order_id), "revenue": "49.90", "refunds": "7.33",
+                     "fees": "1.76",
                      "supplier_cost": "12.34", "shipping_cost": "3.21", "fx": "0.00", "profit": "25.26",
-                     "margin": "50.62", "currency": "USD", "fx_missing": False, "fx_missing_for": []}]
+                     "margin": "50.62", "currency": "USD", "incomplete": False, "estimated": False,
+                     "fx_missing": False, "fx_missing_for": []}]
     day = profit(hub.db, "2026-10-01", "2026-11-30", "month", None, "USD")
     assert [(r["key"], r["profit"]) for r in day] == [("2026-11", "25.26")]
     week = profit(hub.db, "2026-11-01", "2026-11-01", "week", None, "USD")
@@ -84,7 +87,7 @@ def test_fx_uses_the_rate_of_the_order_day_and_flags_a_missing_rate(hub: Hub) ->
     assert again.written == 2
     rows = profit(hub.db, "2026-11-01", "2026-11-01", "order", "USD", "USD")
     assert rows[0]["fx_missing"] is False
-    assert rows[0]["key"] == str(order_id)
+    assert rows[0]["ref"] == str(order_id) and rows[0]["key"] == "#5001"
     assert rows[0]["revenue"] == "54.89"  # 49.90 EUR × 1.1 (rate of 10-30, the latest on or before 11-01)
     eur = profit(hub.db, "2026-11-01", "2026-11-01", "day", "EUR", "USD")
     assert eur[0]["revenue"] == "49.90" and eur[0]["key"] == date(2026, 11, 1).isoformat()

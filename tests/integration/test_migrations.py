@@ -113,3 +113,45 @@ def test_lifecycle_is_backfilled_from_each_orders_facts(db_url: str) -> None:
         assert "lifecycle" not in {c["name"] for c in inspect(database.engine).get_columns("orders")}
     finally:
         database.dispose()
+
+
+def test_ledger_parts_are_backfilled_from_existing_ledger_rows(db_url: str) -> None:
+    from sqlalchemy import text
+
+    database = Database(db_url)
+    stamp = "'2026-11-01 00:00:00'"
+    try:
+        upgrade(database.engine, "8c2f4b6d1e73")
+        with database.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO stores (id, platform, name, shop_domain, currency, api_version, status, settings,"
+                f" created_at, updated_at) VALUES (1, 'shopify', 'S', 's.myshopify.com', 'USD', '2026-10', 'active',"
+                f" '{{}}', {stamp}, {stamp})"))
+            connection.execute(text(
+                "INSERT INTO orders (id, store_id, external_id, name, currency, status, financial_status,"
+                " fulfillment_status, subtotal_price, total_discounts, total_shipping, total_tax, total_price,"
+                f" placed_at, remote_updated_at, fingerprint, created_at, updated_at) VALUES (7, 1, '7', '#7', 'USD',"
+                f" 'new', 'paid', 'unfulfilled', 0, 0, 0, 0, 0, {stamp}, {stamp}, 'x', {stamp}, {stamp})"))
+            for line_id, sku, price in ((70, "MUG", 300000), (71, "CAP", 100000)):
+                connection.execute(text(
+                    "INSERT INTO order_lines (id, order_id, external_id, sku, title, quantity, unit_price,"
+                    f" total_discount, requires_shipping, routing_status) VALUES ({line_id}, 7, '{line_id}', '{sku}',"
+                    f" '{sku.title()}', 1, {price}, 0, TRUE, 'pending')"))
+            for n, (ref, kind, line, amount) in enumerate((("l70", "sale", 70, 300000), ("l71", "sale", 71, 100000),
+                                                           ("ship", "shipping", None, 40100))):
+                connection.execute(text(
+                    "INSERT INTO ledger_entries (id, source_ref, kind, store_id, order_id, order_line_id, amount,"
+                    " currency, estimated, occurred_at, booked_on, created_at) VALUES (:id, :ref, :kind, 1, 7, :line,"
+                    f" :amount, 'USD', FALSE, {stamp}, '2026-11-01', {stamp})"),
+                    {"id": n + 1, "ref": ref, "kind": kind, "line": line, "amount": amount})
+        upgrade(database.engine)
+        with database.engine.connect() as connection:
+            parts = connection.execute(text("SELECT product, SUM(amount) FROM ledger_parts GROUP BY product"
+                                            " ORDER BY product")).all()
+            daily = connection.execute(text("SELECT product, revenue, incomplete FROM ledger_part_daily"
+                                            " ORDER BY product")).all()
+        # Shipping 4.01 by goods revenue 3:1 → 3.01 / 1.00 (largest remainder); lines not routed.
+        assert [(p, int(a)) for p, a in parts] == [("CAP", 110000), ("MUG", 330100)]
+        assert [(p, int(r), bool(i)) for p, r, i in daily] == [("CAP", 110000, True), ("MUG", 330100, True)]
+    finally:
+        database.dispose()
