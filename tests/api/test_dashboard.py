@@ -39,6 +39,7 @@ def test_pages_need_sign_in_and_show_orders_and_attention(sqlite_hub: Hub) -> No
         record_order(session, order_id)
     detail = client.get(f"/orders/{order_id}")  # one line of 40.00 and 4.90 shipping, nothing paid out yet
     assert "Profit <strong>44.90 USD</strong>" in detail.text and "Shipping charged" in detail.text
+    assert 'id="profit-incomplete"' in detail.text and "% margin" not in detail.text  # its line is not routed
     assert "Sale, 1 x " in detail.text and f"order:{order_id}:line:" not in detail.text  # words, not references
     assert "Not found" in client.get("/orders/99999").text
     attention = client.get("/attention")
