@@ -11,6 +11,7 @@ from rich.table import Table
 from hub.bootstrap import build_hub
 from hub.cli_checks import require_supplier
 from hub.cli_output import cli_console
+from hub.domain.outbox_kinds import OutboxKind
 from hub.errors import UserError
 from hub.services import outbox
 from hub.services.shipments import import_shipments_csv
@@ -30,7 +31,7 @@ def import_file(code: Annotated[str, typer.Argument(help="Supplier code.")],
     try:
         require_supplier(hub, code)
         result = import_shipments_csv(hub, code, file.read_bytes())
-        outbox.dispatch(hub, kinds=["store.fulfill"])
+        outbox.dispatch(hub, kinds=[OutboxKind.FULFIL])
     finally:
         hub.close()
     console.print(f"{result.created} parcels recorded, {result.already_known} already known, "

@@ -13,14 +13,12 @@ from hub.db.models import JobRun
 from hub.services import (
     anomalies,
     cancellation,
-    fulfillment,
     fx,
     late,
     ledger,
     listings,
     outbox,
     payments,
-    placement,
     pull,
     purchase_orders,
     routing,
@@ -35,7 +33,6 @@ if TYPE_CHECKING:
     from hub.bootstrap import Hub
 
 JOB_RUN_RETENTION = timedelta(days=30)
-_ = (placement, fulfillment)  # imported for their outbox handler registrations
 
 
 def pull_supplier_feeds(hub: Hub, _store_id: int | None) -> dict[str, int]:

@@ -16,7 +16,9 @@ from connectors.http import ConnectorError
 from hub.db.base import utcnow
 from hub.db.models import AttentionItem, Order, OrderEvent, OrderLine, Supplier, SupplierOrder
 from hub.db.sql import insert_ignore
-from hub.services import ledger, outbox, reservations
+from hub.domain.outbox_kinds import OutboxKind
+from hub.services import ledger, reservations
+from hub.services import outbox_messages as messages
 from hub.services.lifecycle import refresh_lifecycle
 
 if TYPE_CHECKING:
@@ -24,7 +26,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CANCEL_KIND = "supplier.cancel"
 OPEN_STATES = ("pending", "placing", "accepted")
 
 
@@ -62,7 +63,7 @@ def _cancel_one(hub: Hub, supplier_order_id: int, order_id: int) -> str:
             refresh_lifecycle(session, [order_id])
             return "cancelled"
         payload = {"supplier_order_id": supplier_order_id}
-        if outbox.enqueue(session, CANCEL_KIND, f"cancel:{supplier_order_id}", payload):
+        if messages.enqueue(session, OutboxKind.CANCEL, f"cancel:{supplier_order_id}", payload):
             session.add(OrderEvent(order_id=order_id, kind="supplier_cancel_requested", occurred_at=now,
                                    message=f"Asking the supplier to cancel {reference}",
                                    data={"supplier_order_id": supplier_order_id}))
@@ -113,17 +114,16 @@ def cancelled_by_supplier(hub: Hub, reference: str) -> bool:
     return True
 
 
-@outbox.handler(CANCEL_KIND)
-def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
+def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> messages.Outcome:
     from hub.services.placement import supplier_adapter
 
     supplier_order_id = int(payload["supplier_order_id"])
     with hub.db.transaction() as session:
         order = session.get(SupplierOrder, supplier_order_id)
         if order is None or order.state not in OPEN_STATES:
-            return outbox.Done("nothing to cancel")
+            return messages.Done("nothing to cancel")
         if order.state in ("pending", "placing"):  # wait until we know whether it reached the supplier
-            return outbox.Retry(f"supplier order is {order.state}; cancel once placement settles")
+            return messages.Retry(f"supplier order is {order.state}; cancel once placement settles")
         supplier = session.get(Supplier, order.supplier_id)
         assert supplier is not None
         reference, remote_id, order_id = order.reference, order.remote_id, order.order_id
@@ -133,7 +133,7 @@ def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
     try:
         cancelled = adapter.cancel_order(reference, remote_id)
     except ConnectorError as exc:
-        return outbox.Retry(str(exc))
+        return messages.Retry(str(exc))
     finally:
         adapter.close()
     now = utcnow()
@@ -150,7 +150,7 @@ def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
                                        message=f"The supplier cancelled {reference}",
                                        data={"supplier_order_id": supplier_order_id}))
                 refresh_lifecycle(session, [order_id])
-            return outbox.Done("cancelled")
+            return messages.Done("cancelled")
         session.add(OrderEvent(order_id=order_id, kind="supplier_cancel_refused", occurred_at=now,
                                message=f"Too late to cancel {reference}: the supplier has shipped it",
                                data={"supplier_order_id": supplier_order_id}))
@@ -159,4 +159,4 @@ def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
                         "kind": "cancel_too_late", "reason": f"{reference} shipped before the order was cancelled",
                         "store_id": None, "order_id": order_id, "supplier_order_id": supplier_order_id,
                         "details": {}, "created_at": now, "resolved_at": None}], conflict=["dedupe_key"])
-    return outbox.Done("too late")
+    return messages.Done("too late")

@@ -18,9 +18,9 @@ from hub.db.base import utcnow
 from hub.db.models import OrderEvent, OrderLine, Shipment, Store
 from hub.domain.carriers import tracking_info
 from hub.domain.storefront import FulfillmentLineRequest, Tracking
-from hub.services import outbox
+from hub.services import outbox_messages as messages
 from hub.services.lifecycle import refresh_lifecycle
-from hub.services.shipments import FULFIL_KIND, store_order_for
+from hub.services.shipments import store_order_for
 from hub.services.stores import credentials
 
 if TYPE_CHECKING:
@@ -29,20 +29,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@outbox.handler(FULFIL_KIND)
-def fulfil(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
+def fulfil(hub: Hub, payload: dict[str, Any]) -> messages.Outcome:
     shipment_id = int(payload["shipment_id"])
     with hub.db.transaction() as session:
         shipment = session.get(Shipment, shipment_id)
         if shipment is None:
-            return outbox.Done("shipment is gone")
+            return messages.Done("shipment is gone")
         if shipment.remote_fulfillment_id:
-            return outbox.Done("already fulfilled")
+            return messages.Done("already fulfilled")
         order = store_order_for(session, shipment.supplier_order_id)
         store = session.get(Store, order.store_id)
         assert store is not None
         if store.platform != "shopify":
-            return outbox.Done(f"{store.platform} orders are fulfilled by hand")
+            return messages.Done(f"{store.platform} orders are fulfilled by hand")
         line_ids = {int(item["order_line_id"]): int(item["quantity"]) for item in shipment.lines or []}
         external = dict(session.execute(select(OrderLine.id, OrderLine.external_id).where(
             OrderLine.id.in_(list(line_ids)))).all())
@@ -58,12 +57,12 @@ def fulfil(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
         if done is None:
             requests = _lines(storefront.fulfillment_orders(order_ref), wanted)
             if requests is None:
-                return outbox.Retry("the store's fulfillment orders do not cover this shipment yet")
+                return messages.Retry("the store's fulfillment orders do not cover this shipment yet")
             done = storefront.create_fulfillment(requests, Tracking(info.number, info.company, info.url), notify)
     except RemoteRejected as exc:
-        return outbox.Failed(f"the store refused the fulfillment: {exc}")
+        return messages.Failed(f"the store refused the fulfillment: {exc}")
     except ConnectorError as exc:
-        return outbox.Retry(str(exc))
+        return messages.Retry(str(exc))
     finally:
         storefront.close()
     now = utcnow()
@@ -76,7 +75,7 @@ def fulfil(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
                                message=text + (" (customer notified)" if notify else ""),
                                data={"shipment_id": shipment_id, "fulfillment_id": done.fulfillment_id}))
         refresh_lifecycle(session, [order_id])
-    return outbox.Done(done.fulfillment_id)
+    return messages.Done(done.fulfillment_id)
 
 
 def _lines(fulfillment_orders: list[Any], wanted: dict[str, int]) -> list[FulfillmentLineRequest] | None:

@@ -1,90 +1,44 @@
 """The outbox: side effects written with the change that caused them, delivered after commit.
 
-`enqueue` runs inside the caller's transaction (same commit or none). `dispatch` claims due rows
-one by one with a lease (`UPDATE … WHERE locked_until is past`, row count checked), runs the
-handler for the row's kind outside any transaction, then records the outcome. A worker that dies
-mid-delivery leaves a lease that expires, so another worker retries with the same idempotency key;
-handlers must make that retry harmless (their own claims, keys or look-ups).
+Messages are written by `outbox_messages.enqueue` inside the caller's transaction. `dispatch`
+claims due rows one by one with a lease (`UPDATE … WHERE locked_until is past`, row count checked),
+runs the handler the explicit table `outbox_handlers.HANDLERS` names for the row's kind outside any
+transaction, then records the outcome. A worker that dies mid-delivery leaves a lease that expires,
+so another worker retries with the same idempotency key; handlers must make that retry harmless
+(their own claims, keys or look-ups).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
 from hub.db.models import OutboxMessage
-from hub.db.sql import insert_ignore
+from hub.services.outbox_handlers import HANDLERS
+from hub.services.outbox_messages import (
+    MAX_ATTEMPTS,
+    Done,
+    Failed,
+    Outcome,
+    Retry,
+    backoff,
+    enqueue,
+)
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 12
-BACKOFF_CAP = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class Done:
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Retry:
-    reason: str
-    after: timedelta | None = None  # None: exponential backoff by attempt
-
-
-@dataclass(frozen=True)
-class Failed:
-    reason: str
-
-
-Outcome = Done | Retry | Failed
-Handler = Callable[["Hub", dict[str, Any]], Outcome]
-_handlers: dict[str, Handler] = {}
-
-
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that delivers messages of `kind`."""
-    def register(func: Handler) -> Handler:
-        _handlers[kind] = func
-        return func
-    return register
-
-
-def enqueue(session: Session, kind: str, key: str, payload: dict[str, Any],
-            available_at: datetime | None = None) -> bool:
-    """Add a message in the caller's transaction; a second message with the same key is ignored."""
-    now = utcnow()
-    inserted = insert_ignore(session, OutboxMessage.__table__,  # type: ignore[arg-type]
-                             [{"kind": kind, "idempotency_key": key, "payload": payload, "state": "pending",
-                               "attempts": 0, "available_at": available_at or now, "created_at": now}],
-                             conflict=["idempotency_key"])
-    return inserted == 1
-
-
-def backoff(attempt: int) -> timedelta:
-    return min(timedelta(seconds=5 * 2 ** max(0, attempt - 1)), BACKOFF_CAP)
-
-
-def _register_handlers() -> None:
-    """Every handler lives beside its use case; importing them registers them (once)."""
-    from hub.services import handlers
-
-    del handlers
+__all__ = ["Done", "Failed", "Outcome", "Retry", "deliver", "dispatch", "enqueue"]
 
 
 def dispatch(hub: Hub, kinds: list[str] | None = None, limit: int = 200) -> dict[str, int]:
     """Deliver due messages; returns counts by outcome."""
-    _register_handlers()
     now = utcnow()
     query = (select(OutboxMessage.id).where(OutboxMessage.state == "pending", OutboxMessage.available_at <= now,
                                             or_(OutboxMessage.locked_until.is_(None),
@@ -116,7 +70,7 @@ def deliver(hub: Hub, message_id: int) -> str:
         message = session.get(OutboxMessage, message_id)
         assert message is not None
         kind, payload, attempts = message.kind, dict(message.payload), message.attempts
-    func = _handlers.get(kind)
+    func = HANDLERS.get(kind)
     try:
         outcome: Outcome = func(hub, payload) if func else Failed(f"no handler for {kind!r}")
     except Exception as exc:  # a handler bug must not stop the queue: retry with backoff, logged

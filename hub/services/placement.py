@@ -43,11 +43,11 @@ from hub.ports import (
     SupplierOrderState,
     SupplierOrderStatus,
 )
-from hub.services import attention, outbox, reservations
+from hub.services import attention, reservations
+from hub.services import outbox_messages as messages
 from hub.services.attention import UNSENT_PAID_ORDER
 from hub.services.ledger import drop_supplier_estimate, record_supplier_charge
 from hub.services.lifecycle import refresh_lifecycle
-from hub.services.routing import PLACE_KIND
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -77,12 +77,11 @@ def supplier_adapter(hub: Hub, kind: str, code: str, config: dict[str, Any],
     return hub.connectors.supplier(kind, settings, secrets)
 
 
-@outbox.handler(PLACE_KIND)
 @with_context(lambda hub, payload: {"supplier_order_id": payload.get("supplier_order_id")})
-def place(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
+def place(hub: Hub, payload: dict[str, Any]) -> messages.Outcome:
     supplier_order_id = int(payload["supplier_order_id"])
     claim = _claim(hub, supplier_order_id)
-    if isinstance(claim, outbox.Done | outbox.Retry):
+    if isinstance(claim, messages.Done | messages.Retry):
         return claim
     adapter = supplier_adapter(hub, claim.supplier_kind, claim.supplier_code, claim.supplier_config,
                                claim.supplier_credentials)
@@ -94,26 +93,26 @@ def place(hub: Hub, payload: dict[str, Any]) -> outbox.Outcome:
             status = adapter.place_order(claim.request)
     except RemoteRejected as exc:
         _fail(hub, supplier_order_id, str(exc))
-        return outbox.Done(f"refused: {exc}")
+        return messages.Done(f"refused: {exc}")
     except ConnectorError as exc:  # temporary: the state stays `placing` (maybe placed) for the retry
         _note_error(hub, supplier_order_id, str(exc))
-        return outbox.Retry(str(exc))
+        return messages.Retry(str(exc))
     finally:
         adapter.close()
     _accepted(hub, supplier_order_id, status)
-    return outbox.Done(status.remote_id)
+    return messages.Done(status.remote_id)
 
 
-def _claim(hub: Hub, supplier_order_id: int) -> _Claim | outbox.Done | outbox.Retry:
+def _claim(hub: Hub, supplier_order_id: int) -> _Claim | messages.Done | messages.Retry:
     now = utcnow()
     with hub.db.transaction() as session:
         order = session.get(SupplierOrder, supplier_order_id)
         if order is None:
-            return outbox.Done("supplier order is gone")
+            return messages.Done("supplier order is gone")
         if order.state in FINAL_OR_PLACED:
-            return outbox.Done(f"already {order.state}")
+            return messages.Done(f"already {order.state}")
         if order.not_before is not None and order.not_before > now:
-            return outbox.Retry("on hold before placement", after=order.not_before - now)
+            return messages.Retry("on hold before placement", after=order.not_before - now)
         uncertain = order.state == "placing"
         if order.state == "pending" and _store_order_cancelled(session, order.order_id):
             session.execute(update(SupplierOrder).where(SupplierOrder.id == supplier_order_id,
@@ -122,14 +121,14 @@ def _claim(hub: Hub, supplier_order_id: int) -> _Claim | outbox.Done | outbox.Re
                             .execution_options(synchronize_session=False))
             abandon_unsent(session, supplier_order_id)
             refresh_lifecycle(session, [order.order_id])
-            return outbox.Done("the store order was cancelled before placement")
+            return messages.Done("the store order was cancelled before placement")
         claimed = session.execute(
             update(SupplierOrder).where(SupplierOrder.id == supplier_order_id,
                                         SupplierOrder.state.in_(["pending", "placing"]))
             .values(state="placing", place_attempts=SupplierOrder.place_attempts + 1, updated_at=now)
             .execution_options(synchronize_session=False))
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return outbox.Done("claimed elsewhere")
+            return messages.Done("claimed elsewhere")
         supplier = session.get(Supplier, order.supplier_id)
         store_order = session.get(Order, order.order_id)
         assert supplier is not None and store_order is not None

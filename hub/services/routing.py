@@ -40,9 +40,10 @@ from hub.db.models import (
     SupplierOrderLine,
 )
 from hub.db.sql import insert_ignore
+from hub.domain.outbox_kinds import OutboxKind
 from hub.domain.routing import Allocation, Routed, Unroutable, route_order
 from hub.logs import with_context
-from hub.services import attention, outbox
+from hub.services import attention, outbox_messages
 from hub.services.ledger import record_supplier_estimate
 from hub.services.lifecycle import refresh_lifecycle
 from hub.services.routing_load import demands, fx_converter, policy_of
@@ -56,7 +57,6 @@ MAX_ROUTING_TRIES = 5
 CHUNK_LINES = 100  # lines applied per transaction: tens of milliseconds of write lock
 STALE_ROUTING = timedelta(seconds=60)  # a routing that has not moved for this long is continued
 ROUTABLE_PAYMENT = ("paid", "authorized", "partially_refunded")  # never ship what nobody paid for
-PLACE_KIND = "supplier.place"
 WAITING = ("pending", "attention")
 
 
@@ -280,7 +280,7 @@ def _finish(session: Session, order_id: int, token: str, result: RoutingResult) 
     for supplier_order_id in created:
         supplier_order = session.get(SupplierOrder, supplier_order_id)
         assert supplier_order is not None
-        outbox.enqueue(session, PLACE_KIND, f"place:{supplier_order.idempotency_key}",
+        outbox_messages.enqueue(session, OutboxKind.PLACE, f"place:{supplier_order.idempotency_key}",
                        {"supplier_order_id": supplier_order.id}, available_at=supplier_order.not_before)
         record_supplier_estimate(session, supplier_order_id)  # until the supplier's charge replaces it
     states = dict(session.execute(select(OrderLine.routing_status, func.count()).where(

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from hub.db.base import utcnow
 from hub.db.models import Order, OrderEvent, Shipment, Supplier, SupplierOrder, SupplierOrderLine
 from hub.db.sql import dialect_insert
+from hub.domain.outbox_kinds import OutboxKind
 from hub.errors import NotFound, UserError
-from hub.services import outbox
+from hub.services import outbox_messages
 from hub.services.lifecycle import refresh_lifecycle
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FULFIL_KIND = "store.fulfill"
 SHIPPABLE_STATES = ("accepted", "shipped", "placing")
 
 
@@ -89,7 +89,8 @@ def record_shipment(hub: Hub, supplier_code: str, shipment: ShipmentIn) -> Shipm
                                message=f"{code} shipped {order.reference}: {shipment.carrier or 'carrier?'} {number}"
                                        + ("" if complete else " (part of the order)"),
                                data={"supplier_order_id": order.id, "shipment_id": shipment_id, "lines": lines}))
-        outbox.enqueue(session, FULFIL_KIND, f"fulfil:shipment:{shipment_id}", {"shipment_id": shipment_id})
+        outbox_messages.enqueue(session, OutboxKind.FULFIL, f"fulfil:shipment:{shipment_id}",
+                                {"shipment_id": shipment_id})
         refresh_lifecycle(session, [order.order_id])
         return ShipmentResult(shipment_id, True, "shipped" if complete else order.state)
 

@@ -16,7 +16,7 @@ from connectors.suppliers.sandbox.config import SupplierSandboxConfig
 from connectors.suppliers.sandbox.server import SandboxSupplierServer
 from hub.bootstrap import Hub
 from hub.db.models import Offer, Order, Shipment, Supplier, SupplierOrder
-from hub.services import fulfillment, outbox, placement, stores  # noqa: F401  (outbox handlers)
+from hub.services import outbox, stores
 from hub.services.listings import sync_listings
 from hub.services.pull import pull_orders
 from hub.services.routing import route_pending

@@ -16,7 +16,7 @@ from connectors.suppliers.sandbox.server import SandboxSupplierServer
 from hub.bootstrap import Hub
 from hub.db.models import Offer, OutboxMessage, Shipment, Store, Supplier, SupplierOrder
 from hub.domain.orders import OrderLineIn
-from hub.services import outbox, placement  # noqa: F401  (placement registers its outbox handler)
+from hub.services import outbox
 from hub.services.intake import ingest_orders
 from hub.services.routing import route_pending
 from hub.services.supplier_polling import poll_shipments

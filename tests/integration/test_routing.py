@@ -23,7 +23,7 @@ from hub.db.models import (
     SupplierOrderLine,
 )
 from hub.domain.orders import OrderLineIn
-from hub.services import outbox, placement  # noqa: F401  (placement registers its outbox handler)
+from hub.services import outbox
 from hub.services.cancellation import cancel_open_supplier_orders
 from hub.services.intake import ingest_orders
 from hub.services.routing import route, route_pending
