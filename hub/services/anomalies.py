@@ -21,6 +21,7 @@ from hub.db.sql import insert_ignore
 from hub.domain import ledger as L
 from hub.domain.lifecycle import SETTLED
 from hub.domain.money import format_amount
+from hub.domain.supplier_orders import SENT
 from hub.services import attention
 from hub.services.anomaly_words import in_words
 from hub.services.attention import UNSENT_PAID_ORDER
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 KINDS = ("unsent_paid_order", "charged_for_cancelled_order", "supplier_charged_twice",
          "supplier_charge_mismatch", "payout_mismatch", "negative_margin", "fx_rate_missing")
 PAID = ("paid", "partially_paid", "partially_refunded")
-SENT_STATES = ("placing", "placed", "accepted", "shipped", "delivered")
+SENT_STATES = SENT
 SETTLED_LIFECYCLES = sorted(value.value for value in SETTLED)
 _PROFIT_KINDS = tuple(k for kinds in L.PROFIT_BUCKETS.values() for k in kinds)
 

@@ -17,16 +17,18 @@ from hub.db.base import utcnow
 from hub.db.models import AttentionItem, Order, OrderEvent, OrderLine, Supplier, SupplierOrder
 from hub.db.sql import insert_ignore
 from hub.domain.outbox_kinds import OutboxKind
+from hub.domain.supplier_orders import OPEN, State
 from hub.services import ledger, reservations
 from hub.services import outbox_messages as messages
 from hub.services.lifecycle import refresh_lifecycle
+from hub.services.supplier_orders import abandon_unsent, claim, reroute_lines, supplier_adapter
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
 
 logger = logging.getLogger(__name__)
 
-OPEN_STATES = ("pending", "placing", "accepted")
+OPEN_STATES = OPEN
 
 
 def cancel_open_supplier_orders(hub: Hub, order_ids: list[int] | None = None) -> dict[str, int]:
@@ -46,16 +48,13 @@ def cancel_open_supplier_orders(hub: Hub, order_ids: list[int] | None = None) ->
 
 
 def _cancel_one(hub: Hub, supplier_order_id: int, order_id: int) -> str:
-    from hub.services.placement import abandon_unsent
-
     now = utcnow()
     with hub.db.transaction() as session:
-        stopped = session.execute(
-            update(SupplierOrder).where(SupplierOrder.id == supplier_order_id, SupplierOrder.state == "pending")
-            .values(state="cancelled", cancelled_at=now, updated_at=now).execution_options(synchronize_session=False))
+        stopped = claim(session, supplier_order_id, State.CANCELLED, allowed_from=[State.PENDING],
+                        cancelled_at=now, updated_at=now)
         reference = session.execute(select(SupplierOrder.reference).where(SupplierOrder.id == supplier_order_id)
                                     ).scalar_one()
-        if stopped.rowcount == 1:  # type: ignore[attr-defined]
+        if stopped:
             abandon_unsent(session, supplier_order_id)
             session.add(OrderEvent(order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
                                    message=f"{reference} cancelled before it reached the supplier",
@@ -84,19 +83,14 @@ def cancelled_by_supplier(hub: Hub, reference: str) -> bool:
     """The supplier cancelled an accepted order on its side (out of stock, say): claim the state,
     book the supplier's credit, tell a person, and route the lines again unless the store order
     is cancelled too. False when there was nothing to change (already known, or not accepted)."""
-    from hub.services.placement import reroute_lines
-
     now = utcnow()
     with hub.db.transaction() as session:
         found = session.execute(select(SupplierOrder.id).where(SupplierOrder.reference == reference)
                                 ).scalar_one_or_none()
         if found is None:
             return False
-        done = session.execute(update(SupplierOrder).where(SupplierOrder.id == found,
-                                                           SupplierOrder.state == "accepted")
-                               .values(state="cancelled", cancelled_at=now, updated_at=now)
-                               .execution_options(synchronize_session=False))
-        if done.rowcount != 1:  # type: ignore[attr-defined]
+        if not claim(session, found, State.CANCELLED, allowed_from=[State.ACCEPTED],
+                     cancelled_at=now, updated_at=now):
             return False
         ledger.record_supplier_credit(session, found, now)
         _, order = reroute_lines(session, found)
@@ -115,14 +109,12 @@ def cancelled_by_supplier(hub: Hub, reference: str) -> bool:
 
 
 def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> messages.Outcome:
-    from hub.services.placement import supplier_adapter
-
     supplier_order_id = int(payload["supplier_order_id"])
     with hub.db.transaction() as session:
         order = session.get(SupplierOrder, supplier_order_id)
         if order is None or order.state not in OPEN_STATES:
             return messages.Done("nothing to cancel")
-        if order.state in ("pending", "placing"):  # wait until we know whether it reached the supplier
+        if order.state in (State.PENDING, State.PLACING):  # wait until we know whether it reached the supplier
             return messages.Retry(f"supplier order is {order.state}; cancel once placement settles")
         supplier = session.get(Supplier, order.supplier_id)
         assert supplier is not None
@@ -139,11 +131,8 @@ def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> messages.Outcome:
     now = utcnow()
     with hub.db.transaction() as session:
         if cancelled:
-            done = session.execute(update(SupplierOrder).where(SupplierOrder.id == supplier_order_id,
-                                                               SupplierOrder.state.in_(OPEN_STATES))
-                                   .values(state="cancelled", cancelled_at=now, updated_at=now)
-                                   .execution_options(synchronize_session=False))
-            if done.rowcount == 1:  # type: ignore[attr-defined]
+            if claim(session, supplier_order_id, State.CANCELLED, allowed_from=OPEN_STATES,
+                     cancelled_at=now, updated_at=now):
                 reservations.release(session, supplier_order_id)
                 ledger.record_supplier_credit(session, supplier_order_id, now)
                 session.add(OrderEvent(order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,

@@ -9,11 +9,9 @@ by our reference first and only sent when the supplier has none.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -25,18 +23,14 @@ from hub.db.models import (
     AttentionItem,
     Order,
     OrderEvent,
-    OrderLine,
-    Store,
     Supplier,
     SupplierOrder,
     SupplierOrderLine,
 )
 from hub.db.sql import insert_ignore
 from hub.domain.orders import Address
+from hub.domain.supplier_orders import State
 from hub.logs import with_context
-from hub.ports import (
-    Supplier as SupplierPort,
-)
 from hub.ports import (
     SupplierLineRequest,
     SupplierOrderRequest,
@@ -46,15 +40,16 @@ from hub.ports import (
 from hub.services import attention, reservations
 from hub.services import outbox_messages as messages
 from hub.services.attention import UNSENT_PAID_ORDER
-from hub.services.ledger import drop_supplier_estimate, record_supplier_charge
+from hub.services.ledger import record_supplier_charge
 from hub.services.lifecycle import refresh_lifecycle
+from hub.services.supplier_orders import abandon_unsent, claim, reroute_lines, supplier_adapter
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
 
 logger = logging.getLogger(__name__)
 
-FINAL_OR_PLACED = {"accepted", "shipped", "delivered", "cancelled", "failed"}
+FINAL_OR_PLACED = frozenset(State) - {State.PENDING, State.PLACING}
 
 
 @dataclass(frozen=True)
@@ -65,16 +60,6 @@ class _Claim:
     supplier_config: dict[str, Any]
     supplier_credentials: str | None
     uncertain: bool  # an earlier attempt may have reached the supplier
-
-
-def supplier_adapter(hub: Hub, kind: str, code: str, config: dict[str, Any],
-                     credentials: str | None) -> SupplierPort:
-    """The connector of one supplier, with its secrets decrypted only into the adapter."""
-    secrets = json.loads(hub.cipher.decrypt(credentials)) if credentials else {}
-    settings: dict[str, Any] = {"code": code, **config}
-    if kind == "csv_po" and not settings.get("folder"):
-        settings["folder"] = str(Path(hub.settings.var_dir) / "purchase-orders")
-    return hub.connectors.supplier(kind, settings, secrets)
 
 
 @with_context(lambda hub, payload: {"supplier_order_id": payload.get("supplier_order_id")})
@@ -113,21 +98,16 @@ def _claim(hub: Hub, supplier_order_id: int) -> _Claim | messages.Done | message
             return messages.Done(f"already {order.state}")
         if order.not_before is not None and order.not_before > now:
             return messages.Retry("on hold before placement", after=order.not_before - now)
-        uncertain = order.state == "placing"
-        if order.state == "pending" and _store_order_cancelled(session, order.order_id):
-            session.execute(update(SupplierOrder).where(SupplierOrder.id == supplier_order_id,
-                                                        SupplierOrder.state == "pending")
-                            .values(state="cancelled", cancelled_at=now, updated_at=now)
-                            .execution_options(synchronize_session=False))
+        uncertain = order.state == State.PLACING
+        if order.state == State.PENDING and _store_order_cancelled(session, order.order_id):
+            if not claim(session, supplier_order_id, State.CANCELLED, allowed_from=[State.PENDING],
+                         cancelled_at=now, updated_at=now):
+                return messages.Done("claimed elsewhere")
             abandon_unsent(session, supplier_order_id)
             refresh_lifecycle(session, [order.order_id])
             return messages.Done("the store order was cancelled before placement")
-        claimed = session.execute(
-            update(SupplierOrder).where(SupplierOrder.id == supplier_order_id,
-                                        SupplierOrder.state.in_(["pending", "placing"]))
-            .values(state="placing", place_attempts=SupplierOrder.place_attempts + 1, updated_at=now)
-            .execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if not claim(session, supplier_order_id, State.PLACING, allowed_from=[State.PENDING, State.PLACING],
+                     place_attempts=SupplierOrder.place_attempts + 1, updated_at=now):
             return messages.Done("claimed elsewhere")
         supplier = session.get(Supplier, order.supplier_id)
         store_order = session.get(Order, order.order_id)
@@ -151,16 +131,13 @@ def _store_order_cancelled(session: Session, order_id: int) -> bool:
 
 def _accepted(hub: Hub, supplier_order_id: int, status: SupplierOrderStatus) -> None:
     now = utcnow()
-    state = {SupplierOrderState.SHIPPED: "shipped", SupplierOrderState.DELIVERED: "delivered"}.get(
-        status.state, "accepted")
+    state = {SupplierOrderState.SHIPPED: State.SHIPPED, SupplierOrderState.DELIVERED: State.DELIVERED}.get(
+        status.state, State.ACCEPTED)
     if status.shipments:  # already shipped (a resend after a crash): stay polled, so its parcels are recorded
-        state = "accepted"
+        state = State.ACCEPTED
     with hub.db.transaction() as session:
-        done = session.execute(
-            update(SupplierOrder).where(SupplierOrder.id == supplier_order_id, SupplierOrder.state == "placing")
-            .values(state=state, remote_id=status.remote_id, placed_at=now, accepted_at=now, last_error=None,
-                    updated_at=now).execution_options(synchronize_session=False))
-        if done.rowcount != 1:  # type: ignore[attr-defined]
+        if not claim(session, supplier_order_id, state, allowed_from=[State.PLACING], remote_id=status.remote_id,
+                     placed_at=now, accepted_at=now, last_error=None, updated_at=now):
             return
         reservations.consume(session, supplier_order_id)
         order = session.get(SupplierOrder, supplier_order_id)
@@ -185,40 +162,12 @@ def _note_error(hub: Hub, supplier_order_id: int, error: str) -> None:
                         .execution_options(synchronize_session=False))
 
 
-def abandon_unsent(session: Session, supplier_order_id: int) -> None:
-    """A supplier order that will never be sent or charged (cancelled first, refused): the stock
-    held for it and its estimated cost go, in the caller's transaction with the state change."""
-    reservations.release(session, supplier_order_id)
-    drop_supplier_estimate(session, supplier_order_id)
-
-
-def reroute_lines(session: Session, supplier_order_id: int) -> tuple[SupplierOrder, Order]:
-    """A supplier order that will not ship: its lines wait for routing again (unless the store
-    says not to, or the store order is cancelled). Returns the supplier order and store order."""
-    supplier_order = session.get(SupplierOrder, supplier_order_id)
-    assert supplier_order is not None
-    order = session.get(Order, supplier_order.order_id)
-    assert order is not None
-    line_ids = list(session.execute(select(SupplierOrderLine.order_line_id).where(
-        SupplierOrderLine.supplier_order_id == supplier_order_id)).scalars())
-    store = session.get(Store, order.store_id)
-    routing = (store.settings if store else {}).get("routing", {})
-    if bool(routing.get("reroute_on_failure", True)) and order.status != "cancelled":
-        session.execute(update(OrderLine).where(OrderLine.id.in_(line_ids))
-                        .values(routing_status="pending").execution_options(synchronize_session=False))
-        order.status = "new"
-    return supplier_order, order
-
-
 def _fail(hub: Hub, supplier_order_id: int, reason: str) -> None:
     """A permanent refusal: release the stock, tell a person, and let routing try another supplier."""
     now = utcnow()
     with hub.db.transaction() as session:
-        failed = session.execute(
-            update(SupplierOrder).where(SupplierOrder.id == supplier_order_id, SupplierOrder.state == "placing")
-            .values(state="failed", failed_at=now, last_error=reason[:2000], updated_at=now)
-            .execution_options(synchronize_session=False))
-        if failed.rowcount != 1:  # type: ignore[attr-defined]
+        if not claim(session, supplier_order_id, State.FAILED, allowed_from=[State.PLACING],
+                     failed_at=now, last_error=reason[:2000], updated_at=now):
             return
         abandon_unsent(session, supplier_order_id)
         supplier_order, order = reroute_lines(session, supplier_order_id)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from hub.db.base import utcnow
 from hub.db.models import Supplier
 from hub.errors import NotFound
-from hub.services.placement import supplier_adapter
+from hub.services.supplier_orders import supplier_adapter
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub

@@ -44,6 +44,7 @@ from hub.domain.outbox_kinds import OutboxKind
 from hub.domain.routing import Allocation, Routed, Unroutable, route_order
 from hub.logs import with_context
 from hub.services import attention, outbox_messages
+from hub.services.cancellation import cancel_open_supplier_orders
 from hub.services.ledger import record_supplier_estimate
 from hub.services.lifecycle import refresh_lifecycle
 from hub.services.routing_load import demands, fx_converter, policy_of
@@ -144,8 +145,6 @@ def _set_aside_fulfilled(hub: Hub) -> None:
 
 def react_to_orders(hub: Hub, order_ids: list[int]) -> None:
     """Right after intake: route what became routable, stop supplier orders of what was cancelled."""
-    from hub.services.cancellation import cancel_open_supplier_orders
-
     for order_id in order_ids:
         route(hub, order_id)
     cancel_open_supplier_orders(hub, order_ids)

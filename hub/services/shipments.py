@@ -13,23 +13,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
 from hub.db.models import Order, OrderEvent, Shipment, Supplier, SupplierOrder, SupplierOrderLine
 from hub.db.sql import dialect_insert
 from hub.domain.outbox_kinds import OutboxKind
+from hub.domain.supplier_orders import State
 from hub.errors import NotFound, UserError
 from hub.services import outbox_messages
 from hub.services.lifecycle import refresh_lifecycle
+from hub.services.supplier_orders import claim
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
 
 logger = logging.getLogger(__name__)
 
-SHIPPABLE_STATES = ("accepted", "shipped", "placing")
+SHIPPABLE_STATES = (State.ACCEPTED, State.SHIPPED, State.PLACING)
 
 
 class WrongSupplier(UserError):
@@ -82,9 +84,8 @@ def record_shipment(hub: Hub, supplier_code: str, shipment: ShipmentIn) -> Shipm
         shipment_id = session.execute(statement).scalar_one()
         complete = _fully_shipped(session, order.id)
         if complete:
-            session.execute(update(SupplierOrder).where(SupplierOrder.id == order.id)
-                            .values(state="shipped", shipped_at=now, updated_at=now)
-                            .execution_options(synchronize_session=False))
+            claim(session, order.id, State.SHIPPED, allowed_from=[State.ACCEPTED, State.PLACING],
+                  shipped_at=now, updated_at=now)
         session.add(OrderEvent(order_id=order.order_id, kind="shipped", occurred_at=now,
                                message=f"{code} shipped {order.reference}: {shipment.carrier or 'carrier?'} {number}"
                                        + ("" if complete else " (part of the order)"),

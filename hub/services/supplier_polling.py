@@ -18,8 +18,8 @@ from hub.db.models import Supplier, SupplierOrder
 from hub.errors import UserError
 from hub.ports import SupplierOrderState
 from hub.services.cancellation import cancelled_by_supplier
-from hub.services.placement import supplier_adapter
 from hub.services.shipments import ShipmentIn, record_shipment
+from hub.services.supplier_orders import supplier_adapter
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub

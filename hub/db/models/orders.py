@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.base import Base, BigId, Created, Currency, IdPk, Updated
 from hub.domain import limits
+from hub.domain.supplier_orders import check_constraint_sql
 
 
 class Order(Base):
@@ -120,6 +121,7 @@ class SupplierOrder(Base):
     __tablename__ = "supplier_orders"
     __table_args__ = (
         UniqueConstraint("order_id", "supplier_id", "attempt"),
+        CheckConstraint(check_constraint_sql(), name="state_known"),  # the states of hub.domain.supplier_orders
         Index(None, "state", "not_before"),
         Index(None, "supplier_id", "state"),
     )
