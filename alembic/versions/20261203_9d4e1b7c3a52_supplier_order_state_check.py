@@ -37,11 +37,11 @@ def upgrade() -> None:
     if unknown:
         raise RuntimeError(f"supplier_orders has states outside the list: {sorted(unknown)}; fix them first")
     _alter(lambda batch: batch.create_check_constraint(
-        NAME, "state IN (" + ", ".join(f"'{state}'" for state in STATES) + ")"))
+        op.f(NAME), "state IN (" + ", ".join(f"'{state}'" for state in STATES) + ")"))
 
 
 def downgrade() -> None:
-    _alter(lambda batch: batch.drop_constraint(NAME, type_='check'))
+    _alter(lambda batch: batch.drop_constraint(op.f(NAME), type_='check'))
 
 
 def _alter(change: Callable[[BatchOperations], None]) -> None:

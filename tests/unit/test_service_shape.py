@@ -69,3 +69,24 @@ def test_the_graph_counts_imports_inside_functions_but_not_type_checking(tmp_pat
     tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import b\n"
                      "def f():\n    from pkg import c\n")
     assert import_graph._imports(tree, "pkg", {"pkg.b", "pkg.c"}) == {"typing", "pkg", "pkg.c"}
+
+
+def test_supplier_order_states_change_only_through_the_claim_helper() -> None:
+    """No `update(SupplierOrder)…values(state=…)` and no `.state =` on a supplier order outside
+    `hub/services/supplier_orders.py`: every move goes through `claim` and its table."""
+    offenders = []
+    for path in SOURCES:
+        if path.relative_to(ROOT).as_posix() == "hub/services/supplier_orders.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "values":
+                text = ast.unparse(node)
+                if "update(SupplierOrder)" in text and any(k.arg == "state" for k in node.keywords):
+                    offenders.append(f"{path}:{node.lineno}")
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Attribute) and target.attr == "state" and "supplier" in ast.unparse(
+                            target.value).lower():
+                        offenders.append(f"{path}:{node.lineno}")
+    assert offenders == []
