@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from hub.db.base import utcnow
 from hub.db.engine import Database
 from hub.db.models import AttentionItem, LedgerEntry, Order, Payout, SupplierOrder
-from hub.db.sql import insert_ignore
 from hub.domain import ledger as L
 from hub.domain.lifecycle import SETTLED
 from hub.domain.money import format_amount
@@ -176,10 +175,9 @@ def find(session: Session, *, tolerance_pct: Decimal, grace: timedelta, reportin
 
 def publish(session: Session, found: list[dict[str, Any]]) -> int:
     """Each anomaly becomes one open attention item (kept once per cause by its dedupe key)."""
-    rows = [{"dedupe_key": f"money:{a['kind']}:{a['ref']}", "kind": a["kind"], "reason": a["reason"],
-             "store_id": a["store_id"], "order_id": a["order_id"], "supplier_order_id": a["supplier_order_id"],
-             "details": a["details"]} for a in found]
-    return insert_ignore(session, AttentionItem.__table__, rows, ["dedupe_key"])  # type: ignore[arg-type]
+    return attention.record(session, [attention.Cause(
+        f"money:{a['kind']}:{a['ref']}", a["kind"], a["reason"], store_id=a["store_id"], order_id=a["order_id"],
+        supplier_order_id=a["supplier_order_id"], details=a["details"]) for a in found])
 
 
 def resolve_gone(session: Session, found: list[dict[str, Any]]) -> list[int]:

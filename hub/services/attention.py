@@ -7,7 +7,8 @@ price no longer waits. An item about an order says so on the order's timeline.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,10 +17,35 @@ from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
 from hub.db.engine import Database
-from hub.db.models import AttentionItem, OrderEvent
+from hub.db.models import AttentionItem
+from hub.db.sql import insert_ignore
 from hub.errors import NotFound
+from hub.services import events
 
 UNSENT_PAID_ORDER = "unsent_paid_order"
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Something a person must look at; `key` keeps one open item per cause."""
+
+    key: str
+    kind: str
+    reason: str
+    store_id: int | None = None
+    order_id: int | None = None
+    supplier_order_id: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def record(session: Session, causes: Iterable[Cause], now: datetime | None = None) -> int:
+    """Open an item for each cause that has none open (the unique dedupe key keeps a second one
+    out, concurrent writers included), in the caller's transaction. Returns how many are new."""
+    now = now or utcnow()
+    rows = [{"dedupe_key": cause.key, "kind": cause.kind, "reason": cause.reason, "store_id": cause.store_id,
+             "order_id": cause.order_id, "supplier_order_id": cause.supplier_order_id, "details": cause.details,
+             "created_at": now, "resolved_at": None} for cause in causes]
+    return insert_ignore(session, AttentionItem.__table__, rows, conflict=["dedupe_key"])  # type: ignore[arg-type]
 
 
 def open_items(db: Database, *, kind: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
@@ -58,10 +84,10 @@ def resolve_open(session: Session, where: Sequence[ColumnElement[bool]], why: st
     for item in items:
         _close(item, now)
         item.details = {**(item.details or {}), "resolved_by": why}
-        if item.order_id is not None:
-            session.add(OrderEvent(order_id=item.order_id, kind="attention_resolved", occurred_at=now,
-                                   message=f"No longer needs attention: {item.reason} ({why})",
-                                   data={"attention_item_id": item.id, "kind": item.kind}))
     if items:
         session.flush()
+        events.record(session, [events.Event(item.order_id, "attention_resolved",
+                                             f"No longer needs attention: {item.reason} ({why})",
+                                             {"attention_item_id": item.id, "kind": item.kind})
+                                for item in items if item.order_id is not None], at=now)
     return [item.id for item in items]

@@ -14,11 +14,10 @@ from sqlalchemy import select, update
 
 from connectors.http import ConnectorError
 from hub.db.base import utcnow
-from hub.db.models import AttentionItem, Order, OrderEvent, OrderLine, Supplier, SupplierOrder
-from hub.db.sql import insert_ignore
+from hub.db.models import Order, OrderLine, Supplier, SupplierOrder
 from hub.domain.outbox_kinds import OutboxKind
 from hub.domain.supplier_orders import OPEN, State
-from hub.services import ledger, reservations
+from hub.services import attention, events, ledger, reservations
 from hub.services import outbox_messages as messages
 from hub.services.lifecycle import refresh_lifecycle
 from hub.services.supplier_orders import abandon_unsent, claim, reroute_lines, supplier_adapter
@@ -56,16 +55,16 @@ def _cancel_one(hub: Hub, supplier_order_id: int, order_id: int) -> str:
                                     ).scalar_one()
         if stopped:
             abandon_unsent(session, supplier_order_id)
-            session.add(OrderEvent(order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
-                                   message=f"{reference} cancelled before it reached the supplier",
-                                   data={"supplier_order_id": supplier_order_id}))
+            events.note(session, order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
+                                 message=f"{reference} cancelled before it reached the supplier",
+                                 data={"supplier_order_id": supplier_order_id})
             refresh_lifecycle(session, [order_id])
             return "cancelled"
         payload = {"supplier_order_id": supplier_order_id}
         if messages.enqueue(session, OutboxKind.CANCEL, f"cancel:{supplier_order_id}", payload):
-            session.add(OrderEvent(order_id=order_id, kind="supplier_cancel_requested", occurred_at=now,
-                                   message=f"Asking the supplier to cancel {reference}",
-                                   data={"supplier_order_id": supplier_order_id}))
+            events.note(session, order_id=order_id, kind="supplier_cancel_requested", occurred_at=now,
+                                 message=f"Asking the supplier to cancel {reference}",
+                                 data={"supplier_order_id": supplier_order_id})
         return "requested"
 
 
@@ -94,15 +93,13 @@ def cancelled_by_supplier(hub: Hub, reference: str) -> bool:
             return False
         ledger.record_supplier_credit(session, found, now)
         _, order = reroute_lines(session, found)
-        session.add(OrderEvent(order_id=order.id, kind="supplier_order_cancelled", occurred_at=now,
-                               message=f"The supplier cancelled {reference} on its side",
-                               data={"supplier_order_id": found}))
-        insert_ignore(session, AttentionItem.__table__,  # type: ignore[arg-type]
-                      [{"dedupe_key": f"supplier_order:{found}:cancelled_by_supplier",
-                        "kind": "supplier_cancelled", "reason": f"{order.name}: the supplier cancelled {reference}",
-                        "store_id": order.store_id, "order_id": order.id, "supplier_order_id": found,
-                        "details": {"rerouted": order.status == "new"}, "created_at": now, "resolved_at": None}],
-                      conflict=["dedupe_key"])
+        events.note(session, order_id=order.id, kind="supplier_order_cancelled", occurred_at=now,
+                             message=f"The supplier cancelled {reference} on its side",
+                             data={"supplier_order_id": found})
+        attention.record(session, [attention.Cause(
+            f"supplier_order:{found}:cancelled_by_supplier", "supplier_cancelled",
+            f"{order.name}: the supplier cancelled {reference}", store_id=order.store_id, order_id=order.id,
+            supplier_order_id=found, details={"rerouted": order.status == "new"})], now)
         refresh_lifecycle(session, [order.id])
     logger.warning("supplier cancelled an accepted order", extra={"reference": reference})
     return True
@@ -135,17 +132,16 @@ def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> messages.Outcome:
                      cancelled_at=now, updated_at=now):
                 reservations.release(session, supplier_order_id)
                 ledger.record_supplier_credit(session, supplier_order_id, now)
-                session.add(OrderEvent(order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
-                                       message=f"The supplier cancelled {reference}",
-                                       data={"supplier_order_id": supplier_order_id}))
+                events.note(session, order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
+                                     message=f"The supplier cancelled {reference}",
+                                     data={"supplier_order_id": supplier_order_id})
                 refresh_lifecycle(session, [order_id])
             return messages.Done("cancelled")
-        session.add(OrderEvent(order_id=order_id, kind="supplier_cancel_refused", occurred_at=now,
-                               message=f"Too late to cancel {reference}: the supplier has shipped it",
-                               data={"supplier_order_id": supplier_order_id}))
-        insert_ignore(session, AttentionItem.__table__,  # type: ignore[arg-type]
-                      [{"dedupe_key": f"supplier_order:{supplier_order_id}:cancel_refused",
-                        "kind": "cancel_too_late", "reason": f"{reference} shipped before the order was cancelled",
-                        "store_id": None, "order_id": order_id, "supplier_order_id": supplier_order_id,
-                        "details": {}, "created_at": now, "resolved_at": None}], conflict=["dedupe_key"])
+        events.note(session, order_id=order_id, kind="supplier_cancel_refused", occurred_at=now,
+                             message=f"Too late to cancel {reference}: the supplier has shipped it",
+                             data={"supplier_order_id": supplier_order_id})
+        attention.record(session, [attention.Cause(
+            f"supplier_order:{supplier_order_id}:cancel_refused", "cancel_too_late",
+            f"{reference} shipped before the order was cancelled", order_id=order_id,
+            supplier_order_id=supplier_order_id)], now)
     return messages.Done("too late")

@@ -15,9 +15,10 @@ from sqlalchemy import select, update
 
 from connectors.http import ConnectorError, RemoteRejected
 from hub.db.base import utcnow
-from hub.db.models import OrderEvent, OrderLine, Shipment, Store
+from hub.db.models import OrderLine, Shipment, Store
 from hub.domain.carriers import tracking_info
 from hub.domain.storefront import FulfillmentLineRequest, Tracking
+from hub.services import events
 from hub.services import outbox_messages as messages
 from hub.services.lifecycle import refresh_lifecycle
 from hub.services.shipments import store_order_for
@@ -71,9 +72,9 @@ def fulfil(hub: Hub, payload: dict[str, Any]) -> messages.Outcome:
                         .values(remote_fulfillment_id=done.fulfillment_id, fulfilled_at=now)
                         .execution_options(synchronize_session=False))
         text = f"Store fulfillment {done.fulfillment_id} with {info.company or ''} {info.number}"
-        session.add(OrderEvent(order_id=order_id, kind="fulfilled", occurred_at=now,
-                               message=text + (" (customer notified)" if notify else ""),
-                               data={"shipment_id": shipment_id, "fulfillment_id": done.fulfillment_id}))
+        events.note(session, order_id=order_id, kind="fulfilled", occurred_at=now,
+                             message=text + (" (customer notified)" if notify else ""),
+                             data={"shipment_id": shipment_id, "fulfillment_id": done.fulfillment_id})
         refresh_lifecycle(session, [order_id])
     return messages.Done(done.fulfillment_id)
 

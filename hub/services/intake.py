@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
 from hub.db.engine import Database
-from hub.db.models import Order, OrderEvent, OrderLine
+from hub.db.models import Order, OrderLine
 from hub.db.sql import bulk_insert, dialect_insert
 from hub.domain.orders import Address, OrderIn, OrderLineIn
+from hub.services import events
 from hub.services.lifecycle import refresh_lifecycle
 
 logger = logging.getLogger(__name__)
@@ -135,18 +136,18 @@ def _insert_new(session: Session, store_id: int, latest: dict[str, OrderIn], sou
     lines = [_line_values(inserted[o.external_id], line) for o in fresh if o.external_id in inserted
              for line in o.lines]
     bulk_insert(session, OrderLine.__table__, lines)  # type: ignore[arg-type]
-    events = []
+    timeline: list[events.Event] = []
     for order in fresh:
         if order.external_id not in inserted:
             continue
-        events.append({"order_id": inserted[order.external_id], "kind": "received", "occurred_at": now,
-                       "message": f"Order {order.name} received via {source}",
-                       "data": {"source": source, "lines": len(order.lines)}})
+        timeline.append(events.Event(inserted[order.external_id], "received",
+                                     f"Order {order.name} received via {source}",
+                                     {"source": source, "lines": len(order.lines)}))
         if order.is_cancelled:
-            events.append({"order_id": inserted[order.external_id], "kind": "cancelled", "occurred_at": now,
-                           "message": f"Order cancelled at the store ({order.cancel_reason or 'no reason'})",
-                           "data": {"source": source}})
-    bulk_insert(session, OrderEvent.__table__, events)  # type: ignore[arg-type]
+            timeline.append(events.Event(inserted[order.external_id], "cancelled",
+                                         f"Order cancelled at the store ({order.cancel_reason or 'no reason'})",
+                                         {"source": source}))
+    events.record(session, timeline, at=now)
     return inserted
 
 
@@ -182,20 +183,20 @@ def _update_order(session: Session, row: Order, incoming: OrderIn, source: str, 
         row.status = "cancelled"
     row.updated_at = now
     line_changes = _sync_lines(session, row.id, incoming.lines)
-    events: list[dict[str, Any]] = []
+    timeline: list[events.Event] = []
     if "financial_status" in changes:
         before, after = changes.pop("financial_status")
-        events.append({"kind": "financial_status", "message": f"Payment status {before} → {after}",
-                       "data": {"from": before, "to": after, "source": source}})
+        timeline.append(events.Event(row.id, "financial_status", f"Payment status {before} → {after}",
+                                     {"from": before, "to": after, "source": source}))
     if newly_cancelled:
-        events.append({"kind": "cancelled",
-                       "message": f"Order cancelled at the store ({incoming.cancel_reason or 'no reason'})",
-                       "data": {"source": source}})
-    if changes or line_changes or not events:
-        events.append({"kind": "updated", "message": f"Order updated via {source}",
-                       "data": {"source": source, "changes": {k: list(v) for k, v in changes.items()},
-                                **line_changes}})
-    session.execute(insert(OrderEvent), [{"order_id": row.id, "occurred_at": now, **e} for e in events])
+        timeline.append(events.Event(row.id, "cancelled",
+                                     f"Order cancelled at the store ({incoming.cancel_reason or 'no reason'})",
+                                     {"source": source}))
+    if changes or line_changes or not timeline:
+        timeline.append(events.Event(row.id, "updated", f"Order updated via {source}",
+                                     {"source": source, "changes": {k: list(v) for k, v in changes.items()},
+                                      **line_changes}))
+    events.record(session, timeline, at=now)
 
 
 def _sync_lines(session: Session, order_id: int, lines: Sequence[OrderLineIn]) -> dict[str, int]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, select
 
 from hub.db.base import utcnow
-from hub.db.models import AttentionItem, Order, Shipment, Supplier, SupplierOrder
-from hub.db.sql import insert_ignore
+from hub.db.models import Order, Shipment, Supplier, SupplierOrder
+from hub.services import attention
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -33,15 +33,14 @@ def flag_late(hub: Hub, now: datetime | None = None) -> dict[str, int]:
             .join(Order, Order.id == SupplierOrder.order_id)
             .where(Shipment.status == "in_transit", Shipment.delivered_at.is_(None),
                    Shipment.last_event_at < stalled_since)).all()
-        rows: list[dict[str, Any]] = [{"dedupe_key": f"supplier_order:{so_id}:late", "kind": "late_shipment",
-                 "reason": f"{name}: {code} has not shipped {reference}, placed {placed:%Y-%m-%d}",
-                 "store_id": store_id, "order_id": order_id, "supplier_order_id": so_id, "details": {},
-                 "created_at": now, "resolved_at": None}
-                for so_id, reference, placed, order_id, name, store_id, code in late]
-        rows += [{"dedupe_key": f"shipment:{shipment_id}:stalled", "kind": "stalled_shipment",
-                  "reason": f"{name}: parcel {number} shows no progress since {last:%Y-%m-%d}",
-                  "store_id": store_id, "order_id": order_id, "supplier_order_id": so_id,
-                  "details": {"shipment_id": shipment_id}, "created_at": now, "resolved_at": None}
-                 for shipment_id, number, last, so_id, order_id, name, store_id in stalled]
-        created = insert_ignore(session, AttentionItem.__table__, rows, conflict=["dedupe_key"])  # type: ignore[arg-type]
+        causes = [attention.Cause(f"supplier_order:{so_id}:late", "late_shipment",
+                                  f"{name}: {code} has not shipped {reference}, placed {placed:%Y-%m-%d}",
+                                  store_id=store_id, order_id=order_id, supplier_order_id=so_id)
+                  for so_id, reference, placed, order_id, name, store_id, code in late]
+        causes += [attention.Cause(f"shipment:{shipment_id}:stalled", "stalled_shipment",
+                                   f"{name}: parcel {number} shows no progress since {last:%Y-%m-%d}",
+                                   store_id=store_id, order_id=order_id, supplier_order_id=so_id,
+                                   details={"shipment_id": shipment_id})
+                   for shipment_id, number, last, so_id, order_id, name, store_id in stalled]
+        created = attention.record(session, causes, now)
     return {"late": len(late), "stalled": len(stalled), "new_items": created}

@@ -22,12 +22,10 @@ from hub.db.base import utcnow
 from hub.db.models import (
     AttentionItem,
     Order,
-    OrderEvent,
     Supplier,
     SupplierOrder,
     SupplierOrderLine,
 )
-from hub.db.sql import insert_ignore
 from hub.domain.orders import Address
 from hub.domain.supplier_orders import State
 from hub.logs import with_context
@@ -37,7 +35,7 @@ from hub.ports import (
     SupplierOrderState,
     SupplierOrderStatus,
 )
-from hub.services import attention, reservations
+from hub.services import attention, events, reservations
 from hub.services import outbox_messages as messages
 from hub.services.attention import UNSENT_PAID_ORDER
 from hub.services.ledger import record_supplier_charge
@@ -146,9 +144,9 @@ def _accepted(hub: Hub, supplier_order_id: int, status: SupplierOrderStatus) -> 
             record_supplier_charge(session, supplier_order_id, status.product_cost,
                                    status.shipping_cost or Decimal(0), status.currency or order.currency)
         code = session.execute(select(Supplier.code).where(Supplier.id == order.supplier_id)).scalar_one()
-        session.add(OrderEvent(order_id=order.order_id, kind="supplier_order_placed", occurred_at=now,
-                               message=f"Placed with {code} as {order.reference} (their id {status.remote_id})",
-                               data={"supplier_order_id": supplier_order_id, "remote_id": status.remote_id}))
+        events.note(session, order_id=order.order_id, kind="supplier_order_placed", occurred_at=now,
+                             message=f"Placed with {code} as {order.reference} (their id {status.remote_id})",
+                             data={"supplier_order_id": supplier_order_id, "remote_id": status.remote_id})
         attention.resolve_open(session, [AttentionItem.kind == UNSENT_PAID_ORDER,
                                          AttentionItem.order_id == order.order_id],
                                f"sent to {code} as {order.reference}", now)
@@ -171,12 +169,11 @@ def _fail(hub: Hub, supplier_order_id: int, reason: str) -> None:
             return
         abandon_unsent(session, supplier_order_id)
         supplier_order, order = reroute_lines(session, supplier_order_id)
-        session.add(OrderEvent(order_id=order.id, kind="supplier_order_failed", occurred_at=now,
-                               message=f"Supplier refused {supplier_order.reference}: {reason[:300]}",
-                               data={"supplier_order_id": supplier_order_id}))
-        insert_ignore(session, AttentionItem.__table__,  # type: ignore[arg-type]
-                      [{"dedupe_key": f"supplier_order:{supplier_order_id}:failed", "kind": "supplier_rejected",
-                        "reason": f"{order.name}: supplier refused {supplier_order.reference}: {reason[:300]}",
-                        "store_id": order.store_id, "order_id": order.id, "supplier_order_id": supplier_order_id,
-                        "details": {}, "created_at": now, "resolved_at": None}], conflict=["dedupe_key"])
+        events.note(session, order_id=order.id, kind="supplier_order_failed", occurred_at=now,
+                             message=f"Supplier refused {supplier_order.reference}: {reason[:300]}",
+                             data={"supplier_order_id": supplier_order_id})
+        attention.record(session, [attention.Cause(
+            f"supplier_order:{supplier_order_id}:failed", "supplier_rejected",
+            f"{order.name}: supplier refused {supplier_order.reference}: {reason[:300]}", store_id=order.store_id,
+            order_id=order.id, supplier_order_id=supplier_order_id)], now)
         refresh_lifecycle(session, [order.id])

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from hub.db.base import utcnow
-from hub.db.models import AttentionItem, SyncCursor
+from hub.db.models import SyncCursor
 from hub.db.sql import insert_ignore
 from hub.domain.orders import OrderIn, RejectedOrder
+from hub.services import attention
 from hub.services.intake import IntakeResult, ingest
 from hub.services.stores import credentials
 
@@ -95,13 +96,10 @@ def _record_rejected(session: Session, store_id: int, order: RejectedOrder) -> N
     """One open attention item per rejected version of an order (a later, fixed version is taken)."""
     logger.warning("order refused by the pull", extra={"store_id": store_id, "external_id": order.external_id})
     version = order.updated_at.isoformat() if order.updated_at else "unknown"
-    insert_ignore(session, AttentionItem.__table__,  # type: ignore[arg-type]
-                  [{"dedupe_key": f"order_rejected:{store_id}:{order.external_id}:{version}"[:255],
-                    "kind": "order_rejected",
-                    "reason": f"Order {order.name} (id {order.external_id}) was not taken: {order.reason}",
-                    "store_id": store_id, "order_id": None, "supplier_order_id": None,
-                    "details": {"external_id": order.external_id, "updated_at": version},
-                    "created_at": utcnow(), "resolved_at": None}], conflict=["dedupe_key"])
+    attention.record(session, [attention.Cause(
+        f"order_rejected:{store_id}:{order.external_id}:{version}"[:255], "order_rejected",
+        f"Order {order.name} (id {order.external_id}) was not taken: {order.reason}", store_id=store_id,
+        details={"external_id": order.external_id, "updated_at": version})])
 
 
 def reconcile_orders(hub: Hub, store_id: int) -> IntakeResult:

@@ -30,7 +30,6 @@ from hub.db.models import (
     AttentionItem,
     Offer,
     Order,
-    OrderEvent,
     OrderLine,
     OutboxMessage,
     Reservation,
@@ -39,11 +38,10 @@ from hub.db.models import (
     SupplierOrder,
     SupplierOrderLine,
 )
-from hub.db.sql import insert_ignore
 from hub.domain.outbox_kinds import OutboxKind
 from hub.domain.routing import Allocation, Routed, Unroutable, route_order
 from hub.logs import with_context
-from hub.services import attention, outbox_messages
+from hub.services import attention, events, outbox_messages
 from hub.services.cancellation import cancel_open_supplier_orders
 from hub.services.ledger import record_supplier_estimate
 from hub.services.lifecycle import refresh_lifecycle
@@ -137,9 +135,8 @@ def _set_aside_fulfilled(hub: Hub) -> None:
         session.execute(update(Order).where(Order.id.in_(ids), Order.status == "new")
                         .values(status="fulfilled_by_store").execution_options(synchronize_session=False))
         now = utcnow()
-        session.execute(insert(OrderEvent), [
-            {"order_id": order_id, "kind": "not_routed", "occurred_at": now, "data": {},
-             "message": "Already fulfilled at the store: not sent to a supplier"} for order_id in ids])
+        events.record(session, [events.Event(order_id, "not_routed", "Already fulfilled at the store: not sent to"
+                                             " a supplier") for order_id in ids], at=now)
         refresh_lifecycle(session, ids)
 
 
@@ -291,9 +288,9 @@ def _finish(session: Session, order_id: int, token: str, result: RoutingResult) 
                      "routed" if not states.get("attention") else
                      "partially_routed" if states.get("routed") else "attention")
     order.status, order.routing_token, order.routing_beat = result.status, None, None
-    session.add(OrderEvent(order_id=order_id, kind="routed", occurred_at=now, message=_summary(session, result),
-                           data={"routed_lines": result.routed_lines, "attention_lines": result.attention_lines,
-                                 "supplier_orders": result.supplier_order_ids}))
+    events.note(session, order_id=order_id, kind="routed", occurred_at=now, message=_summary(session, result),
+                         data={"routed_lines": result.routed_lines, "attention_lines": result.attention_lines,
+                               "supplier_orders": result.supplier_order_ids})
     refresh_lifecycle(session, [order_id])
     return result
 
@@ -373,12 +370,10 @@ def _attention_key(line_id: int, reason: str) -> str:
 
 
 def _attention(session: Session, order: Order, line: OrderLine, decision: Unroutable) -> None:
-    insert_ignore(session, AttentionItem.__table__,  # type: ignore[arg-type]
-                  [{"dedupe_key": _attention_key(line.id, decision.reason.value), "kind": decision.reason.value,
-                    "reason": f"{order.name} line {line.sku or line.title}: {decision.text}",
-                    "store_id": order.store_id, "order_id": order.id, "supplier_order_id": None,
-                    "details": {"order_line_id": line.id, "sku": line.sku, "quantity": line.quantity},
-                    "created_at": utcnow(), "resolved_at": None}], conflict=["dedupe_key"])
+    attention.record(session, [attention.Cause(
+        _attention_key(line.id, decision.reason.value), decision.reason.value,
+        f"{order.name} line {line.sku or line.title}: {decision.text}", store_id=order.store_id, order_id=order.id,
+        details={"order_line_id": line.id, "sku": line.sku, "quantity": line.quantity})])
 
 
 def _summary(session: Session, result: RoutingResult) -> str:

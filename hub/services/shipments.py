@@ -17,12 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
-from hub.db.models import Order, OrderEvent, Shipment, Supplier, SupplierOrder, SupplierOrderLine
+from hub.db.models import Order, Shipment, Supplier, SupplierOrder, SupplierOrderLine
 from hub.db.sql import dialect_insert
 from hub.domain.outbox_kinds import OutboxKind
 from hub.domain.supplier_orders import State
 from hub.errors import NotFound, UserError
-from hub.services import outbox_messages
+from hub.services import events, outbox_messages
 from hub.services.lifecycle import refresh_lifecycle
 from hub.services.supplier_orders import claim
 
@@ -86,10 +86,10 @@ def record_shipment(hub: Hub, supplier_code: str, shipment: ShipmentIn) -> Shipm
         if complete:
             claim(session, order.id, State.SHIPPED, allowed_from=[State.ACCEPTED, State.PLACING],
                   shipped_at=now, updated_at=now)
-        session.add(OrderEvent(order_id=order.order_id, kind="shipped", occurred_at=now,
-                               message=f"{code} shipped {order.reference}: {shipment.carrier or 'carrier?'} {number}"
-                                       + ("" if complete else " (part of the order)"),
-                               data={"supplier_order_id": order.id, "shipment_id": shipment_id, "lines": lines}))
+        events.note(session, order_id=order.order_id, kind="shipped", occurred_at=now,
+                             message=f"{code} shipped {order.reference}: {shipment.carrier or 'carrier?'} {number}"
+                                     + ("" if complete else " (part of the order)"),
+                             data={"supplier_order_id": order.id, "shipment_id": shipment_id, "lines": lines})
         outbox_messages.enqueue(session, OutboxKind.FULFIL, f"fulfil:shipment:{shipment_id}",
                                 {"shipment_id": shipment_id})
         refresh_lifecycle(session, [order.order_id])

@@ -16,7 +16,6 @@ from sqlalchemy import exists, select, update
 
 from hub.db.base import utcnow
 from hub.db.models import AttentionItem, Listing, Mapping, Offer, Store
-from hub.db.sql import insert_ignore
 from hub.domain.storefront import InventoryQuantity, VariantPrice
 from hub.services import attention
 from hub.services.store_sync_plan import SyncPlan, build_plan
@@ -96,21 +95,21 @@ def push_prices(hub: Hub, store_id: int) -> dict[str, int]:
     waiting = [p for p in current.prices if p.needs_approval]
     now = utcnow()
     with hub.db.transaction() as session:
-        rows = [{"dedupe_key": f"price:{p.listing_id}:{p.price}", "kind": PRICE_APPROVAL,
-                 "reason": p.reason or "price change over the tolerance", "store_id": store_id, "order_id": None,
-                 "supplier_order_id": None, "created_at": now, "resolved_at": None,
-                 "details": {"listing_id": p.listing_id, "price": str(p.price),
-                             "current": str(p.current) if p.current is not None else None}} for p in waiting]
-        rows += [{"dedupe_key": f"price:{listing_id}:no_fx_rate", "kind": "no_fx_rate", "store_id": store_id,
-                  "reason": f"listing {listing_id}: no exchange rate for its supplier's currency; price not set",
-                  "order_id": None, "supplier_order_id": None, "created_at": now, "resolved_at": None,
-                  "details": {"listing_id": listing_id}} for listing_id in current.no_rate]
-        insert_ignore(session, AttentionItem.__table__, rows, conflict=["dedupe_key"])  # type: ignore[arg-type]
+        causes = [attention.Cause(f"price:{p.listing_id}:{p.price}", PRICE_APPROVAL,
+                                  p.reason or "price change over the tolerance", store_id=store_id,
+                                  details={"listing_id": p.listing_id, "price": str(p.price),
+                                           "current": str(p.current) if p.current is not None else None})
+                  for p in waiting]
+        causes += [attention.Cause(f"price:{listing_id}:no_fx_rate", "no_fx_rate",
+                                   f"listing {listing_id}: no exchange rate for its supplier's currency; price not set",
+                                   store_id=store_id, details={"listing_id": listing_id})
+                   for listing_id in current.no_rate]
+        attention.record(session, causes, now)
         # A price that waited and no longer does (the cost moved back, another price waits now, a
         # rate arrived) is off the list: what waits now is exactly the rows above.
         attention.resolve_open(session, [AttentionItem.kind.in_((PRICE_APPROVAL, "no_fx_rate")),
                                          AttentionItem.store_id == store_id,
-                                         AttentionItem.dedupe_key.not_in([r["dedupe_key"] for r in rows])],
+                                         AttentionItem.dedupe_key.not_in([c.key for c in causes])],
                                "the price no longer waits for approval", now)
     if live:
         storefront = hub.connectors.storefront(credentials(hub, store_id))

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select
 
 from hub.db.base import utcnow
-from hub.db.models import Order, OrderEvent, Store, WebhookDelivery
+from hub.db.models import Order, Store, WebhookDelivery
 from hub.db.sql import dialect_insert
 from hub.logs import with_context
-from hub.services import routing
+from hub.services import events, routing
 from hub.services import webhook_outcomes as outcomes
 from hub.services.intake import ingest
 from hub.services.stores import mark_disconnected
@@ -148,8 +148,8 @@ def _note_refund(session: Any, store_id: int, payload: dict[str, Any]) -> str:
                                ).scalar_one_or_none()
     if order_id is None:
         return "refund for an unknown order"
-    session.add(OrderEvent(order_id=order_id, kind="refund", message=f"Refund {payload.get('id')} created at the store",
-                           data={"refund_id": str(payload.get("id")), "note": payload.get("note")}))
+    events.note(session, order_id=order_id, kind="refund", message=f"Refund {payload.get('id')} created at the store",
+                         data={"refund_id": str(payload.get("id")), "note": payload.get("note")})
     return "refund noted"
 
 

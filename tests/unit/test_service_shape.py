@@ -90,3 +90,13 @@ def test_supplier_order_states_change_only_through_the_claim_helper() -> None:
                             target.value).lower():
                         offenders.append(f"{path}:{node.lineno}")
     assert offenders == []
+
+
+@pytest.mark.parametrize(("model", "writer"), [("OrderEvent", "hub/services/events.py"),
+                                               ("AttentionItem", "hub/services/attention.py")])
+def test_timeline_entries_and_attention_items_have_one_writer(model: str, writer: str) -> None:
+    """Only the one function writes rows of `model`: no `Model(…)`, no insert into its table elsewhere."""
+    patterns = (f"{model}(", f"{model}.__table__", f"insert({model})")
+    writers = {path.relative_to(ROOT).as_posix() for path in SOURCES
+               if any(p in path.read_text(encoding="utf-8") for p in patterns)}
+    assert writers <= {writer, "hub/db/models/orders.py", "hub/db/models/ops.py"}
