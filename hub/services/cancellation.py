@@ -56,15 +56,15 @@ def _cancel_one(hub: Hub, supplier_order_id: int, order_id: int) -> str:
         if stopped:
             abandon_unsent(session, supplier_order_id)
             events.note(session, order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
-                                 message=f"{reference} cancelled before it reached the supplier",
-                                 data={"supplier_order_id": supplier_order_id})
+                        message=f"{reference} cancelled before it reached the supplier",
+                        data={"supplier_order_id": supplier_order_id})
             refresh_lifecycle(session, [order_id])
             return "cancelled"
         payload = {"supplier_order_id": supplier_order_id}
         if messages.enqueue(session, OutboxKind.CANCEL, f"cancel:{supplier_order_id}", payload):
             events.note(session, order_id=order_id, kind="supplier_cancel_requested", occurred_at=now,
-                                 message=f"Asking the supplier to cancel {reference}",
-                                 data={"supplier_order_id": supplier_order_id})
+                        message=f"Asking the supplier to cancel {reference}",
+                        data={"supplier_order_id": supplier_order_id})
         return "requested"
 
 
@@ -94,8 +94,8 @@ def cancelled_by_supplier(hub: Hub, reference: str) -> bool:
         ledger.record_supplier_credit(session, found, now)
         _, order = reroute_lines(session, found)
         events.note(session, order_id=order.id, kind="supplier_order_cancelled", occurred_at=now,
-                             message=f"The supplier cancelled {reference} on its side",
-                             data={"supplier_order_id": found})
+                    message=f"The supplier cancelled {reference} on its side",
+                    data={"supplier_order_id": found})
         attention.record(session, [attention.Cause(
             f"supplier_order:{found}:cancelled_by_supplier", "supplier_cancelled",
             f"{order.name}: the supplier cancelled {reference}", store_id=order.store_id, order_id=order.id,
@@ -133,13 +133,13 @@ def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> messages.Outcome:
                 reservations.release(session, supplier_order_id)
                 ledger.record_supplier_credit(session, supplier_order_id, now)
                 events.note(session, order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
-                                     message=f"The supplier cancelled {reference}",
-                                     data={"supplier_order_id": supplier_order_id})
+                            message=f"The supplier cancelled {reference}",
+                            data={"supplier_order_id": supplier_order_id})
                 refresh_lifecycle(session, [order_id])
             return messages.Done("cancelled")
         events.note(session, order_id=order_id, kind="supplier_cancel_refused", occurred_at=now,
-                             message=f"Too late to cancel {reference}: the supplier has shipped it",
-                             data={"supplier_order_id": supplier_order_id})
+                    message=f"Too late to cancel {reference}: the supplier has shipped it",
+                    data={"supplier_order_id": supplier_order_id})
         attention.record(session, [attention.Cause(
             f"supplier_order:{supplier_order_id}:cancel_refused", "cancel_too_late",
             f"{reference} shipped before the order was cancelled", order_id=order_id,

@@ -73,8 +73,8 @@ def fulfil(hub: Hub, payload: dict[str, Any]) -> messages.Outcome:
                         .execution_options(synchronize_session=False))
         text = f"Store fulfillment {done.fulfillment_id} with {info.company or ''} {info.number}"
         events.note(session, order_id=order_id, kind="fulfilled", occurred_at=now,
-                             message=text + (" (customer notified)" if notify else ""),
-                             data={"shipment_id": shipment_id, "fulfillment_id": done.fulfillment_id})
+                    message=text + (" (customer notified)" if notify else ""),
+                    data={"shipment_id": shipment_id, "fulfillment_id": done.fulfillment_id})
         refresh_lifecycle(session, [order_id])
     return messages.Done(done.fulfillment_id)
 

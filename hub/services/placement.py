@@ -145,8 +145,8 @@ def _accepted(hub: Hub, supplier_order_id: int, status: SupplierOrderStatus) -> 
                                    status.shipping_cost or Decimal(0), status.currency or order.currency)
         code = session.execute(select(Supplier.code).where(Supplier.id == order.supplier_id)).scalar_one()
         events.note(session, order_id=order.order_id, kind="supplier_order_placed", occurred_at=now,
-                             message=f"Placed with {code} as {order.reference} (their id {status.remote_id})",
-                             data={"supplier_order_id": supplier_order_id, "remote_id": status.remote_id})
+                    message=f"Placed with {code} as {order.reference} (their id {status.remote_id})",
+                    data={"supplier_order_id": supplier_order_id, "remote_id": status.remote_id})
         attention.resolve_open(session, [AttentionItem.kind == UNSENT_PAID_ORDER,
                                          AttentionItem.order_id == order.order_id],
                                f"sent to {code} as {order.reference}", now)
@@ -170,8 +170,8 @@ def _fail(hub: Hub, supplier_order_id: int, reason: str) -> None:
         abandon_unsent(session, supplier_order_id)
         supplier_order, order = reroute_lines(session, supplier_order_id)
         events.note(session, order_id=order.id, kind="supplier_order_failed", occurred_at=now,
-                             message=f"Supplier refused {supplier_order.reference}: {reason[:300]}",
-                             data={"supplier_order_id": supplier_order_id})
+                    message=f"Supplier refused {supplier_order.reference}: {reason[:300]}",
+                    data={"supplier_order_id": supplier_order_id})
         attention.record(session, [attention.Cause(
             f"supplier_order:{supplier_order_id}:failed", "supplier_rejected",
             f"{order.name}: supplier refused {supplier_order.reference}: {reason[:300]}", store_id=order.store_id,

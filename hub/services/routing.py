@@ -289,8 +289,8 @@ def _finish(session: Session, order_id: int, token: str, result: RoutingResult) 
                      "partially_routed" if states.get("routed") else "attention")
     order.status, order.routing_token, order.routing_beat = result.status, None, None
     events.note(session, order_id=order_id, kind="routed", occurred_at=now, message=_summary(session, result),
-                         data={"routed_lines": result.routed_lines, "attention_lines": result.attention_lines,
-                               "supplier_orders": result.supplier_order_ids})
+                data={"routed_lines": result.routed_lines, "attention_lines": result.attention_lines,
+                      "supplier_orders": result.supplier_order_ids})
     refresh_lifecycle(session, [order_id])
     return result
 

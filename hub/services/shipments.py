@@ -87,9 +87,9 @@ def record_shipment(hub: Hub, supplier_code: str, shipment: ShipmentIn) -> Shipm
             claim(session, order.id, State.SHIPPED, allowed_from=[State.ACCEPTED, State.PLACING],
                   shipped_at=now, updated_at=now)
         events.note(session, order_id=order.order_id, kind="shipped", occurred_at=now,
-                             message=f"{code} shipped {order.reference}: {shipment.carrier or 'carrier?'} {number}"
-                                     + ("" if complete else " (part of the order)"),
-                             data={"supplier_order_id": order.id, "shipment_id": shipment_id, "lines": lines})
+                    message=f"{code} shipped {order.reference}: {shipment.carrier or 'carrier?'} {number}"
+                            + ("" if complete else " (part of the order)"),
+                    data={"supplier_order_id": order.id, "shipment_id": shipment_id, "lines": lines})
         outbox_messages.enqueue(session, OutboxKind.FULFIL, f"fulfil:shipment:{shipment_id}",
                                 {"shipment_id": shipment_id})
         refresh_lifecycle(session, [order.order_id])

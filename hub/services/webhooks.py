@@ -149,7 +149,7 @@ def _note_refund(session: Any, store_id: int, payload: dict[str, Any]) -> str:
     if order_id is None:
         return "refund for an unknown order"
     events.note(session, order_id=order_id, kind="refund", message=f"Refund {payload.get('id')} created at the store",
-                         data={"refund_id": str(payload.get("id")), "note": payload.get("note")})
+                data={"refund_id": str(payload.get("id")), "note": payload.get("note")})
     return "refund noted"
 
 
