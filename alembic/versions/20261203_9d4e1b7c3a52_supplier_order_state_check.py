@@ -2,14 +2,14 @@
 
 The list is written out here (not imported) so this revision keeps meaning what it meant.
 On SQLite the constraint needs the table rebuilt (batch mode). supplier_orders has no triggers
-to lose (verified: the only triggers are on ledger_entries and orders), but shipments,
+to lose (verified: the triggers are on ledger_entries, ledger_parts and orders, none reads it), but shipments,
 supplier_order_lines and ledger_entries point at it: with foreign keys on, SQLite refuses to drop
 a referenced table, and the pragma only changes outside a transaction. So the rebuild commits
 what came before, turns foreign keys off, rebuilds, checks every reference still holds
 (`PRAGMA foreign_key_check`), and turns them on again before the next transaction.
 
 Revision ID: 9d4e1b7c3a52
-Revises: 6a3b8d2e5f14
+Revises: a41c9e7f3b28
 Create Date: 2026-12-03 14:10:00.000000
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 from alembic.operations import BatchOperations
 
 revision: str = '9d4e1b7c3a52'
-down_revision: str | Sequence[str] | None = '6a3b8d2e5f14'
+down_revision: str | Sequence[str] | None = 'a41c9e7f3b28'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
