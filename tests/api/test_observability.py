@@ -21,6 +21,7 @@ from hub.crypto import TokenCipher
 from hub.db.base import utcnow
 from hub.db.engine import Database
 from hub.db.models import OutboxMessage
+from hub.domain.outbox_kinds import OutboxKind
 from hub.logs import JsonFormatter
 from hub.services.outbox import enqueue
 from jobs.registry import JobSpec
@@ -68,10 +69,10 @@ def test_a_signed_webhook_adds_one_to_the_acknowledgement_histogram(hub: Hub, cl
 def test_outbox_backlog_gauges_equal_the_undelivered_messages(hub: Hub, client: TestClient) -> None:
     with hub.db.transaction() as session:
         for index in range(3):
-            enqueue(session, "metrics.place", f"p-{index}", {})
-        enqueue(session, "metrics.push", "q-0", {})
-        enqueue(session, "metrics.push", "q-1", {})
-        enqueue(session, "metrics.push", "q-2", {})
+            enqueue(session, OutboxKind.PLACE, f"p-{index}", {})
+        enqueue(session, OutboxKind.FULFIL, "q-0", {})
+        enqueue(session, OutboxKind.FULFIL, "q-1", {})
+        enqueue(session, OutboxKind.FULFIL, "q-2", {})
     with hub.db.transaction() as session:
         session.execute(update(OutboxMessage).where(OutboxMessage.idempotency_key == "q-1").values(state="done"))
         session.execute(update(OutboxMessage).where(OutboxMessage.idempotency_key == "q-2").values(state="failed"))
@@ -81,13 +82,13 @@ def test_outbox_backlog_gauges_equal_the_undelivered_messages(hub: Hub, client: 
                                   .where(OutboxMessage.state == "pending")).scalar_one()
     samples = scrape(client)
     assert value(samples, "hub_outbox_pending") == pending == 4
-    assert value(samples, "hub_outbox_messages", kind="metrics.place", state="pending") == 3
-    assert value(samples, "hub_outbox_messages", kind="metrics.push", state="pending") == 1
-    assert value(samples, "hub_outbox_messages", kind="metrics.push", state="failed") == 1
-    assert ("hub_outbox_messages", (("kind", "metrics.push"), ("state", "done"))) not in samples
-    age = value(samples, "hub_outbox_oldest_age_seconds", kind="metrics.place", state="pending")
+    assert value(samples, "hub_outbox_messages", kind="supplier.place", state="pending") == 3
+    assert value(samples, "hub_outbox_messages", kind="store.fulfill", state="pending") == 1
+    assert value(samples, "hub_outbox_messages", kind="store.fulfill", state="failed") == 1
+    assert ("hub_outbox_messages", (("kind", "store.fulfill"), ("state", "done"))) not in samples
+    age = value(samples, "hub_outbox_oldest_age_seconds", kind="supplier.place", state="pending")
     assert 600 <= age < 660
-    assert value(samples, "hub_outbox_oldest_age_seconds", kind="metrics.push", state="pending") < 60
+    assert value(samples, "hub_outbox_oldest_age_seconds", kind="store.fulfill", state="pending") < 60
     assert value(samples, "hub_database_up") == 1
 
 
