@@ -45,6 +45,12 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
         sandbox_lines = [f"sandbox shop       http://{loopback}:{bind_port}/sandbox/shopify (store {runtime.store_id})",
                          f"sandbox suppliers  http://{loopback}:{bind_port}/sandbox/suppliers/"]
     scheduler = None
+    if settings.broker_url is not None:  # the work runs on `hub worker`, enqueued by `hub scheduler`
+        from hub.tasks.app import current_app, install_publisher
+
+        install_publisher(current_app(settings))
+        with_scheduler = False
+        logger.info("broker configured: serving the API only (run 'hub worker' and 'hub scheduler')")
     if with_scheduler and settings.scheduler_enabled:
         from jobs.definitions import register_all
         from jobs.scheduler import build_scheduler
