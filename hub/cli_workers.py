@@ -40,7 +40,8 @@ def worker(
         raise UserError(f"--queues: {exc}") from exc
     configure_logging(settings.log_level, settings.log_format)
     app = current_app(settings)
-    app.worker_main(["worker", "--queues", ",".join(queue_name(app, name) for name in names), "--concurrency", str(concurrency),
+    consumed = ",".join(queue_name(app, name) for name in names)
+    app.worker_main(["worker", "--queues", consumed, "--concurrency", str(concurrency),
                      "--loglevel", settings.log_level, "--hostname", f"hub@{socket.gethostname()}-%i",
                      "--without-gossip", "--without-mingle"])
 
