@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
 from hub.db.models import OutboxMessage
 from hub.db.sql import insert_ignore
+from hub.services import wakeups
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -51,37 +52,6 @@ Outcome = Done | Retry | Failed
 Handler = Callable[["Hub", dict[str, Any]], Outcome]
 _handlers: dict[str, Handler] = {}
 
-# With a broker (HUB_BROKER_URL) the process installs a publisher: the (id, kind) of every message
-# enqueued in a transaction is handed to it after that transaction commits (a wake-up only; the row
-# stays the truth and a relay republishes what is overdue). None: nothing is published.
-Publisher = Callable[[list[tuple[int, str]]], None]
-_publisher: Publisher | None = None
-_PUBLISH_KEY = "hub.outbox.publish"
-
-
-def set_publisher(publisher: Publisher | None) -> Publisher | None:
-    """Install (or remove, with None) this process's publisher; returns the previous one."""
-    global _publisher
-    previous, _publisher = _publisher, publisher
-    return previous
-
-
-@event.listens_for(Session, "after_commit")
-def _publish_after_commit(session: Session) -> None:
-    pending = session.info.pop(_PUBLISH_KEY, None)
-    publisher = _publisher
-    if not pending or publisher is None:
-        return
-    try:
-        publisher(pending)
-    except Exception as exc:  # the broker is down: the relay republishes once the lease or grace passes
-        logger.warning("outbox publish failed", extra={"messages": len(pending), "error": type(exc).__name__})
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_PUBLISH_KEY, None)
-
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
     """Register the function that delivers messages of `kind`."""
@@ -99,10 +69,10 @@ def enqueue(session: Session, kind: str, key: str, payload: dict[str, Any],
                              [{"kind": kind, "idempotency_key": key, "payload": payload, "state": "pending",
                                "attempts": 0, "available_at": available_at or now, "created_at": now}],
                              conflict=["idempotency_key"])
-    if inserted == 1 and _publisher is not None:
+    if inserted == 1 and wakeups.enabled():  # a broker: wake a worker for it once this commits
         message_id = session.execute(select(OutboxMessage.id)
                                      .where(OutboxMessage.idempotency_key == key)).scalar_one()
-        session.info.setdefault(_PUBLISH_KEY, []).append((message_id, kind))
+        wakeups.after_commit(session, wakeups.OUTBOX, message_id, kind)
     return inserted == 1
 
 

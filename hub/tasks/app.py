@@ -19,13 +19,14 @@ from kombu.entity import Queue
 
 from hub.bootstrap import Hub, build_hub
 from hub.config import Settings, get_settings
-from hub.services import outbox
+from hub.services import outbox, wakeups
 from hub.tasks.queues import QUEUES, ROUTING, queue_for_job, queue_for_kind
 
 logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "hub.deliver"
 JOB_TASK = "hub.job"
+REACT_TASK = "hub.react"
 
 _lock = threading.Lock()
 _worker_hub: tuple[int, Hub] | None = None
@@ -59,6 +60,7 @@ def make_app(url: str, settings: Settings | None = None) -> Celery:
     )
     app.task(name=DELIVER_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_deliver)
     app.task(name=JOB_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_job)
+    app.task(name=REACT_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_react)
     return app
 
 
@@ -89,9 +91,18 @@ def publish_job(app: Celery, name: str, store_id: int | None) -> None:
     app.send_task(JOB_TASK, args=[name, store_id], queue=queue_name(app, queue_for_job(name)))
 
 
+def publish_wakeups(app: Celery, pending: list[wakeups.Wakeup]) -> None:
+    """Outbox messages to their kind's queue; orders intake touched to routing, in one task."""
+    messages = [(int(str(args[0])), str(args[1])) for kind, args in pending if kind == wakeups.OUTBOX]
+    orders = [int(str(order_id)) for kind, args in pending if kind == wakeups.ORDERS for order_id in args]
+    if orders:
+        app.send_task(REACT_TASK, args=[orders], queue=queue_name(app, ROUTING))
+    publish_messages(app, messages)
+
+
 def install_publisher(app: Celery) -> None:
-    """From now on, outbox messages committed in this process are published to `app`'s broker."""
-    outbox.set_publisher(lambda messages: publish_messages(app, messages))
+    """From now on, what commits in this process (outbox messages, new orders) wakes `app`'s workers."""
+    wakeups.set_publisher(lambda pending: publish_wakeups(app, pending))
 
 
 def worker_hub() -> Hub:
@@ -109,6 +120,14 @@ def _deliver(message_id: int) -> str:
     outcome = outbox.deliver(worker_hub(), int(message_id), due_only=True)
     logger.info("outbox task", extra={"message_id": message_id, "outcome": outcome})
     return outcome
+
+
+def _react(order_ids: list[int]) -> int:
+    """Route orders right after intake (each order's routing claim makes a repeat a no-op)."""
+    from hub.services.routing import react_to_orders
+
+    react_to_orders(worker_hub(), [int(order_id) for order_id in order_ids])
+    return len(order_ids)
 
 
 def _job(name: str, store_id: int | None) -> dict[str, Any]:

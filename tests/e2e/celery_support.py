@@ -4,6 +4,7 @@ the reason; with CI=true it fails them (CI runs both)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -66,10 +67,8 @@ class Processes:
 
     @staticmethod
     def kill(process: subprocess.Popen[bytes]) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(20)
 
     def stop_all(self) -> None:

@@ -138,3 +138,48 @@ def test_standby_scheduler_takes_over_when_the_active_one_is_killed(
         database.dispose()
     # Same host: the dead holder's pid is gone, so the standby's next ask (every heartbeat, 0.5 s) wins.
     assert took < 10, took
+
+
+def test_a_sale_is_placed_right_away_not_on_the_next_tick(db_url: str, tmp_path: Path, supplier_server: str,
+                                                          processes) -> None:  # type: ignore[no-untyped-def]
+    """Ticks an hour apart: only the wake-ups published on commit (order → routing → placement)
+    can place these orders; each one's sale → supplier order accepted time is printed."""
+    require_postgres(db_url)
+    url = broker_url("redis")
+    database = Database(db_url)
+    upgrade(database.engine)
+    _seed_supplier(database, supplier_server)
+    hour = "3600"
+    group = processes(hub_env(db_url, url, Fernet.generate_key().decode(), tmp_path / "var",
+                              HUB_ROUTE_INTERVAL_SECONDS=hour, HUB_OUTBOX_INTERVAL_SECONDS=hour,
+                              HUB_RELAY_GRACE_SECONDS=hour))
+    port = free_port()
+    group.start("api", "run", "--port", str(port))
+    group.start("worker", "worker", "--concurrency", "1")
+    api = f"http://127.0.0.1:{port}"
+    latencies: list[float] = []
+    try:
+        wait_for(lambda: _healthy(api), 40, "the API", group.tail)
+        with httpx.Client(base_url=api, headers={"Authorization": "Bearer x"}, timeout=10) as client:
+            # The first order also waits for the worker to start: it is not timed.
+            assert client.post("/api/v1/orders", json=_order(1000)).status_code == 201
+            wait_for(lambda: _accepted(database) >= 1, 60, "the first placement", group.tail)
+            for i in range(1, 11):
+                started = time.monotonic()
+                assert client.post("/api/v1/orders", json=_order(1000 + i)).status_code == 201
+                wait_for(lambda n=i: _accepted(database) >= n + 1, 30, f"placement {i}", group.tail)
+                latencies.append(time.monotonic() - started)
+    finally:
+        group.stop_all()
+        database.dispose()
+    latencies.sort()
+    print(f"sale → supplier order accepted: p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
+          f"max {latencies[-1] * 1000:.0f} ms over {len(latencies)} orders")
+    assert latencies[-1] < 30
+
+
+def _healthy(api: str) -> bool:
+    try:
+        return httpx.get(f"{api}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
