@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
 import threading
@@ -42,7 +43,7 @@ def worker(
     app = current_app(settings)
     consumed = ",".join(queue_name(app, name) for name in names)
     app.worker_main(["worker", "--queues", consumed, "--concurrency", str(concurrency),
-                     "--loglevel", settings.log_level, "--hostname", f"hub@{socket.gethostname()}-%i",
+                     "--loglevel", settings.log_level, "--hostname", f"hub-{os.getpid()}@{socket.gethostname()}",
                      "--without-gossip", "--without-mingle"])
 
 
