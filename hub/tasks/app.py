@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 from celery import Celery
 from kombu.entity import Queue
 
+from connectors.http import ATTEMPT_ALLOWANCE_SECONDS, retries_until
 from hub.bootstrap import Hub, build_hub
 from hub.config import Settings, get_settings
 from hub.services import outbox, wakeups
@@ -117,7 +119,11 @@ def worker_hub() -> Hub:
 
 
 def _deliver(message_id: int) -> str:
-    outcome = outbox.deliver(worker_hub(), int(message_id), due_only=True)
+    hub = worker_hub()
+    # The lease starts at the claim, a moment after this: the deadline is a little early, never late.
+    deadline = time.monotonic() + hub.settings.outbox_lease_seconds - ATTEMPT_ALLOWANCE_SECONDS
+    with retries_until(deadline):
+        outcome = outbox.deliver(hub, int(message_id), due_only=True)
     logger.info("outbox task", extra={"message_id": message_id, "outcome": outcome})
     return outcome
 
