@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 DELIVER_TASK = "hub.deliver"
 JOB_TASK = "hub.job"
 REACT_TASK = "hub.react"
+SUPPLIER_JOB_TASK = "hub.supplier_job"
 
 _lock = threading.Lock()
 _worker_hub: tuple[int, Hub] | None = None
@@ -63,6 +64,7 @@ def make_app(url: str, settings: Settings | None = None) -> Celery:
     app.task(name=DELIVER_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_deliver)
     app.task(name=JOB_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_job)
     app.task(name=REACT_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_react)
+    app.task(name=SUPPLIER_JOB_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_supplier_job)
     return app
 
 
@@ -91,6 +93,10 @@ def publish_messages(app: Celery, messages: list[tuple[int, str]]) -> None:
 
 def publish_job(app: Celery, name: str, store_id: int | None) -> None:
     app.send_task(JOB_TASK, args=[name, store_id], queue=queue_name(app, queue_for_job(name)))
+
+
+def publish_supplier_job(app: Celery, name: str, supplier_id: int) -> None:
+    app.send_task(SUPPLIER_JOB_TASK, args=[name, supplier_id], queue=queue_name(app, queue_for_job(name)))
 
 
 def publish_wakeups(app: Celery, pending: list[wakeups.Wakeup]) -> None:
@@ -134,6 +140,12 @@ def _react(order_ids: list[int]) -> int:
 
     react_to_orders(worker_hub(), [int(order_id) for order_id in order_ids])
     return len(order_ids)
+
+
+def _supplier_job(name: str, supplier_id: int) -> str:
+    from hub.tasks.supplier_jobs import run_for_supplier
+
+    return run_for_supplier(worker_hub(), name, int(supplier_id))
 
 
 def _job(name: str, store_id: int | None) -> dict[str, Any]:

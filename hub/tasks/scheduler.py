@@ -3,8 +3,9 @@
 Two (or more) may run; each asks for the lease `scheduler`/`*` every heartbeat and the one that
 has it renews its heartbeat and expiry. When the active one dies its lease is taken at once by a
 standby on the same host (its pid is gone) and after a few missed beats from another host. Each
-firing fans out: one `hub.job` task per active store for per-store jobs, so many stores spread
-over many workers; every task still takes its (job, store) lease, so a firing doubled during a
+firing fans out: one `hub.job` task per active store for per-store jobs and one
+`hub.supplier_job` per supplier for supplier polls and feed pulls, so many stores and suppliers
+spread over many workers; every task still takes its (job, store) lease, so a firing doubled during a
 hand-over does no run twice.
 """
 
@@ -22,9 +23,10 @@ from hub.bootstrap import Hub
 from hub.db.base import utcnow
 from hub.db.models import JobLease
 from hub.services.stores import active_store_ids
-from hub.tasks.app import publish_job, publish_messages
+from hub.tasks.app import publish_job, publish_messages, publish_supplier_job
 from hub.tasks.queues import BROKER_REPLACED_JOBS
 from hub.tasks.relay import relay
+from hub.tasks.supplier_jobs import SUPPLIER_JOBS, supplier_ids
 from jobs import leases
 from jobs.registry import JobSpec, registry
 from jobs.runner import holder_id
@@ -36,7 +38,13 @@ RELAY_JOB = "outbox.relay"
 
 
 def fan_out(hub: Hub, app: Celery, spec: JobSpec) -> int:
-    """One task per active store (per-store jobs) or one task; returns how many were enqueued."""
+    """One task per active store (per-store jobs), per supplier (supplier jobs), or one task;
+    returns how many were enqueued."""
+    if spec.name in SUPPLIER_JOBS:
+        suppliers = supplier_ids(hub, spec.name)
+        for supplier_id in suppliers:
+            publish_supplier_job(app, spec.name, supplier_id)
+        return len(suppliers)
     scopes: list[int | None] = (list(active_store_ids(hub.db, spec.platforms)) if spec.per_store else [None])
     for store_id in scopes:
         publish_job(app, spec.name, store_id)
