@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     # Celery over Redis or RabbitMQ (redis://… or amqp://…): set, the work runs on `hub worker`
     # processes and `hub scheduler` enqueues it; unset, `hub run` does everything in one process.
-    broker_url: SecretStr | None = None
+    broker_url: str | None = None
     broker_queue_prefix: str = Field(default="", max_length=40, pattern=r"^[A-Za-z0-9_.-]*$")  # hubs sharing a broker
     relay_grace_seconds: float = Field(default=30, gt=0)  # a due outbox message unclaimed this long is republished
     job_lease_seconds: int = Field(default=300, ge=1)
@@ -140,10 +140,10 @@ class Settings(BaseSettings):
 
     @field_validator("broker_url")
     @classmethod
-    def _broker_scheme(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value():
+    def _broker_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
             return None  # HUB_BROKER_URL= (empty) means no broker
-        if value is not None and value.get_secret_value().split("://", 1)[0] not in BROKER_SCHEMES:
+        if value is not None and value.split("://", 1)[0] not in BROKER_SCHEMES:
             raise ValueError(f"must start with one of {', '.join(s + '://' for s in BROKER_SCHEMES)}")
         return value
 

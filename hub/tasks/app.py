@@ -37,7 +37,7 @@ _app: tuple[str, Celery] | None = None
 
 
 def broker_url(settings: Settings) -> str | None:
-    return settings.broker_url.get_secret_value() if settings.broker_url is not None else None
+    return settings.broker_url or None
 
 
 def make_app(url: str, settings: Settings | None = None) -> Celery:
