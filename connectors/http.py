@@ -20,7 +20,9 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -28,6 +30,7 @@ from typing import TypeVar
 
 import httpx
 import tenacity
+from tenacity.stop import stop_base
 
 from connectors import telemetry
 
@@ -191,6 +194,33 @@ def is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, RemoteUnavailable | RateLimited)
 
 
+# No retry may start after this moment (time.monotonic()); None: no bound. A worker sets it from its
+# outbox lease (`retries_until`), so an attempt's own retries end before the lease does and no
+# second worker can take the message while this attempt is still in flight.
+retry_deadline: ContextVar[float | None] = ContextVar("retry_deadline", default=None)
+clock: Callable[[], float] = time.monotonic  # the deadline's clock (a test's fake clock replaces it)
+ATTEMPT_ALLOWANCE_SECONDS = 40.0  # the longest one request may take: connect 10 s + read 30 s (build_client)
+
+
+@contextmanager
+def retries_until(deadline: float) -> Iterator[None]:
+    """Within the block, RetryPolicy starts no retry that would begin after `deadline`."""
+    token = retry_deadline.set(deadline)
+    try:
+        yield
+    finally:
+        retry_deadline.reset(token)
+
+
+class _PastDeadline(stop_base):
+    """Stop when the next attempt would begin at or after `retry_deadline`."""
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        deadline = retry_deadline.get()
+        upcoming = float(getattr(retry_state, "upcoming_sleep", 0.0))
+        return deadline is not None and clock() + upcoming >= deadline
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with full jitter and a cap; a remote's Retry-After hint wins when given.
@@ -225,7 +255,7 @@ class RetryPolicy:
     def call(self, fn: Callable[[], T]) -> T:
         """Run `fn`, retrying transient ConnectorErrors; the last error is re-raised as itself."""
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(max(1, self.attempts)),
+            stop=tenacity.stop_after_attempt(max(1, self.attempts)) | _PastDeadline(),
             wait=self._wait,
             retry=tenacity.retry_if_exception(is_retryable),
             sleep=self.sleep,

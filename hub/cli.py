@@ -12,7 +12,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from connectors.http import ConnectorError
-from hub import __version__, cli_expenses, cli_money, cli_ops, cli_orders, cli_shipments, cli_stores, cli_webhooks
+from hub import (
+    __version__,
+    cli_expenses,
+    cli_money,
+    cli_ops,
+    cli_orders,
+    cli_shipments,
+    cli_stores,
+    cli_webhooks,
+    cli_workers,
+)
 from hub.cli_output import cli_console
 from hub.config import get_settings, settings_error_message
 from hub.db.engine import Database, DatabaseUrlError, safe_url
@@ -34,6 +44,8 @@ app.add_typer(cli_ops.jobs_app, name="jobs")
 app.add_typer(cli_shipments.app, name="shipments")
 app.add_typer(cli_webhooks.app, name="webhooks")
 app.command("demo")(cli_ops.demo)
+app.command("worker")(cli_workers.worker)
+app.command("scheduler")(cli_workers.scheduler)
 app.add_typer(cli_ops.sync_app, name="sync")
 app.add_typer(cli_money.fx_app, name="fx")
 app.add_typer(cli_money.report_app, name="report")
@@ -109,7 +121,7 @@ def run(
     scheduler: Annotated[bool, typer.Option(help="Run the job scheduler in this process.")] = True,
     sandbox: Annotated[bool, typer.Option(help="Mount the emulated Shopify shop and connect it as a store.")] = False,
 ) -> None:
-    """Serve the API and dashboard and run the scheduler, in one process."""
+    """Serve the API and dashboard and run the scheduler, in one process (with HUB_BROKER_URL: the API only)."""
     from hub.server import serve
 
     serve(host=host, port=port, with_scheduler=scheduler, sandbox=sandbox)

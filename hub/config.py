@@ -24,6 +24,7 @@ from hub.errors import UserError
 logger = logging.getLogger(__name__)
 
 DEFAULT_VAR_DIR = Path("var")
+BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps")
 
 
 class Settings(BaseSettings):
@@ -37,8 +38,6 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = None
     # A second bearer token that opens /metrics only (for a Prometheus scraper); the admin token works too.
     metrics_token: SecretStr | None = None
-    # The message broker (redis://… or amqp://…); /readyz checks it answers when set.
-    broker_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -84,6 +83,12 @@ class Settings(BaseSettings):
     supplier_hold_seconds: int = Field(default=0, ge=0)  # wait before placing, so early cancels never leave
 
     scheduler_enabled: bool = True
+    # Celery over Redis or RabbitMQ (redis://… or amqp://…): set, the work runs on `hub worker`
+    # processes and `hub scheduler` enqueues it; unset, `hub run` does everything in one process.
+    # /readyz checks the broker answers when it is set.
+    broker_url: str | None = None
+    broker_queue_prefix: str = Field(default="", max_length=40, pattern=r"^[A-Za-z0-9_.-]*$")  # hubs sharing a broker
+    relay_grace_seconds: float = Field(default=30, gt=0)  # a due outbox message unclaimed this long is republished
     job_lease_seconds: int = Field(default=300, ge=1)
     job_heartbeat_seconds: float = Field(default=5, gt=0, le=300)  # a lease with no beat for 4 of these is free
 
@@ -134,6 +139,15 @@ class Settings(BaseSettings):
                 raise ValueError("must be a Fernet key: 32 url-safe base64-encoded bytes (make one with "
                                  "python -c 'from cryptography.fernet import Fernet; "
                                  "print(Fernet.generate_key().decode())')") from None
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None  # HUB_BROKER_URL= (empty) means no broker
+        if value is not None and value.split("://", 1)[0] not in BROKER_SCHEMES:
+            raise ValueError(f"must start with one of {', '.join(s + '://' for s in BROKER_SCHEMES)}")
         return value
 
     @property

@@ -8,9 +8,10 @@ import socket
 import sys
 
 import uvicorn
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from hub.api.app import create_app
-from hub.bootstrap import build_hub
+from hub.bootstrap import Hub, build_hub
 from hub.config import Settings, get_settings
 from hub.db.migrate import current_revision, head_revision
 from hub.errors import UserError
@@ -45,7 +46,9 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
         sandbox_lines = [f"sandbox shop       http://{loopback}:{bind_port}/sandbox/shopify (store {runtime.store_id})",
                          f"sandbox suppliers  http://{loopback}:{bind_port}/sandbox/suppliers/"]
     scheduler = None
-    if with_scheduler and settings.scheduler_enabled:
+    if settings.broker_url is not None:  # the work runs on `hub worker`, enqueued by `hub scheduler`
+        scheduler = _broker_mode(hub, settings, sandbox)
+    elif with_scheduler and settings.scheduler_enabled:
         from jobs.definitions import register_all
         from jobs.scheduler import build_scheduler
 
@@ -63,6 +66,24 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         hub.close()
+
+
+def _broker_mode(hub: Hub, settings: Settings, sandbox: bool) -> BackgroundScheduler | None:
+    """Serve only: publish what commits here, leave the jobs to `hub scheduler`. The sandbox shop
+    lives in this process, so its selling tick (and only that) is scheduled here."""
+    from hub.tasks.app import current_app, install_publisher
+    from jobs.registry import JobRegistry, registry
+    from jobs.scheduler import build_scheduler
+
+    install_publisher(current_app(settings))
+    logger.info("broker configured: serving the API only (run 'hub worker' and 'hub scheduler')")
+    if not sandbox:
+        return None
+    local = JobRegistry()
+    local.register(registry.get("sandbox.tick"))
+    scheduler = build_scheduler(hub, local)
+    scheduler.start()
+    return scheduler
 
 
 SANDBOX_SUPPLIER_POLL_SECONDS = 20.0  # sandbox suppliers ship within half a minute: poll them often

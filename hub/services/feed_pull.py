@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import timedelta
 from typing import IO
 
@@ -194,10 +194,14 @@ def due_suppliers(hub: Hub) -> list[str]:
         return list(rows.scalars())
 
 
-def pull_due_feeds(hub: Hub, client: httpx.Client | None = None) -> dict[str, int]:
-    """The job body: pull every due supplier; one supplier's failure does not stop the others."""
+def pull_due_feeds(hub: Hub, client: httpx.Client | None = None, codes: Collection[str] | None = None
+                   ) -> dict[str, int]:
+    """The job body: pull every due supplier (of `codes` when given); one supplier's failure does
+    not stop the others."""
     counts = {"applied": 0, "suspect": 0, "not_modified": 0, "failed": 0}
     for code in due_suppliers(hub):
+        if codes is not None and code not in codes:
+            continue
         try:
             summary = pull_feed(hub, code, client)
         except UserError as exc:

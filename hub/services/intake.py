@@ -22,7 +22,7 @@ from hub.db.engine import Database
 from hub.db.models import Order, OrderLine
 from hub.db.sql import bulk_insert, dialect_insert
 from hub.domain.orders import Address, OrderIn, OrderLineIn
-from hub.services import events
+from hub.services import events, wakeups
 from hub.services.lifecycle import refresh_lifecycle
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,8 @@ def ingest(session: Session, store_id: int, orders: Sequence[OrderIn], source: s
     if remaining:
         _apply_updates(session, store_id, remaining, source, now, result)
     refresh_lifecycle(session, result.created_ids + result.changed_ids)
+    if result.created_ids or result.changed_ids:  # with a broker: route them right after commit
+        wakeups.after_commit(session, wakeups.ORDERS, *result.created_ids, *result.changed_ids)
     return result
 
 

@@ -55,12 +55,15 @@ def dispatch(hub: Hub, kinds: list[str] | None = None, limit: int = 200) -> dict
     return counts
 
 
-def deliver(hub: Hub, message_id: int) -> str:
+def deliver(hub: Hub, message_id: int, *, due_only: bool = False) -> str:
+    """One attempt: claim the row (a lease), run its handler, record the outcome. "skipped" when
+    another worker holds it, it is settled, or (`due_only`, a broker's wake-up) its backoff runs."""
     now = utcnow()
+    due = (OutboxMessage.available_at <= now,) if due_only else ()
     with hub.db.transaction() as session:
         claimed = session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.state == "pending",
+            .where(OutboxMessage.id == message_id, OutboxMessage.state == "pending", *due,
                    or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
             .values(locked_until=now + timedelta(seconds=hub.settings.outbox_lease_seconds),
                     attempts=OutboxMessage.attempts + 1)

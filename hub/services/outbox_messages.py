@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
 from hub.db.models import OutboxMessage
 from hub.db.sql import insert_ignore
 from hub.domain.outbox_kinds import OutboxKind
+from hub.services import wakeups
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -55,6 +57,10 @@ def enqueue(session: Session, kind: OutboxKind, key: str, payload: dict[str, Any
                              [{"kind": kind.value, "idempotency_key": key, "payload": payload, "state": "pending",
                                "attempts": 0, "available_at": available_at or now, "created_at": now}],
                              conflict=["idempotency_key"])
+    if inserted == 1 and wakeups.enabled():  # a broker: wake a worker for it once this commits
+        message_id = session.execute(select(OutboxMessage.id)
+                                     .where(OutboxMessage.idempotency_key == key)).scalar_one()
+        wakeups.after_commit(session, wakeups.OUTBOX, message_id, kind.value)
     return inserted == 1
 
 

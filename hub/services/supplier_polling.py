@@ -29,8 +29,9 @@ logger = logging.getLogger(__name__)
 POLLED_KINDS = ("sandbox", "cj")
 
 
-def poll_shipments(hub: Hub, page: int = 500) -> dict[str, int]:
-    """Ask about every open supplier order, a page at a time."""
+def poll_shipments(hub: Hub, page: int = 500, supplier_id: int | None = None) -> dict[str, int]:
+    """Ask about every open supplier order (of one supplier when given), a page at a time."""
+    only = (SupplierOrder.supplier_id == supplier_id,) if supplier_id is not None else ()
     totals = {"checked": 0, "shipments": 0, "cancelled": 0, "errors": 0}
     after = 0
     while True:
@@ -39,7 +40,8 @@ def poll_shipments(hub: Hub, page: int = 500) -> dict[str, int]:
                 select(SupplierOrder.id, SupplierOrder.reference, SupplierOrder.remote_id, Supplier.code,
                        Supplier.kind, Supplier.config, Supplier.credentials_encrypted)
                 .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
-                .where(SupplierOrder.state == "accepted", Supplier.kind.in_(POLLED_KINDS), SupplierOrder.id > after)
+                .where(SupplierOrder.state == "accepted", Supplier.kind.in_(POLLED_KINDS), SupplierOrder.id > after,
+                       *only)
                 .order_by(SupplierOrder.id).limit(page)).all()
         if not rows:
             return totals

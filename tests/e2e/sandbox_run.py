@@ -299,6 +299,6 @@ class HubRun:
                 "lines": sorted((sku or "", qty, routing) for o_name, sku, qty, routing in lines if o_name == name),
                 "supplier_orders": sorted(supplier_orders),
                 "ledger": sorted((e["kind"], e["amount"], e["currency"], e["estimated"]) for e in detail["ledger"]),
-                "profit": {k: v for k, v in (detail["profit"] or {}).items() if k != "key"},
+                "profit": {k: v for k, v in (detail["profit"] or {}).items() if k not in ("key", "ref")},
             }
         return state
