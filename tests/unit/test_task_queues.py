@@ -6,20 +6,25 @@ from pathlib import Path
 
 import pytest
 
-from hub.services.cancellation import CANCEL_KIND
-from hub.services.routing import PLACE_KIND
-from hub.services.shipments import FULFIL_KIND
+from hub.domain.outbox_kinds import OutboxKind
 from hub.tasks.app import make_app, publish_wakeups, queue_name
 from hub.tasks.queues import JOB_QUEUES, QUEUES, parse_queues, queue_for_job, queue_for_kind
 from jobs.definitions import register_all
 from jobs.registry import registry
 from tests.conftest import make_settings
 
+PLACE_KIND, CANCEL_KIND, FULFIL_KIND = (OutboxKind.PLACE.value, OutboxKind.CANCEL.value,
+                                        OutboxKind.FULFIL.value)
+
 
 def test_every_registered_job_is_in_the_queue_table(tmp_path: Path) -> None:
     register_all(make_settings(tmp_path))
     assert sorted(set(registry.names()) - set(JOB_QUEUES)) == []
     assert set(JOB_QUEUES.values()) <= set(QUEUES)
+
+
+def test_every_outbox_kind_has_a_queue() -> None:
+    assert {queue_for_kind(kind.value) for kind in OutboxKind} <= set(QUEUES)
 
 
 @pytest.mark.parametrize(("kind", "queue"), [(PLACE_KIND, "placement"), (CANCEL_KIND, "placement"),
