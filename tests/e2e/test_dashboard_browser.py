@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
-
-import pytest
 
 from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.services.demo import run_demo
 from tests.conftest import ADMIN_TOKEN
 from tests.live import live_server
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture
-def browser_page():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        reason = "Debian's chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " — CI must run the browser tests")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        page = browser.new_page()
-        try:
-            yield page
-        finally:
-            browser.close()
 
 
 def test_sign_in_follow_an_order_and_resolve_attention(sqlite_hub: Hub, browser_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

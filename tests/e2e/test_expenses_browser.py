@@ -10,11 +10,10 @@ from hub.bootstrap import Hub
 from hub.services import expenses
 from tests import catalogue_builders as cb
 from tests.conftest import ADMIN_TOKEN
-from tests.e2e.test_dashboard_browser import browser_page  # noqa: F401  (the fixture)
 from tests.live import live_server
 
 
-def test_add_import_and_fit_a_phone(sqlite_hub: Hub, browser_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_add_import_and_fit_a_phone(sqlite_hub: Hub, browser_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     cb.store(sqlite_hub.db)
     page = browser_page
     spend = tmp_path / "spend.csv"

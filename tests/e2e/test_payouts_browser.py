@@ -12,11 +12,10 @@ from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.services.demo import run_demo
 from tests.conftest import ADMIN_TOKEN
-from tests.e2e.test_dashboard_browser import browser_page  # noqa: F401  (the fixture)
 from tests.live import live_server
 
 
-def test_payouts_and_anomalies_pages(sqlite_hub: Hub, browser_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_payouts_and_anomalies_pages(sqlite_hub: Hub, browser_page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     run_demo(sqlite_hub, 30)
     page = browser_page
     errors: list[str] = []
