@@ -75,7 +75,7 @@ def _broker_mode(hub: Hub, settings: Settings, sandbox: bool) -> BackgroundSched
     from jobs.registry import JobRegistry, registry
     from jobs.scheduler import build_scheduler
 
-    install_publisher(current_app(settings))
+    install_publisher(current_app(settings), background=True)
     logger.info("broker configured: serving the API only (run 'hub worker' and 'hub scheduler')")
     if not sandbox:
         return None

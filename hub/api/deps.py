@@ -12,7 +12,8 @@ from hub.bootstrap import Hub
 from hub.crypto import tokens_equal
 
 
-def get_hub(request: Request) -> Hub:
+async def get_hub(request: Request) -> Hub:
+    """Async on purpose: a sync dependency costs every request a hop to the thread pool."""
     hub: Hub = request.app.state.hub
     return hub
 

@@ -1,4 +1,5 @@
-"""POST /webhooks/shopify: verify, store, answer; processing runs after the response."""
+"""POST /webhooks/shopify: verify, store, answer; processing runs after the response (in this
+process without a broker, on an intake worker with one)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hub.api.errors import error_body
 from hub.bootstrap import Hub
 from hub.db.engine import is_database_busy
 from hub.metrics import WEBHOOK_ACK_SECONDS
+from hub.services import wakeups
 from hub.services import webhooks as webhook_service
 
 logger = logging.getLogger(__name__)
@@ -78,6 +80,6 @@ async def _acknowledge(request: Request, hub: Hub, background: BackgroundTasks) 
         code = {401: "unauthorized", 400: "bad_request"}.get(receipt.status_code, "error")
         return JSONResponse(error_body(code, receipt.message), receipt.status_code), "unverified"
     topic = headers.get("x-shopify-topic", "").strip().lower()[:64] or "unknown"
-    if receipt.delivery_id is not None:
+    if receipt.delivery_id is not None and not wakeups.enabled():  # with a broker: an intake worker's
         background.add_task(process_after_response, hub, receipt.delivery_id)
     return JSONResponse({"status": "duplicate" if receipt.duplicate else "accepted"}), topic

@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 OUTBOX = "outbox"  # args: (message id, kind)
 ORDERS = "orders"  # args: order ids that intake created or changed (route them, stop cancelled ones)
+DELIVERY = "delivery"  # args: (webhook delivery id,) stored and acknowledged, to be processed
 
 Wakeup = tuple[str, tuple[object, ...]]
 Publisher = Callable[[list[Wakeup]], None]
@@ -42,9 +43,9 @@ def after_commit(session: Session, kind: str, *args: object) -> None:
         session.info.setdefault(_KEY, []).append((kind, args))
 
 
-@event.listens_for(Session, "after_commit")
-def _publish(session: Session) -> None:
-    pending = session.info.pop(_KEY, None)
+def publish(pending: list[Wakeup]) -> None:
+    """Hand wake-ups to the publisher now: for a caller that has just committed on its own
+    connection (no session to wait for). Never raises: the relay and the sweeps make up for it."""
     publisher = _publisher
     if not pending or publisher is None:
         return
@@ -53,6 +54,13 @@ def _publish(session: Session) -> None:
     except Exception as exc:  # the broker is down: the relay and the ticks make up for it
         logger.warning("publishing after commit failed", extra={"wakeups": len(pending),
                                                                 "error": type(exc).__name__})
+
+
+@event.listens_for(Session, "after_commit")
+def _publish(session: Session) -> None:
+    pending = session.info.pop(_KEY, None)
+    if pending:
+        publish(pending)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -22,13 +22,15 @@ from connectors.http import ATTEMPT_ALLOWANCE_SECONDS, retries_until
 from hub.bootstrap import Hub, build_hub
 from hub.config import Settings, get_settings
 from hub.services import outbox, wakeups
-from hub.tasks.queues import QUEUES, ROUTING, queue_for_job, queue_for_kind
+from hub.tasks.publisher import BackgroundPublisher
+from hub.tasks.queues import INTAKE, QUEUES, ROUTING, queue_for_job, queue_for_kind
 
 logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "hub.deliver"
 JOB_TASK = "hub.job"
 REACT_TASK = "hub.react"
+INTAKE_TASK = "hub.intake"
 SUPPLIER_JOB_TASK = "hub.supplier_job"
 
 _lock = threading.Lock()
@@ -64,6 +66,7 @@ def make_app(url: str, settings: Settings | None = None) -> Celery:
     app.task(name=DELIVER_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_deliver)
     app.task(name=JOB_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_job)
     app.task(name=REACT_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_react)
+    app.task(name=INTAKE_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_intake)
     app.task(name=SUPPLIER_JOB_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_supplier_job)
     return app
 
@@ -100,17 +103,25 @@ def publish_supplier_job(app: Celery, name: str, supplier_id: int) -> None:
 
 
 def publish_wakeups(app: Celery, pending: list[wakeups.Wakeup]) -> None:
-    """Outbox messages to their kind's queue; orders intake touched to routing, in one task."""
+    """Outbox messages to their kind's queue; orders intake touched to routing, in one task;
+    stored webhook deliveries to intake, in one task."""
     messages = [(int(str(args[0])), str(args[1])) for kind, args in pending if kind == wakeups.OUTBOX]
     orders = [int(str(order_id)) for kind, args in pending if kind == wakeups.ORDERS for order_id in args]
+    deliveries = [int(str(args[0])) for kind, args in pending if kind == wakeups.DELIVERY]
+    if deliveries:
+        app.send_task(INTAKE_TASK, args=[deliveries], queue=queue_name(app, INTAKE))
     if orders:
         app.send_task(REACT_TASK, args=[orders], queue=queue_name(app, ROUTING))
     publish_messages(app, messages)
 
 
-def install_publisher(app: Celery) -> None:
-    """From now on, what commits in this process (outbox messages, new orders) wakes `app`'s workers."""
-    wakeups.set_publisher(lambda pending: publish_wakeups(app, pending))
+def install_publisher(app: Celery, *, background: bool = False) -> None:
+    """From now on, what commits in this process (outbox messages, new orders) wakes `app`'s workers;
+    `background` (the API process) publishes from a thread, off the request's time."""
+    def publish(pending: list[wakeups.Wakeup]) -> None:
+        publish_wakeups(app, pending)
+
+    wakeups.set_publisher(BackgroundPublisher(publish) if background else publish)
 
 
 def worker_hub() -> Hub:
@@ -140,6 +151,19 @@ def _react(order_ids: list[int]) -> int:
 
     react_to_orders(worker_hub(), [int(order_id) for order_id in order_ids])
     return len(order_ids)
+
+
+def _intake(delivery_ids: list[int] | int) -> dict[str, int]:
+    """Process stored webhook deliveries, oldest first (each one's claim makes a duplicate wake-up
+    a no-op, and a killed worker's batch comes back whole: what it finished is skipped)."""
+    from hub.services.webhooks import process
+
+    hub = worker_hub()
+    counts: dict[str, int] = {}
+    for delivery_id in sorted([delivery_ids] if isinstance(delivery_ids, int) else delivery_ids):
+        outcome = process(hub, int(delivery_id))
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
 
 
 def _supplier_job(name: str, supplier_id: int) -> str:

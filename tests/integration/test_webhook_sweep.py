@@ -104,3 +104,40 @@ def test_a_delivery_left_processing_by_a_dead_process_is_requeued_or_given_up(hu
     assert state["w-62"][0] == "error" and "processing never finished" in (state["w-62"][2] or "")
     assert state["w-63"][0] == "processing"
     assert _order_ids(hub) == {"61"}
+
+
+def test_with_a_broker_a_stored_delivery_is_published_once_and_processed_without_inline_routing(
+        hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The route only stores and publishes: the wake-up goes out after commit, a retried delivery
+    and a body that is not JSON publish nothing, and the intake worker leaves routing to the
+    routing worker that intake's own commit woke."""
+    from hub.services import routing, wakeups
+
+    connect_store(hub)
+    sent: list[wakeups.Wakeup] = []
+    previous = wakeups.set_publisher(sent.extend)
+    routed: list[list[int]] = []
+    monkeypatch.setattr(routing, "react_to_orders", lambda _hub, ids: routed.append(ids))
+    try:
+        body = json.dumps(valid_order(301)).encode()
+        delivery_id = _store(hub, body, "pub-1")
+        assert sent == [("delivery", (delivery_id,))]
+        headers = {k.lower(): v for k, v in signed(body, "pub-1").items()}
+        assert webhook_service.receive(hub, "shopify", headers, body).duplicate
+        bad = b"{not json"
+        bad_headers = {k.lower(): v for k, v in signed(bad, "pub-2").items()}
+        assert webhook_service.receive(hub, "shopify", bad_headers, bad).status_code == 400
+        assert sent == [("delivery", (delivery_id,))]
+        sent.clear()
+        assert webhook_service.process(hub, delivery_id) == "created"
+        assert [kind for kind, _ in sent] == ["orders"] and routed == []
+    finally:
+        wakeups.set_publisher(previous)
+
+
+def test_the_sweep_leaves_a_fresh_delivery_to_its_wakeup_until_the_grace_is_over(hub: Hub) -> None:
+    connect_store(hub)
+    _store(hub, json.dumps(valid_order(401)).encode(), "fresh-1")
+    assert webhook_service.process_pending(hub, grace=timedelta(seconds=30)) == {}
+    later = utcnow() + timedelta(seconds=31)
+    assert webhook_service.process_pending(hub, now=later, grace=timedelta(seconds=30)) == {"created": 1}

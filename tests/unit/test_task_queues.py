@@ -62,7 +62,7 @@ def test_the_app_acknowledges_late_one_task_at_a_time_on_prefixed_queues(tmp_pat
     assert app.conf.worker_prefetch_multiplier == 1
     assert sorted(queue.name for queue in app.conf.task_queues) == sorted(f"shop1.{q}" for q in QUEUES)
     assert queue_name(app, "placement") == "shop1.placement"
-    assert {"hub.deliver", "hub.job", "hub.react"} <= set(app.tasks)
+    assert {"hub.deliver", "hub.job", "hub.react", "hub.intake"} <= set(app.tasks)
 
 
 class _Broker:
@@ -78,7 +78,7 @@ class _Broker:
 
 def test_wakeups_become_id_only_tasks_on_their_queues(tmp_path: Path) -> None:
     broker = _Broker(make_app("redis://127.0.0.1:1/0", make_settings(tmp_path)))
-    publish_wakeups(broker, [("outbox", (7, PLACE_KIND)), ("orders", (3, 4)), ("outbox", (8, FULFIL_KIND)),
-                             ("orders", (5,))])  # type: ignore[arg-type]
-    assert broker.sent == [("hub.react", [[3, 4, 5]], "routing"), ("hub.deliver", [7], "placement"),
-                           ("hub.deliver", [8], "store_sync")]
+    publish_wakeups(broker, [("outbox", (7, PLACE_KIND)), ("orders", (3, 4)), ("delivery", (11,)),
+                             ("outbox", (8, FULFIL_KIND)), ("orders", (5,)), ("delivery", (12,))])  # type: ignore[arg-type]
+    assert broker.sent == [("hub.intake", [[11, 12]], "intake"), ("hub.react", [[3, 4, 5]], "routing"),
+                           ("hub.deliver", [7], "placement"), ("hub.deliver", [8], "store_sync")]

@@ -1,0 +1,220 @@
+"""Webhook acknowledgement under a steady stream of signed `orders/create` deliveries.
+
+One `hub run` process (the API) answers; with a broker (PostgreSQL + Redis) it only verifies,
+stores and publishes, and `hub worker`s process; without one (SQLite, the embedded default) the
+same process also processes after each answer. Deliveries are sent open-loop at a fixed rate (a
+slow answer does not slow the sender), 5% of them a second time with the same webhook id, as
+Shopify retries. Prints the acknowledgement latency (p50, p99, max), how far the sender fell
+behind its schedule (the floor: what this machine adds before the hub sees a request), the API
+process's CPU per delivery, and checks that every delivery became exactly one order.
+
+    python bench/bench_webhook_ack.py [--rate 200] [--seconds 10] [--backend postgresql|sqlite|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+from cryptography.fernet import Fernet
+from sqlalchemy import func, select
+
+from bench.common import temp_database
+from connectors.registry import ConnectorRegistry
+from connectors.shopify.webhooks import sign_webhook
+from hub.bootstrap import Hub
+from hub.config import Settings
+from hub.crypto import TokenCipher
+from hub.db.engine import Database
+from hub.db.models import Order, WebhookDelivery
+from hub.services import stores
+
+SHOP, SECRET = "bench-ack.myshopify.com", "bench-ack-secret"
+REDIS = os.environ.get("HUB_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+RETRIED_SHARE = 0.05
+
+
+def order_body(number: int) -> bytes:
+    items = [{"id": number * 10 + i, "title": f"Mug {i}", "sku": f"MUG-{i}", "quantity": 1, "price": "12.50",
+              "variant_id": 7000 + i, "product_id": 8000 + i, "requires_shipping": True} for i in range(2)]
+    return json.dumps({
+        "id": number, "name": f"#{number}", "email": "ann@example.com", "currency": "USD",
+        "created_at": "2026-11-30T10:00:00Z", "updated_at": "2026-11-30T10:00:00Z",
+        "financial_status": "paid", "fulfillment_status": None, "total_price": "30.00", "total_tax": "0.00",
+        "total_discounts": "0.00",
+        "total_shipping_price_set": {"shop_money": {"amount": "5.00", "currency_code": "USD"}},
+        "shipping_address": {"first_name": "Ann", "last_name": "Lee", "address1": "5 Elm St", "city": "Boston",
+                             "zip": "02101", "country_code": "US"},
+        "line_items": items}).encode()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its reaped children, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def seed_store(database: Database, key: str) -> None:
+    settings = Settings(_env_file=None, admin_token="bench", secret_key=key)  # type: ignore[call-arg]
+    hub = Hub(settings=settings, db=database, cipher=TokenCipher(settings.fernet_key()), connectors=ConnectorRegistry())
+    stores.add_shopify_store(hub, stores.NewShopifyStore(shop=SHOP, token="t", verify=False, webhook_secret=SECRET))
+
+
+async def send_all(url: str, rate: float, seconds: float) -> tuple[list[float], list[float], dict[int, int], int]:
+    """Open loop: request i starts at i / rate; returns latencies, lateness, status counts, deliveries."""
+    count = int(rate * seconds)
+    retried = {i for i in range(count) if i % round(1 / RETRIED_SHARE) == 7}
+    plan = [(i, i) for i in range(count)] + [(count + j, i) for j, i in enumerate(sorted(retried))]
+    plan.sort(key=lambda item: item[0])
+    latencies: list[float] = []
+    lateness: list[float] = []
+    statuses: dict[int, int] = {}
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+        start = time.perf_counter()
+
+        async def one(slot: int, number: int) -> None:
+            due = start + slot / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            body = order_body(100_000 + number)
+            headers = {"X-Shopify-Topic": "orders/create", "X-Shopify-Shop-Domain": SHOP,
+                       "X-Shopify-Webhook-Id": f"bench-{number}", "Content-Type": "application/json",
+                       "X-Shopify-Hmac-Sha256": sign_webhook(body, SECRET)}
+            sent = time.perf_counter()
+            lateness.append(sent - due)
+            response = await client.post("/webhooks/shopify", content=body, headers=headers)
+            latencies.append(time.perf_counter() - sent)
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+        await asyncio.gather(*(one(slot, number) for slot, number in plan))
+    return latencies, lateness, statuses, count
+
+
+def wait_processed(database: Database, expected: int, timeout: float) -> tuple[int, int, float]:
+    """Wait until every stored delivery is processed; (deliveries, orders, seconds waited)."""
+    started = time.perf_counter()
+    while True:
+        with database.read() as session:
+            deliveries = session.execute(select(func.count()).select_from(WebhookDelivery)).scalar_one()
+            waiting = session.execute(select(func.count()).select_from(WebhookDelivery)
+                                      .where(WebhookDelivery.status == "received")).scalar_one()
+            orders = session.execute(select(func.count()).select_from(Order)).scalar_one()
+        if (deliveries >= expected and waiting == 0) or time.perf_counter() - started > timeout:
+            return deliveries, orders, time.perf_counter() - started
+        time.sleep(0.2)
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "hub", *args], env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the API exited:\n{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("the API did not start within 60 s")
+
+
+def run_case(backend: str, database: Database, rate: float, seconds: float, workers: int,
+             folder: Path) -> dict[str, Any]:
+    key = Fernet.generate_key().decode()
+    seed_store(database, key)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update({"HUB_DATABASE_URL": database.url, "HUB_SECRET_KEY": key, "HUB_ADMIN_TOKEN": "bench",
+                "HUB_LOG_LEVEL": "WARNING", "HUB_VAR_DIR": str(folder / "var"),
+                # the periodic jobs stay out of the measurement (an hour apart)
+                "HUB_ROUTE_INTERVAL_SECONDS": "3600", "HUB_OUTBOX_INTERVAL_SECONDS": "3600"})
+    if backend == "postgresql":
+        env.update({"HUB_BROKER_URL": REDIS, "HUB_BROKER_QUEUE_PREFIX": f"bench{uuid.uuid4().hex[:8]}."})
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with ExitStack() as stack:
+        processes: list[subprocess.Popen[bytes]] = []
+        stack.callback(lambda: [os.killpg(p.pid, signal.SIGTERM) for p in processes if p.poll() is None])
+        api = start(["run", "--port", str(port)], env, folder / "api.log")
+        processes.append(api)
+        if backend == "postgresql":
+            processes += [start(["worker", "--concurrency", "1"], env, folder / f"worker-{i}.log")
+                          for i in range(workers)]
+        wait_ready(url, api, folder / "api.log")
+        api_cpu = cpu_seconds(api.pid)
+        try:
+            latencies, lateness, statuses, count = asyncio.run(send_all(url, rate, seconds))
+        except httpx.TransportError as exc:
+            raise SystemExit(f"sending failed ({exc!r}); the API's log ends:\n"
+                             f"{(folder / 'api.log').read_text()[-3000:]}") from exc
+        api_cpu = cpu_seconds(api.pid) - api_cpu
+        deliveries, orders, drained = wait_processed(database, count, timeout=max(120.0, seconds * 20))
+    return {"latencies": latencies, "lateness": lateness, "statuses": statuses, "count": count,
+            "requests": len(latencies), "deliveries": deliveries, "orders": orders, "drained": drained,
+            "api_cpu_ms": api_cpu * 1000 / len(latencies)}
+
+
+def report(backend: str, rate: float, result: dict[str, Any]) -> None:
+    ms = [value * 1000 for value in result["latencies"]]
+    late = [value * 1000 for value in result["lateness"]]
+    print(f"[{backend}] {result['requests']} requests at {rate:.0f}/s ({result['count']} deliveries, "
+          f"{result['requests'] - result['count']} retried with the same id): statuses {result['statuses']}")
+    print(f"  acknowledgement p50 {percentile(ms, 0.5):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, "
+          f"max {max(ms):.1f} ms")
+    print(f"  floor (sender behind its schedule) p50 {percentile(late, 0.5):.1f} ms, "
+          f"p99 {percentile(late, 0.99):.1f} ms; API CPU {result['api_cpu_ms']:.2f} ms per request")
+    lost, doubled = result["count"] - result["orders"], max(0, result["orders"] - result["count"])
+    print(f"  stored {result['deliveries']} deliveries, {result['orders']} orders "
+          f"(lost {lost}, doubled {doubled}); all processed {result['drained']:.1f} s after the last answer")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=None, help="deliveries/s (default 200 PG, 100 SQLite)")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=2, help="hub workers beside the API (PostgreSQL)")
+    parser.add_argument("--backend", choices=["postgresql", "sqlite", "both"], default="both")
+    args = parser.parse_args()
+    backends = ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]
+    for backend in backends:
+        rate = args.rate or (200.0 if backend == "postgresql" else 100.0)
+        with tempfile.TemporaryDirectory() as folder, temp_database(backend) as database:
+            if database is None:
+                continue
+            result = run_case(backend, database, rate, args.seconds, args.workers, Path(folder))
+            report(backend, rate, result)
+
+
+if __name__ == "__main__":
+    main()
