@@ -35,6 +35,7 @@ from hub.api.params import exact_integer_bounds
 from hub.api.request_id import RequestId
 from hub.bootstrap import Hub
 from hub.metrics import database_registry
+from hub.tasks.telemetry import QueueDepthCollector, hub_queue_depths
 
 
 def create_app(hub: Hub) -> FastAPI:
@@ -42,6 +43,7 @@ def create_app(hub: Hub) -> FastAPI:
                   description="Dropshipping integration hub: orders, suppliers, stock, tracking, profit.")
     app.state.hub = hub
     app.state.database_metrics = database_registry(lambda: app.state.hub)
+    app.state.database_metrics.register(QueueDepthCollector(lambda: hub_queue_depths(app.state.hub.settings)))
     build_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -24,6 +24,7 @@ from hub.config import Settings, get_settings
 from hub.services import outbox, wakeups
 from hub.tasks.publisher import BackgroundPublisher
 from hub.tasks.queues import INTAKE, QUEUES, ROUTING, queue_for_job, queue_for_kind
+from hub.tasks.telemetry import connect_task_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def make_app(url: str, settings: Settings | None = None) -> Celery:
         # Redis redelivers an unacknowledged task after this; the outbox lease decides who works.
         broker_transport_options={"visibility_timeout": max(60, settings.outbox_lease_seconds * 2)},
     )
+    connect_task_metrics()
     app.task(name=DELIVER_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_deliver)
     app.task(name=JOB_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_job)
     app.task(name=REACT_TASK, acks_late=True, reject_on_worker_lost=True, max_retries=0)(_react)

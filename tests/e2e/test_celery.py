@@ -162,9 +162,9 @@ def test_a_sale_is_placed_right_away_not_on_the_next_tick(db_url: str, tmp_path:
     group = processes(hub_env(db_url, url, Fernet.generate_key().decode(), tmp_path / "var",
                               HUB_ROUTE_INTERVAL_SECONDS=hour, HUB_OUTBOX_INTERVAL_SECONDS=hour,
                               HUB_RELAY_GRACE_SECONDS=hour))
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     group.start("api", "run", "--port", str(port))
-    group.start("worker", "worker", "--concurrency", "1")
+    group.start("worker", "worker", "--concurrency", "1", "--metrics-port", str(metrics_port))
     api = f"http://127.0.0.1:{port}"
     latencies: list[float] = []
     try:
@@ -178,6 +178,10 @@ def test_a_sale_is_placed_right_away_not_on_the_next_tick(db_url: str, tmp_path:
                 assert client.post("/api/v1/orders", json=_order(1000 + i)).status_code == 201
                 wait_for(lambda n=i: _accepted(database) >= n + 1, 30, f"placement {i}", group.tail)
                 latencies.append(time.monotonic() - started)
+            api_metrics = client.get("/metrics").text
+        worker_url = f"http://127.0.0.1:{metrics_port}/metrics"
+        assert httpx.get(worker_url, timeout=5).status_code == 401  # labels name suppliers: not public
+        worker_metrics = httpx.get(worker_url, headers={"Authorization": "Bearer x"}, timeout=5).text
     finally:
         group.stop_all()
         database.dispose()
@@ -185,6 +189,21 @@ def test_a_sale_is_placed_right_away_not_on_the_next_tick(db_url: str, tmp_path:
     print(f"sale → supplier order accepted: p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
           f"max {latencies[-1] * 1000:.0f} ms over {len(latencies)} orders")
     assert latencies[-1] < 30
+    # The pool process's counters, summed by the worker's main process: every routing and
+    # placement task, and the calls to the supplier, timed.
+    assert _sample(worker_metrics, 'hub_task_duration_seconds_count{outcome="success",task="hub.react"}') >= 11
+    assert _sample(worker_metrics, 'hub_task_duration_seconds_count{outcome="success",task="hub.deliver"}') >= 11
+    assert _sample(worker_metrics, 'hub_remote_call_seconds_count{kind="supplier",remote="sandbox:root"}') >= 11
+    assert _sample(api_metrics, "hub_broker_up") == 1
+    assert _sample(api_metrics, 'hub_queue_messages{queue="placement"}') == 0  # all placed, nothing waits
+
+
+def _sample(exposition: str, name: str) -> float:
+    """The value of one sample line of a Prometheus text exposition."""
+    for line in exposition.splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not in the exposition:\n{exposition[:3000]}")
 
 
 def _healthy(api: str) -> bool:
