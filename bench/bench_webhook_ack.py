@@ -50,9 +50,9 @@ REDIS = os.environ.get("HUB_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 RETRIED_SHARE = 0.05
 
 
-def order_body(number: int) -> bytes:
-    items = [{"id": number * 10 + i, "title": f"Mug {i}", "sku": f"MUG-{i}", "quantity": 1, "price": "12.50",
-              "variant_id": 7000 + i, "product_id": 8000 + i, "requires_shipping": True} for i in range(2)]
+def order_body(number: int, skus: tuple[str, ...] = ("MUG-0", "MUG-1")) -> bytes:
+    items = [{"id": number * 10 + i, "title": f"Item {sku}", "sku": sku, "quantity": 1, "price": "12.50",
+              "variant_id": 7000 + i, "product_id": 8000 + i, "requires_shipping": True} for i, sku in enumerate(skus)]
     return json.dumps({
         "id": number, "name": f"#{number}", "email": "ann@example.com", "currency": "USD",
         "created_at": "2026-11-30T10:00:00Z", "updated_at": "2026-11-30T10:00:00Z",
