@@ -49,8 +49,11 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
     if settings.broker_url is not None:  # the work runs on `hub worker`, enqueued by `hub scheduler`
         scheduler = _broker_mode(hub, settings, sandbox)
     elif with_scheduler and settings.scheduler_enabled:
+        from hub.tasks import local
         from jobs.definitions import register_all
         from jobs.scheduler import build_scheduler
+
+        local.install(hub)  # webhooks answered once stored; intake, routing and placement right after
 
         register_all(settings)
         scheduler = build_scheduler(hub)
