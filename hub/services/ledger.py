@@ -166,12 +166,26 @@ def _has_actual(session: Session, supplier_order_id: int) -> bool:
 def record_supplier_estimate(session: Session, supplier_order_id: int) -> int:
     """Estimated supplier cost and shipping from the offer (call at routing); a no-op once charged."""
     supplier_order, order = _supplier_order(session, supplier_order_id)
-    if _has_actual(session, supplier_order_id):
-        return 0
-    return _write(session, order, L.supplier_entries(
+    return record_supplier_estimates(session, order, [(
         supplier_order.id, supplier_order.supplier_id, supplier_order.expected_cost,
-        supplier_order.expected_shipping, supplier_order.currency, supplier_order.created_at or utcnow(),
-        estimated=True))
+        supplier_order.expected_shipping, supplier_order.currency, supplier_order.created_at)])
+
+
+EstimateOf = tuple[int, int, Decimal, Decimal, str, datetime | None]  # id, supplier, cost, shipping, currency, at
+
+
+def record_supplier_estimates(session: Session, order: Order, supplier_orders: Sequence[EstimateOf]) -> int:
+    """`record_supplier_estimate` for several supplier orders of one order (routing's): one look-up
+    of those already charged, one upsert, one reallocation."""
+    if not supplier_orders:
+        return 0
+    charged = set(session.execute(select(LedgerEntry.supplier_order_id).where(
+        LedgerEntry.supplier_order_id.in_([so[0] for so in supplier_orders]), LedgerEntry.estimated.is_(False),
+        LedgerEntry.kind == L.SUPPLIER_COST).distinct()).scalars())
+    entries = [entry for so_id, supplier_id, cost, shipping, currency, at in supplier_orders if so_id not in charged
+               for entry in L.supplier_entries(so_id, supplier_id, cost, shipping, currency, at or utcnow(),
+                                               estimated=True)]
+    return _write(session, order, entries)
 
 
 def record_supplier_charge(session: Session, supplier_order_id: int, product_cost: Decimal,

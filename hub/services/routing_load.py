@@ -25,12 +25,16 @@ def policy_of(settings: dict[str, Any]) -> Policy:
                   consolidate_max_extra=amount("consolidate_max_extra"))
 
 
-def demands(session: Session, order: Order, lines: list[OrderLine]) -> list[LineDemand]:
-    """Each line with the options its listing maps to (or, without a listing, offers with its SKU)."""
+def demands(session: Session, order: Order, lines: list[OrderLine],
+            skus: dict[int, str] | None = None) -> list[LineDemand]:
+    """Each line with the options its listing maps to (or, without a listing, offers with its SKU);
+    `skus`, when given, receives the supplier SKU of every offer read (what placement sends)."""
+    skus = {} if skus is None else skus
     listings = _listings(session, order.store_id, lines)
-    mapped = _mappings(session, [listing_id for listing_id in listings.values() if listing_id is not None])
+    mapped = _mappings(session, [listing_id for listing_id in listings.values() if listing_id is not None], skus)
     excluded = _failed_suppliers(session, [line.id for line in lines])
-    by_sku = _offers_by_sku(session, [line.sku for line in lines if listings.get(line.id) is None and line.sku])
+    by_sku = _offers_by_sku(session, [line.sku for line in lines if listings.get(line.id) is None and line.sku],
+                            skus)
     result = []
     for line in lines:
         listing_id = listings.get(line.id)
@@ -64,7 +68,7 @@ def _part(offer: Offer, supplier: Supplier, per_unit: int) -> Part:
                 offer.lead_time_days or supplier.lead_time_days, supplier.priority)
 
 
-def _mappings(session: Session, listing_ids: list[int]) -> dict[int, list[tuple[int, Part]]]:
+def _mappings(session: Session, listing_ids: list[int], skus: dict[int, str]) -> dict[int, list[tuple[int, Part]]]:
     if not listing_ids:
         return {}
     rows = session.execute(
@@ -74,17 +78,19 @@ def _mappings(session: Session, listing_ids: list[int]) -> dict[int, list[tuple[
         .order_by(Mapping.listing_id, Mapping.priority, Offer.id)).all()
     found: dict[int, list[tuple[int, Part]]] = defaultdict(list)
     for mapping, offer, supplier in rows:
+        skus[offer.id] = offer.supplier_sku
         found[mapping.listing_id].append((mapping.priority, _part(offer, supplier, mapping.quantity)))
     return found
 
 
-def _offers_by_sku(session: Session, skus: list[str]) -> dict[str, list[Part]]:
-    if not skus:
+def _offers_by_sku(session: Session, wanted: list[str], skus: dict[int, str]) -> dict[str, list[Part]]:
+    if not wanted:
         return {}
     rows = session.execute(select(Offer, Supplier).join(Supplier, Offer.supplier_id == Supplier.id).where(
-        Offer.supplier_sku.in_(skus), Offer.active.is_(True), Supplier.active.is_(True)).order_by(Offer.id)).all()
+        Offer.supplier_sku.in_(wanted), Offer.active.is_(True), Supplier.active.is_(True)).order_by(Offer.id)).all()
     found: dict[str, list[Part]] = defaultdict(list)
     for offer, supplier in rows:
+        skus[offer.id] = offer.supplier_sku
         found[offer.supplier_sku].append(_part(offer, supplier, 1))
     return found
 
