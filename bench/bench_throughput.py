@@ -17,6 +17,7 @@ order, routing and placement apart.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import socket
 import subprocess
@@ -148,7 +149,7 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> bool
         if time.monotonic() > deadline:
             print(f"  timed out after {timeout:.0f} s waiting for {what}")
             return False
-        time.sleep(0.2)  # polling the database for the observable end state (cheap, not pacing)
+        time.sleep(0.5)  # polling the database for the observable end state (cheap, not pacing)
     return True
 
 
@@ -165,8 +166,12 @@ def suppliers_running(started: Started) -> Iterator[dict[str, tuple[str, Sandbox
                                                            price_factor=Decimal(factor), ship_after=-1))
         servers[code] = (f"http://127.0.0.1:{port}", twin)
     for code, (base, _) in servers.items():
-        host, port = base.removeprefix("http://").split(":")
-        wait_until(lambda h=host, p=int(port): _answers(h, p), 30, f"{code} to listen")
+        address, number = base.removeprefix("http://").split(":")
+
+        def listening(host: str = address, port: int = int(number)) -> bool:
+            return _answers(host, port)
+
+        wait_until(listening, 30, f"{code} to listen")
     yield servers
 
 
@@ -218,7 +223,8 @@ def profile(hub: Hub, shop: SandboxShopify, store_id: int, count: int) -> dict[s
           f"{routing['cpu'] * 1000 / len(ids):6.1f} ms CPU/order (this process only)")
     print(f"    placement: {placing['statements'] / len(ids):6.1f} statements/order, "
           f"{placing['cpu'] * 1000 / len(ids):6.1f} ms CPU/order (this process only; "
-          f"{len(messages) / len(ids):.2f} supplier orders/order), {placing['wall'] * 1000 / len(ids):.1f} ms wall/order")
+          f"{len(messages) / len(ids):.2f} supplier orders/order), "
+          f"{placing['wall'] * 1000 / len(ids):.1f} ms wall/order")
     return {"routing_statements": routing["statements"] / len(ids), "placing_statements":
             placing["statements"] / len(ids)}
 
@@ -254,15 +260,18 @@ def run_workers(hub: Hub, shop: SandboxShopify, store_id: int, started: Started,
         for first in range(0, len(ids), batch):
             app.send_task(REACT_TASK, args=[ids[first:first + batch]], queue=queue_name(app, ROUTING))
 
+        first_id, last_id = min(ids), max(ids)  # this run's orders are the newest: a range, cheap to poll
+
         def done() -> bool:
             with hub.db.read() as session:
                 waiting = session.execute(select(func.count()).select_from(Order).where(
-                    Order.id.in_(ids), Order.status.in_(("new", "routing")))).scalar_one()
+                    Order.id.between(first_id, last_id), Order.status.in_(("new", "routing")))).scalar_one()
                 unplaced = session.execute(select(func.count()).select_from(SupplierOrder).where(
-                    SupplierOrder.order_id.in_(ids), SupplierOrder.state.in_(("pending", "placing")))).scalar_one()
+                    SupplierOrder.order_id.between(first_id, last_id),
+                    SupplierOrder.state.in_(("pending", "placing")))).scalar_one()
             return waiting == 0 and unplaced == 0
 
-        finished = wait_until(done, max(120, orders / 5), f"{orders} orders placed")
+        finished = wait_until(done, max(300, orders / 2), f"{orders} orders placed")
         seconds = time.perf_counter() - start
         backends = {pid: pid_cpu(pid) - backends_before.get(pid, 0.0) for pid in backend_pids(hub, database)}
         cpu = {name: group_cpu(pgid) - cpu_before[name] for name, pgid in {**groups, **others}.items()}
@@ -278,8 +287,8 @@ def run_workers(hub: Hub, shop: SandboxShopify, store_id: int, started: Started,
             SupplierOrder.order_id.in_(ids)).group_by(SupplierOrder.state)).all())
         statuses = dict(session.execute(select(Order.status, func.count()).where(Order.id.in_(ids))
                                         .group_by(Order.status)).all())
-    orders = len(ids)
-    rate = orders / seconds
+    orders = len(ids) if finished else len(ids) - statuses.get("new", 0) - statuses.get("routing", 0)
+    rate = orders / seconds  # unfinished: the orders routed by the deadline
     print(f"  {workers} worker(s) x concurrency {concurrency}: {orders} orders in {seconds:.1f} s = "
           f"{rate:.1f} orders/s{'' if finished else ' (NOT FINISHED)'}")
     print(f"    orders {dict(sorted(statuses.items()))}, supplier orders {dict(sorted(states.items()))}")
@@ -303,12 +312,18 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=25, help="order ids per hub.react task")
     parser.add_argument("--profile", type=int, default=200, help="orders profiled in this process (0: none)")
     args = parser.parse_args()
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # progress shows as it comes, even into a file
+    host, _, port = REDIS.removeprefix("redis://").split("/")[0].partition(":")
+    if not _answers(host, int(port or 6379)):
+        print(f"Redis not reachable at {REDIS}: skipped")
+        return
     with temp_database("postgresql") as db, tempfile.TemporaryDirectory() as folder:
         if db is None:
             return
         database = db.engine.url.database or ""
         key, prefix = Fernet.generate_key().decode(), f"bench{uuid.uuid4().hex[:8]}."
-        settings = Settings(_env_file=None, admin_token="bench", secret_key=key,  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, admin_token="bench", secret_key=key,
                             var_dir=Path(folder), broker_queue_prefix=prefix)
         shop = SandboxShopify(SandboxConfig(orders=0, bucket_size=1e12, restore_rate=1e12, max_query_cost=10**9))
         hub = Hub(settings=settings, db=db, cipher=TokenCipher(settings.fernet_key()),

@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, exists, func, insert, literal, select
+from sqlalchemy import Row, Table, bindparam, exists, insert, literal, select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Offer, Order, OutboxMessage, Reservation, Supplier, SupplierOrder, SupplierOrderLine
@@ -67,17 +67,24 @@ def hold_stock(session: Session, allocations: list[Allocation]) -> None:
         raise StockTaken(sorted(needed))
 
 
-def open_supplier_orders(session: Session, order_id: int) -> dict[int, OpenSupplierOrder]:
-    """This routing's supplier orders so far (by supplier): pending, not yet handed to the outbox."""
+def open_supplier_orders(session: Session, order_id: int,
+                         attempts: dict[int, int] | None = None) -> dict[int, OpenSupplierOrder]:
+    """This routing's supplier orders so far (by supplier): pending, not yet handed to the outbox.
+    `attempts`, when given, receives how many supplier orders each supplier has for the order."""
     queued = exists().where(OutboxMessage.idempotency_key == literal("place:") + SupplierOrder.idempotency_key)
     rows = session.execute(select(
         SupplierOrder.id, SupplierOrder.supplier_id, Supplier.code, SupplierOrder.idempotency_key,
         SupplierOrder.not_before, SupplierOrder.currency, SupplierOrder.expected_cost,
-        SupplierOrder.expected_shipping, SupplierOrder.created_at)
+        SupplierOrder.expected_shipping, SupplierOrder.created_at,
+        ((SupplierOrder.state == "pending") & ~queued).label("open"))
         .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
-        .where(SupplierOrder.order_id == order_id, SupplierOrder.state == "pending", ~queued)
-        .order_by(SupplierOrder.id)).all()
-    return {row.supplier_id: OpenSupplierOrder(*row) for row in rows}
+        .where(SupplierOrder.order_id == order_id).order_by(SupplierOrder.id)).all()
+    if attempts is not None:
+        for row in rows:
+            attempts[row.supplier_id] = attempts.get(row.supplier_id, 0) + 1
+    return {row.supplier_id: OpenSupplierOrder(row.id, row.supplier_id, row.code, row.idempotency_key, row.not_before,
+                                               row.currency, row.expected_cost, row.expected_shipping, row.created_at)
+            for row in rows if row.open}
 
 
 def add_to_supplier_orders(session: Session, order_id: int, routed: list[Routed], not_before: datetime,
@@ -117,7 +124,8 @@ def _supplier_order_ids(session: Session, order_id: int, by_supplier: dict[int, 
         return (sum((a.unit_cost * a.quantity for _, a in items), Decimal(0)),
                 sum((a.shipping_cost * a.quantity for _, a in items), Decimal(0)))
 
-    open_orders = open_supplier_orders(session, order_id)
+    earlier: dict[int, int] = {}  # supplier → its supplier orders of this order, open or not
+    open_orders = open_supplier_orders(session, order_id, earlier)
     ids = {supplier_id: open_orders[supplier_id].id for supplier_id in by_supplier if supplier_id in open_orders}
     if ids:  # a big order's later chunk: add to what the earlier chunks started
         table = cast(Table, SupplierOrder.__table__)
@@ -130,9 +138,6 @@ def _supplier_order_ids(session: Session, order_id: int, by_supplier: dict[int, 
     new = sorted(set(by_supplier) - set(ids))
     if not new:
         return ids
-    earlier = dict(session.execute(select(SupplierOrder.supplier_id, func.count()).where(
-        SupplierOrder.order_id == order_id, SupplierOrder.supplier_id.in_(new))
-        .group_by(SupplierOrder.supplier_id)).all())
     rows: list[dict[str, Any]] = []
     for supplier_id in new:
         attempt = 1 + int(earlier.get(supplier_id, 0))
