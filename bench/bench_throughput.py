@@ -358,8 +358,8 @@ def main() -> None:
             started.stop_all()
             for log in sorted(Path(folder).glob("*.log")):
                 tail = log.read_text(errors="replace").strip().splitlines()[-3:]
-                if any("Error" in line or "Traceback" in line for line in tail):
-                    print(f"  --- {log.name}: " + " | ".join(tail))
+                if any("Error" in line or "Traceback" in line for line in tail):  # (stopping a worker logs some)
+                    print(f"  --- {log.name}: " + " | ".join(line[:200] for line in tail))
 
 
 if __name__ == "__main__":
