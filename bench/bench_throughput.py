@@ -238,8 +238,9 @@ def backend_pids(hub: Hub, database: str) -> list[int]:
 def run_workers(hub: Hub, shop: SandboxShopify, store_id: int, started: Started, workers: int, concurrency: int,
                 orders: int, batch: int, database: str) -> float | None:
     """Start `workers` workers, publish the orders, wait until every supplier order is accepted."""
-    from hub.tasks.app import REACT_TASK, make_app, queue_name
+    from hub.tasks.app import REACT_TASK, make_app, publish_messages, queue_name
     from hub.tasks.queues import ROUTING
+    from hub.tasks.relay import relay
 
     ids = new_orders(hub, shop, store_id, orders)
     names = [f"worker{n}" for n in range(workers)]
@@ -262,7 +263,12 @@ def run_workers(hub: Hub, shop: SandboxShopify, store_id: int, started: Started,
 
         first_id, last_id = min(ids), max(ids)  # this run's orders are the newest: a range, cheap to poll
 
+        relayed = [0]
+
         def done() -> bool:
+            # The relay, as `hub scheduler` runs it: a delivery that failed (a deadlock, a timeout)
+            # waits for its backoff and is republished when due.
+            relayed[0] += relay(hub.db, lambda found: publish_messages(app, found), timedelta(seconds=2))
             with hub.db.read() as session:
                 waiting = session.execute(select(func.count()).select_from(Order).where(
                     Order.id.between(first_id, last_id), Order.status.in_(("new", "routing")))).scalar_one()
@@ -287,11 +293,15 @@ def run_workers(hub: Hub, shop: SandboxShopify, store_id: int, started: Started,
             SupplierOrder.order_id.in_(ids)).group_by(SupplierOrder.state)).all())
         statuses = dict(session.execute(select(Order.status, func.count()).where(Order.id.in_(ids))
                                         .group_by(Order.status)).all())
+        retried = session.execute(select(func.count()).select_from(OutboxMessage).join(
+            SupplierOrder, OutboxMessage.idempotency_key == "place:" + SupplierOrder.idempotency_key).where(
+            SupplierOrder.order_id.in_(ids), OutboxMessage.attempts > 1)).scalar_one()
     orders = len(ids) if finished else len(ids) - statuses.get("new", 0) - statuses.get("routing", 0)
     rate = orders / seconds  # unfinished: the orders routed by the deadline
     print(f"  {workers} worker(s) x concurrency {concurrency}: {orders} orders in {seconds:.1f} s = "
           f"{rate:.1f} orders/s{'' if finished else ' (NOT FINISHED)'}")
-    print(f"    orders {dict(sorted(statuses.items()))}, supplier orders {dict(sorted(states.items()))}")
+    print(f"    orders {dict(sorted(statuses.items()))}, supplier orders {dict(sorted(states.items()))}; "
+          f"deliveries retried: {retried}, republished by the relay: {relayed[0]}")
     total = sum(cpu.values()) + sum(backends.values()) + redis + own
     print(f"    CPU seconds over {seconds:.1f} s wall ({total / seconds:.2f} cores busy, "
           f"{total * 1000 / orders:.1f} ms/order):")

@@ -134,12 +134,8 @@ def _accepted(hub: Hub, supplier_order_id: int, status: SupplierOrderStatus) -> 
         if not claim(session, supplier_order_id, state, allowed_from=[State.PLACING], remote_id=status.remote_id,
                      placed_at=now, accepted_at=now, last_error=None, updated_at=now):
             return
-        reservations.consume(session, supplier_order_id)
         order, code = session.execute(select(SupplierOrder, Supplier.code).join(
             Supplier, Supplier.id == SupplierOrder.supplier_id).where(SupplierOrder.id == supplier_order_id)).one()
-        if status.product_cost is not None:  # what the supplier charged replaces the estimate
-            record_supplier_charge(session, supplier_order_id, status.product_cost,
-                                   status.shipping_cost or Decimal(0), status.currency or order.currency)
         events.note(session, order_id=order.order_id, kind="supplier_order_placed", occurred_at=now,
                     message=f"Placed with {code} as {order.reference} (their id {status.remote_id})",
                     data={"supplier_order_id": supplier_order_id, "remote_id": status.remote_id})
@@ -147,6 +143,12 @@ def _accepted(hub: Hub, supplier_order_id: int, status: SupplierOrderStatus) -> 
                                          AttentionItem.order_id == order.order_id],
                                f"sent to {code} as {order.reference}", now)
         refresh_lifecycle(session, [order.order_id])
+        # Last, just before the commit, in routing's order (the store's ledger sums, then offers):
+        # the rows every routing and acceptance of the store needs stay locked for a moment.
+        if status.product_cost is not None:  # what the supplier charged replaces the estimate
+            record_supplier_charge(session, supplier_order_id, status.product_cost,
+                                   status.shipping_cost or Decimal(0), status.currency or order.currency)
+        reservations.consume(session, supplier_order_id)
 
 
 def _note_error(hub: Hub, supplier_order_id: int, error: str) -> None:

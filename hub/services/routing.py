@@ -9,6 +9,10 @@ update on the offer (`reserved = reserved + q WHERE stock - reserved >= q`), in 
 concurrent routings never deadlock; a lost race (row count 0) rolls back only that chunk, and the
 lines still waiting are decided again against the new stock. The supplier orders' outbox messages
 and estimated costs are written by the last transaction, so nothing is placed half-written.
+
+An ordinary order is routed in one transaction of about thirty statements, set-based whatever its
+lines and suppliers (see `routing_write`); its stock is held last, just before the commit, so the
+offer rows that concurrent routings of the same products need stay locked for one statement's time.
 """
 
 from __future__ import annotations
@@ -25,13 +29,20 @@ from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
 from hub.db.models import AttentionItem, Order, OrderLine, Store
-from hub.domain.routing import Routed, Unroutable, route_order
+from hub.domain.routing import Allocation, Routed, Unroutable, route_order
 from hub.logs import with_context
 from hub.services import attention, events
 from hub.services.cancellation import cancel_open_supplier_orders
 from hub.services.lifecycle import refresh_lifecycle
 from hub.services.routing_load import demands, fx_converter, policy_of
-from hub.services.routing_write import StockTaken, add_to_supplier_orders, hand_over, hold_stock, reference_for
+from hub.services.routing_write import (
+    StockTaken,
+    add_to_supplier_orders,
+    book_estimates,
+    hand_over,
+    hold_stock,
+    reference_for,
+)
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -75,8 +86,13 @@ def route(hub: Hub, order_id: int) -> RoutingResult | None:
                 loaded = _load(session, order_id, limit=CHUNK_LINES + 1)  # a big order is only counted here
                 if len(loaded.lines) <= CHUNK_LINES:
                     result = RoutingResult(order_id, "")
-                    _apply(session, order_id, token, _decide(session, loaded), result, hold, loaded)
-                    return _finish(session, order_id, token, result, loaded.order)
+                    unheld = _apply(session, order_id, token, _decide(session, loaded), result, hold, loaded)
+                    finished = _finish(session, order_id, token, result, loaded.order)
+                    # Last, just before the commit: the offer rows stay locked for as short a time
+                    # as can be, so concurrent routings of the same products wait for each other
+                    # a moment, not for a whole routing. A shortfall still rolls everything back.
+                    hold_stock(session, unheld)
+                    return finished
             return _route_claimed(hub, order_id, token)
         except StockTaken:
             continue  # the whole order rolled back, claim included: route it again on the new stock
@@ -233,10 +249,12 @@ def _own(session: Session, order_id: int, token: str) -> Order:
 
 
 def _apply(session: Session, order_id: int, token: str, decided: _Decided | list[Routed | Unroutable],
-           result: RoutingResult, hold: timedelta, loaded: _Loaded | None = None) -> None:
+           result: RoutingResult, hold: timedelta, loaded: _Loaded | None = None) -> list[Allocation]:
     """Hold the stock of these decisions, set their lines, add their supplier order lines and
     attention items. `loaded`: read in this transaction, after the claim it holds (the one-
-    transaction routing); without it (a chunk of a big order) the claim and lines are re-read."""
+    transaction routing), which holds the stock itself at its end: the allocations to hold are
+    returned; without it (a chunk of a big order) the claim and lines are re-read, and the stock
+    is held here (nothing is returned)."""
     decisions = decided.decisions if isinstance(decided, _Decided) else decided
     if loaded is None:
         order = _own(session, order_id, token)
@@ -247,7 +265,9 @@ def _apply(session: Session, order_id: int, token: str, decided: _Decided | list
     else:
         order, lines = loaded.order, {line.id: line for line in loaded.lines}
     routed = [d for d in decisions if isinstance(d, Routed)]
-    hold_stock(session, [a for d in routed for a in d.allocations])
+    allocations = [a for d in routed for a in d.allocations]
+    if loaded is None:
+        hold_stock(session, allocations)
     now = utcnow()
     cleared: list[str] = []  # attention keys of lines that waited and are routed now
     line_rows = []
@@ -267,6 +287,7 @@ def _apply(session: Session, order_id: int, token: str, decided: _Decided | list
     # a chunk's SKUs are looked up in its own transaction; the one-transaction routing read them already
     add_to_supplier_orders(session, order.id, routed, now + hold,
                            decided.skus if isinstance(decided, _Decided) and loaded is not None else {})
+    return [] if loaded is None else allocations
 
 
 def _set_lines(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -304,6 +325,7 @@ def _finish(session: Session, order_id: int, token: str, result: RoutingResult,
                 data={"routed_lines": result.routed_lines, "attention_lines": result.attention_lines,
                       "supplier_orders": result.supplier_order_ids})
     refresh_lifecycle(session, [order_id])
+    book_estimates(session, order, created)  # late: the store's ledger sums stay locked until the commit
     return result
 
 

@@ -155,13 +155,17 @@ def _supplier_order_ids(session: Session, order_id: int, by_supplier: dict[int, 
 
 
 def hand_over(session: Session, order: Order) -> list[OpenSupplierOrder]:
-    """This routing's supplier orders to the outbox (one INSERT) and their estimated costs to the
-    ledger (one upsert), until the supplier's charge replaces them. Returns them by id."""
+    """This routing's supplier orders to the outbox (one INSERT). Returns them by id."""
     created = sorted(open_supplier_orders(session, order.id).values(), key=lambda so: so.id)
     if created:
         outbox_messages.enqueue_many(session, OutboxKind.PLACE, [
             (f"place:{so.idempotency_key}", {"supplier_order_id": so.id}, so.not_before) for so in created])
-        record_supplier_estimates(session, order, [
-            (so.id, so.supplier_id, so.expected_cost, so.expected_shipping, so.currency, so.created_at)
-            for so in created])
     return created
+
+
+def book_estimates(session: Session, order: Order, created: list[OpenSupplierOrder]) -> None:
+    """Their estimated costs to the ledger (one upsert), until the supplier's charge replaces them.
+    Late in the transaction: it waits for, then locks, the store's ledger sums until the commit."""
+    record_supplier_estimates(session, order, [
+        (so.id, so.supplier_id, so.expected_cost, so.expected_shipping, so.currency, so.created_at)
+        for so in created])
