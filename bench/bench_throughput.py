@@ -263,12 +263,15 @@ def run_workers(hub: Hub, shop: SandboxShopify, store_id: int, started: Started,
 
         first_id, last_id = min(ids), max(ids)  # this run's orders are the newest: a range, cheap to poll
 
-        relayed = [0]
+        relayed, polls = [0], [0]
 
         def done() -> bool:
-            # The relay, as `hub scheduler` runs it: a delivery that failed (a deadlock, a timeout)
-            # waits for its backoff and is republished when due.
-            relayed[0] += relay(hub.db, lambda found: publish_messages(app, found), timedelta(seconds=2))
+            # The relay, as `hub scheduler` runs it (every few seconds): a delivery that failed (a
+            # deadlock, a timeout) waits for its backoff and is republished when due. A long grace:
+            # wake-ups still queued behind the backlog are not republished again and again.
+            polls[0] += 1
+            if polls[0] % 10 == 0:
+                relayed[0] += relay(hub.db, lambda found: publish_messages(app, found), timedelta(seconds=60))
             with hub.db.read() as session:
                 waiting = session.execute(select(func.count()).select_from(Order).where(
                     Order.id.between(first_id, last_id), Order.status.in_(("new", "routing")))).scalar_one()
