@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
@@ -163,15 +163,44 @@ def _has_actual(session: Session, supplier_order_id: int) -> bool:
         LedgerEntry.kind == L.SUPPLIER_COST).limit(1)).first() is not None
 
 
+STORE_LEDGER_LOCK = 0x1ED6  # advisory lock namespace (PostgreSQL): (this, store id) = that store's ledger
+
+
+def lock_store_ledger(session: Session, store_id: int) -> None:
+    """Wait for the other transactions writing this store's supplier costs (PostgreSQL).
+
+    The ledger's daily sums (`ledger_daily`, `ledger_part_daily`) are a few rows per store and day
+    kept by triggers: two workers booking supplier costs of one store at once lock the same rows
+    in no fixed order and deadlock. Taken first, this lock makes them wait in turn instead; they
+    would have waited for those rows anyway. (SQLite has one writer at a time: nothing to do.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(STORE_LEDGER_LOCK, store_id)))
+
+
 def record_supplier_estimate(session: Session, supplier_order_id: int) -> int:
     """Estimated supplier cost and shipping from the offer (call at routing); a no-op once charged."""
     supplier_order, order = _supplier_order(session, supplier_order_id)
-    if _has_actual(session, supplier_order_id):
-        return 0
-    return _write(session, order, L.supplier_entries(
+    return record_supplier_estimates(session, order, [(
         supplier_order.id, supplier_order.supplier_id, supplier_order.expected_cost,
-        supplier_order.expected_shipping, supplier_order.currency, supplier_order.created_at or utcnow(),
-        estimated=True))
+        supplier_order.expected_shipping, supplier_order.currency, supplier_order.created_at)])
+
+
+EstimateOf = tuple[int, int, Decimal, Decimal, str, datetime | None]  # id, supplier, cost, shipping, currency, at
+
+
+def record_supplier_estimates(session: Session, order: Order, supplier_orders: Sequence[EstimateOf]) -> int:
+    """`record_supplier_estimate` for several supplier orders of one order (routing's): one look-up
+    of those already charged, one upsert, one reallocation."""
+    if not supplier_orders:
+        return 0
+    lock_store_ledger(session, order.store_id)
+    charged = set(session.execute(select(LedgerEntry.supplier_order_id).where(
+        LedgerEntry.supplier_order_id.in_([so[0] for so in supplier_orders]), LedgerEntry.estimated.is_(False),
+        LedgerEntry.kind == L.SUPPLIER_COST).distinct()).scalars())
+    entries = [entry for so_id, supplier_id, cost, shipping, currency, at in supplier_orders if so_id not in charged
+               for entry in L.supplier_entries(so_id, supplier_id, cost, shipping, currency, at or utcnow(),
+                                               estimated=True)]
+    return _write(session, order, entries)
 
 
 def record_supplier_charge(session: Session, supplier_order_id: int, product_cost: Decimal,
@@ -182,6 +211,7 @@ def record_supplier_charge(session: Session, supplier_order_id: int, product_cos
     supplier_order, order = _supplier_order(session, supplier_order_id)
     currency = normalize_currency(currency)
     at = at or utcnow()
+    lock_store_ledger(session, order.store_id)
     session.execute(delete(LedgerEntry).where(LedgerEntry.supplier_order_id == supplier_order_id,
                                               LedgerEntry.estimated.is_(True))
                     .execution_options(synchronize_session=False))

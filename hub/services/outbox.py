@@ -67,12 +67,11 @@ def deliver(hub: Hub, message_id: int, *, due_only: bool = False) -> str:
                    or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
             .values(locked_until=now + timedelta(seconds=hub.settings.outbox_lease_seconds),
                     attempts=OutboxMessage.attempts + 1)
-            .execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            .returning(OutboxMessage.kind, OutboxMessage.payload, OutboxMessage.attempts)
+            .execution_options(synchronize_session=False)).first()
+        if claimed is None:  # the claim and the read are one statement: no row, no claim
             return "skipped"
-        message = session.get(OutboxMessage, message_id)
-        assert message is not None
-        kind, payload, attempts = message.kind, dict(message.payload), message.attempts
+        kind, payload, attempts = claimed.kind, dict(claimed.payload), claimed.attempts
     func = HANDLERS.get(kind)
     try:
         outcome: Outcome = func(hub, payload) if func else Failed(f"no handler for {kind!r}")

@@ -7,17 +7,17 @@ handler import this module without an import cycle.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
 from hub.db.models import OutboxMessage
-from hub.db.sql import insert_ignore
+from hub.db.sql import dialect_insert
 from hub.domain.outbox_kinds import OutboxKind
 from hub.services import wakeups
 
@@ -51,17 +51,34 @@ Handler = Callable[["Hub", dict[str, Any]], Outcome]
 def enqueue(session: Session, kind: OutboxKind, key: str, payload: dict[str, Any],
             available_at: datetime | None = None) -> bool:
     """Add a message in the caller's transaction; a second message with the same key is ignored."""
-    kind = OutboxKind(kind)  # an unknown kind is a bug: refuse it before it reaches the table
+    return _insert(session, OutboxKind(kind), [(key, payload, available_at)]) == 1
+
+
+def enqueue_many(session: Session, kind: OutboxKind,
+                 messages: Sequence[tuple[str, dict[str, Any], datetime | None]]) -> int:
+    """`enqueue` of several (key, payload, available_at) messages of one kind in one INSERT; keys
+    already there are ignored. Returns how many were added."""
+    return _insert(session, OutboxKind(kind), messages)
+
+
+def _insert(session: Session, kind: OutboxKind, messages: Sequence[tuple[str, dict[str, Any], datetime | None]]
+            ) -> int:
+    """The one writer of outbox rows (the kind was checked by the caller: an unknown kind is a bug
+    refused before it reaches the table)."""
+    if not messages:
+        return 0
     now = utcnow()
-    inserted = insert_ignore(session, OutboxMessage.__table__,  # type: ignore[arg-type]
-                             [{"kind": kind.value, "idempotency_key": key, "payload": payload, "state": "pending",
-                               "attempts": 0, "available_at": available_at or now, "created_at": now}],
-                             conflict=["idempotency_key"])
-    if inserted == 1 and wakeups.enabled():  # a broker: wake a worker for it once this commits
-        message_id = session.execute(select(OutboxMessage.id)
-                                     .where(OutboxMessage.idempotency_key == key)).scalar_one()
+    table = cast(Table, OutboxMessage.__table__)
+    statement = (dialect_insert(session, table).on_conflict_do_nothing(index_elements=["idempotency_key"])
+                 .returning(table.c.id))
+    # RETURNING gives the ids of the rows really inserted (a conflict returns nothing) on both backends.
+    added = list(session.execute(statement, [
+        {"kind": kind.value, "idempotency_key": key, "payload": payload, "state": "pending", "attempts": 0,
+         "available_at": available_at or now, "created_at": now} for key, payload, available_at in messages])
+        .scalars())
+    for message_id in added:  # a broker: wake a worker for each once this commits
         wakeups.after_commit(session, wakeups.OUTBOX, message_id, kind.value)
-    return inserted == 1
+    return len(added)
 
 
 def backoff(attempt: int) -> timedelta:

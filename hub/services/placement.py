@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from connectors.http import ConnectorError, RemoteRejected
 from hub.db.base import utcnow
@@ -89,15 +88,20 @@ def place(hub: Hub, payload: dict[str, Any]) -> messages.Outcome:
 def _claim(hub: Hub, supplier_order_id: int) -> _Claim | messages.Done | messages.Retry:
     now = utcnow()
     with hub.db.transaction() as session:
-        order = session.get(SupplierOrder, supplier_order_id)
-        if order is None:
+        found = session.execute(  # the supplier order, its store order and its supplier in one read
+            select(SupplierOrder, Order.status, Order.name, Order.email, Order.shipping_address, Supplier.kind,
+                   Supplier.code, Supplier.config, Supplier.credentials_encrypted)
+            .join(Order, Order.id == SupplierOrder.order_id).join(Supplier, Supplier.id == SupplierOrder.supplier_id)
+            .where(SupplierOrder.id == supplier_order_id)).first()
+        if found is None:
             return messages.Done("supplier order is gone")
+        order = found.SupplierOrder
         if order.state in FINAL_OR_PLACED:
             return messages.Done(f"already {order.state}")
         if order.not_before is not None and order.not_before > now:
             return messages.Retry("on hold before placement", after=order.not_before - now)
         uncertain = order.state == State.PLACING
-        if order.state == State.PENDING and _store_order_cancelled(session, order.order_id):
+        if order.state == State.PENDING and found.status == "cancelled":
             if not claim(session, supplier_order_id, State.CANCELLED, allowed_from=[State.PENDING],
                          cancelled_at=now, updated_at=now):
                 return messages.Done("claimed elsewhere")
@@ -107,24 +111,17 @@ def _claim(hub: Hub, supplier_order_id: int) -> _Claim | messages.Done | message
         if not claim(session, supplier_order_id, State.PLACING, allowed_from=[State.PENDING, State.PLACING],
                      place_attempts=SupplierOrder.place_attempts + 1, updated_at=now):
             return messages.Done("claimed elsewhere")
-        supplier = session.get(Supplier, order.supplier_id)
-        store_order = session.get(Order, order.order_id)
-        assert supplier is not None and store_order is not None
-        lines = session.execute(select(SupplierOrderLine).where(
-            SupplierOrderLine.supplier_order_id == supplier_order_id).order_by(SupplierOrderLine.id)).scalars().all()
-        address = store_order.shipping_address or {}
+        lines = session.execute(select(SupplierOrderLine.supplier_sku, SupplierOrderLine.quantity,
+                                       SupplierOrderLine.unit_cost).where(
+            SupplierOrderLine.supplier_order_id == supplier_order_id).order_by(SupplierOrderLine.id)).all()
+        address = found.shipping_address or {}
         request = SupplierOrderRequest(
             reference=order.reference, idempotency_key=order.idempotency_key, currency=order.currency,
             lines=tuple(SupplierLineRequest(line.supplier_sku, line.quantity, line.unit_cost) for line in lines),
             ship_to=Address(**{k: v for k, v in address.items() if k in Address.__dataclass_fields__}),
-            email=store_order.email, phone=address.get("phone"), note=f"{store_order.name}")
-        return _Claim(request, supplier.kind, supplier.code, dict(supplier.config), supplier.credentials_encrypted,
+            email=found.email, phone=address.get("phone"), note=f"{found.name}")
+        return _Claim(request, found.kind, found.code, dict(found.config), found.credentials_encrypted,
                       uncertain or order.place_attempts > 0)
-
-
-def _store_order_cancelled(session: Session, order_id: int) -> bool:
-    status: str = session.execute(select(Order.status).where(Order.id == order_id)).scalar_one()
-    return status == "cancelled"
 
 
 def _accepted(hub: Hub, supplier_order_id: int, status: SupplierOrderStatus) -> None:
@@ -137,13 +134,8 @@ def _accepted(hub: Hub, supplier_order_id: int, status: SupplierOrderStatus) -> 
         if not claim(session, supplier_order_id, state, allowed_from=[State.PLACING], remote_id=status.remote_id,
                      placed_at=now, accepted_at=now, last_error=None, updated_at=now):
             return
-        reservations.consume(session, supplier_order_id)
-        order = session.get(SupplierOrder, supplier_order_id)
-        assert order is not None
-        if status.product_cost is not None:  # what the supplier charged replaces the estimate
-            record_supplier_charge(session, supplier_order_id, status.product_cost,
-                                   status.shipping_cost or Decimal(0), status.currency or order.currency)
-        code = session.execute(select(Supplier.code).where(Supplier.id == order.supplier_id)).scalar_one()
+        order, code = session.execute(select(SupplierOrder, Supplier.code).join(
+            Supplier, Supplier.id == SupplierOrder.supplier_id).where(SupplierOrder.id == supplier_order_id)).one()
         events.note(session, order_id=order.order_id, kind="supplier_order_placed", occurred_at=now,
                     message=f"Placed with {code} as {order.reference} (their id {status.remote_id})",
                     data={"supplier_order_id": supplier_order_id, "remote_id": status.remote_id})
@@ -151,6 +143,12 @@ def _accepted(hub: Hub, supplier_order_id: int, status: SupplierOrderStatus) -> 
                                          AttentionItem.order_id == order.order_id],
                                f"sent to {code} as {order.reference}", now)
         refresh_lifecycle(session, [order.order_id])
+        # Last, just before the commit, in routing's order (the store's ledger sums, then offers):
+        # the rows every routing and acceptance of the store needs stay locked for a moment.
+        if status.product_cost is not None:  # what the supplier charged replaces the estimate
+            record_supplier_charge(session, supplier_order_id, status.product_cost,
+                                   status.shipping_cost or Decimal(0), status.currency or order.currency)
+        reservations.consume(session, supplier_order_id)
 
 
 def _note_error(hub: Hub, supplier_order_id: int, error: str) -> None:

@@ -9,58 +9,53 @@ update on the offer (`reserved = reserved + q WHERE stock - reserved >= q`), in 
 concurrent routings never deadlock; a lost race (row count 0) rolls back only that chunk, and the
 lines still waiting are decided again against the new stock. The supplier orders' outbox messages
 and estimated costs are written by the last transaction, so nothing is placed half-written.
+
+An ordinary order is routed in one transaction of about thirty statements, set-based whatever its
+lines and suppliers (see `routing_write`); its stock is held last, just before the commit, so the
+offer rows that concurrent routings of the same products need stay locked for one statement's time.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, exists, func, insert, literal, select, update
+from sqlalchemy import Table, bindparam, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
-from hub.db.models import (
-    AttentionItem,
-    Offer,
-    Order,
-    OrderLine,
-    OutboxMessage,
-    Reservation,
-    Store,
-    Supplier,
-    SupplierOrder,
-    SupplierOrderLine,
-)
-from hub.domain.outbox_kinds import OutboxKind
+from hub.db.models import AttentionItem, Order, OrderLine, Store
 from hub.domain.routing import Allocation, Routed, Unroutable, route_order
 from hub.logs import with_context
-from hub.services import attention, events, outbox_messages
+from hub.services import attention, events
 from hub.services.cancellation import cancel_open_supplier_orders
-from hub.services.ledger import record_supplier_estimate
 from hub.services.lifecycle import refresh_lifecycle
 from hub.services.routing_load import demands, fx_converter, policy_of
+from hub.services.routing_write import (
+    StockTaken,
+    add_to_supplier_orders,
+    book_estimates,
+    hand_over,
+    hold_stock,
+    reference_for,
+)
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["RoutingResult", "StockTaken", "react_to_orders", "reference_for", "route", "route_pending"]
+
 MAX_ROUTING_TRIES = 5
 CHUNK_LINES = 100  # lines applied per transaction: tens of milliseconds of write lock
 STALE_ROUTING = timedelta(seconds=60)  # a routing that has not moved for this long is continued
 ROUTABLE_PAYMENT = ("paid", "authorized", "partially_refunded")  # never ship what nobody paid for
 WAITING = ("pending", "attention")
-
-
-class StockTaken(Exception):
-    """Another routing took the stock between our read and our hold (or the line changed)."""
 
 
 class LostClaim(Exception):
@@ -88,13 +83,16 @@ def route(hub: Hub, order_id: int) -> RoutingResult | None:
                 token = _claim(session, order_id)
                 if token is None:
                     return None
-                waiting = session.execute(select(func.count()).select_from(OrderLine).where(
-                    OrderLine.order_id == order_id, OrderLine.routing_status.in_(WAITING),
-                    OrderLine.requires_shipping.is_(True))).scalar_one()
-                if waiting <= CHUNK_LINES:
+                loaded = _load(session, order_id, limit=CHUNK_LINES + 1)  # a big order is only counted here
+                if len(loaded.lines) <= CHUNK_LINES:
                     result = RoutingResult(order_id, "")
-                    _apply(session, order_id, token, _decide(session, order_id), result, hold)
-                    return _finish(session, order_id, token, result)
+                    unheld = _apply(session, order_id, token, _decide(session, loaded), result, hold, loaded)
+                    finished = _finish(session, order_id, token, result, loaded.order)
+                    # Last, just before the commit: the offer rows stay locked for as short a time
+                    # as can be, so concurrent routings of the same products wait for each other
+                    # a moment, not for a whole routing. A shortfall still rolls everything back.
+                    hold_stock(session, unheld)
+                    return finished
             return _route_claimed(hub, order_id, token)
         except StockTaken:
             continue  # the whole order rolled back, claim included: route it again on the new stock
@@ -184,7 +182,7 @@ def _route_claimed(hub: Hub, order_id: int, token: str) -> RoutingResult | None:
     try:
         for _ in range(MAX_ROUTING_TRIES):
             with hub.db.read() as session:
-                decisions = _decide(session, order_id)
+                decisions = _decide(session, _load(session, order_id)).decisions
             try:
                 for start in range(0, len(decisions), CHUNK_LINES):
                     hub.db.yield_to_writers()
@@ -202,19 +200,39 @@ def _route_claimed(hub: Hub, order_id: int, token: str) -> RoutingResult | None:
         return None
 
 
-def _decide(session: Session, order_id: int) -> list[Routed | Unroutable]:
-    """The choice for every line still waiting, made once for the whole order (consolidation
-    included); for a big order from a read that takes no write lock."""
-    order = session.get(Order, order_id)
-    assert order is not None
-    store = session.get(Store, order.store_id)
-    assert store is not None
+@dataclass
+class _Loaded:
+    """An order as routing reads it: the row, its store's settings, its lines waiting for routing."""
+
+    order: Order
+    store_settings: dict[str, Any]
+    lines: list[OrderLine]
+
+
+@dataclass
+class _Decided:
+    decisions: list[Routed | Unroutable]
+    skus: dict[int, str]  # offer id → supplier SKU, from the same read
+
+
+def _load(session: Session, order_id: int, limit: int | None = None) -> _Loaded:
+    """The order with its store's settings, and its waiting lines (the first `limit` of them)."""
+    order, settings = session.execute(select(Order, Store.settings).join(Store, Store.id == Order.store_id)
+                                      .where(Order.id == order_id)).one()
     lines = list(session.execute(select(OrderLine).where(
         OrderLine.order_id == order_id, OrderLine.routing_status.in_(WAITING),
-        OrderLine.requires_shipping.is_(True)).order_by(OrderLine.id)).scalars())
+        OrderLine.requires_shipping.is_(True)).order_by(OrderLine.id).limit(limit)).scalars())
+    return _Loaded(order, settings, lines)
+
+
+def _decide(session: Session, loaded: _Loaded) -> _Decided:
+    """The choice for every line still waiting, made once for the whole order (consolidation
+    included); for a big order from a read that takes no write lock."""
+    order, skus = loaded.order, dict[int, str]()
     country = (order.shipping_address or {}).get("country_code")
-    return route_order(demands(session, order, lines), country, policy_of(store.settings),
-                       fx_converter(session, order.placed_at.date()))
+    decisions = route_order(demands(session, order, loaded.lines, skus), country, policy_of(loaded.store_settings),
+                            fx_converter(session, order.placed_at.date()))
+    return _Decided(decisions, skus)
 
 
 def _own(session: Session, order_id: int, token: str) -> Order:
@@ -230,139 +248,85 @@ def _own(session: Session, order_id: int, token: str) -> Order:
     return order
 
 
-def _apply(session: Session, order_id: int, token: str, decisions: list[Routed | Unroutable],
-           result: RoutingResult, hold: timedelta) -> None:
-    """One chunk: hold its stock, set its lines, add its supplier order lines and attention items."""
-    order = _own(session, order_id, token)
-    lines = {line.id: line for line in session.execute(select(OrderLine).where(
-        OrderLine.id.in_([d.line_id for d in decisions]), OrderLine.routing_status.in_(WAITING))).scalars()}
-    if len(lines) != len(decisions):
-        raise StockTaken("lines changed since the decision")
+def _apply(session: Session, order_id: int, token: str, decided: _Decided | list[Routed | Unroutable],
+           result: RoutingResult, hold: timedelta, loaded: _Loaded | None = None) -> list[Allocation]:
+    """Hold the stock of these decisions, set their lines, add their supplier order lines and
+    attention items. `loaded`: read in this transaction, after the claim it holds (the one-
+    transaction routing), which holds the stock itself at its end: the allocations to hold are
+    returned; without it (a chunk of a big order) the claim and lines are re-read, and the stock
+    is held here (nothing is returned)."""
+    decisions = decided.decisions if isinstance(decided, _Decided) else decided
+    if loaded is None:
+        order = _own(session, order_id, token)
+        lines = {line.id: line for line in session.execute(select(OrderLine).where(
+            OrderLine.id.in_([d.line_id for d in decisions]), OrderLine.routing_status.in_(WAITING))).scalars()}
+        if len(lines) != len(decisions):
+            raise StockTaken("lines changed since the decision")
+    else:
+        order, lines = loaded.order, {line.id: line for line in loaded.lines}
     routed = [d for d in decisions if isinstance(d, Routed)]
-    _hold_stock(session, [a for d in routed for a in d.allocations])
+    allocations = [a for d in routed for a in d.allocations]
+    if loaded is None:
+        hold_stock(session, allocations)
     now = utcnow()
     cleared: list[str] = []  # attention keys of lines that waited and are routed now
     line_rows = []
     for decision in decisions:
         line = lines[decision.line_id]
         if isinstance(decision, Unroutable):
-            line_rows.append({"id": line.id, "routing_status": "attention", "attention_reason": decision.reason.value})
+            line_rows.append({"line": line.id, "status": "attention", "reason": decision.reason.value})
             _attention(session, order, line, decision)
         else:
             if line.routing_status == "attention" and line.attention_reason:
                 cleared.append(_attention_key(line.id, line.attention_reason))
-            line_rows.append({"id": line.id, "routing_status": "routed", "attention_reason": None})
+            line_rows.append({"line": line.id, "status": "routed", "reason": None})
             result.routed_lines += 1
-    session.execute(update(OrderLine), line_rows)
+    _set_lines(session, line_rows)
     if cleared:
         attention.resolve_open(session, [AttentionItem.dedupe_key.in_(cleared)], "the line is routed now", now)
-    _add_to_supplier_orders(session, order, routed, now + hold)
+    # a chunk's SKUs are looked up in its own transaction; the one-transaction routing read them already
+    add_to_supplier_orders(session, order.id, routed, now + hold,
+                           decided.skus if isinstance(decided, _Decided) and loaded is not None else {})
+    return [] if loaded is None else allocations
 
 
-def _open_supplier_orders(session: Session, order_id: int) -> dict[int, SupplierOrder]:
-    """This routing's supplier orders so far: pending, and not yet handed to the outbox."""
-    queued = exists().where(OutboxMessage.idempotency_key == literal("place:") + SupplierOrder.idempotency_key)
-    rows = session.execute(select(SupplierOrder).where(SupplierOrder.order_id == order_id,
-                                                       SupplierOrder.state == "pending", ~queued)
-                           .order_by(SupplierOrder.id)).scalars()
-    return {row.supplier_id: row for row in rows}
+def _set_lines(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One executemany, each line only while it still waits: a line another transaction moved
+    meanwhile (row count short) rolls the routing back, to be decided again."""
+    if not rows:
+        return
+    table = cast(Table, OrderLine.__table__)
+    moved = session.connection().execute(
+        table.update().where(table.c.id == bindparam("line"),  # no IN (…) in an executemany: one test each
+                             or_(*(table.c.routing_status == literal(status) for status in WAITING)))
+        .values(routing_status=bindparam("status"), attention_reason=bindparam("reason")), rows)
+    if moved.rowcount != len(rows):
+        raise StockTaken("lines changed since the decision")
 
 
-def _finish(session: Session, order_id: int, token: str, result: RoutingResult) -> RoutingResult:
-    """Hand this routing's supplier orders to the outbox, book their estimates, set the status."""
-    order = _own(session, order_id, token)
+def _finish(session: Session, order_id: int, token: str, result: RoutingResult,
+            owned: Order | None = None) -> RoutingResult:
+    """Hand this routing's supplier orders to the outbox, book their estimates, set the status.
+    `owned`: the order, claimed in this same transaction (no need to re-check the claim)."""
+    order = owned if owned is not None else _own(session, order_id, token)
     now = utcnow()
-    created = sorted(so.id for so in _open_supplier_orders(session, order_id).values())
-    for supplier_order_id in created:
-        supplier_order = session.get(SupplierOrder, supplier_order_id)
-        assert supplier_order is not None
-        outbox_messages.enqueue(session, OutboxKind.PLACE, f"place:{supplier_order.idempotency_key}",
-                       {"supplier_order_id": supplier_order.id}, available_at=supplier_order.not_before)
-        record_supplier_estimate(session, supplier_order_id)  # until the supplier's charge replaces it
+    created = hand_over(session, order)
     states = dict(session.execute(select(OrderLine.routing_status, func.count()).where(
         OrderLine.order_id == order_id, OrderLine.requires_shipping.is_(True))
         .group_by(OrderLine.routing_status)).all())
-    result.supplier_order_ids = created
+    result.supplier_order_ids = [so.id for so in created]
     result.attention_lines = int(states.get("attention", 0))
     result.status = ("new" if states.get("pending") else  # lost too many races: the next pass goes on
                      "routed" if not states.get("attention") else
                      "partially_routed" if states.get("routed") else "attention")
     order.status, order.routing_token, order.routing_beat = result.status, None, None
-    events.note(session, order_id=order_id, kind="routed", occurred_at=now, message=_summary(session, result),
+    events.note(session, order_id=order_id, kind="routed", occurred_at=now,
+                message=_summary(result, [so.supplier_code for so in created]),
                 data={"routed_lines": result.routed_lines, "attention_lines": result.attention_lines,
                       "supplier_orders": result.supplier_order_ids})
     refresh_lifecycle(session, [order_id])
+    book_estimates(session, order, created)  # late: the store's ledger sums stay locked until the commit
     return result
-
-
-def _hold_stock(session: Session, allocations: list[Allocation]) -> None:
-    """Claim stock offer by offer, in id order; any shortfall means someone was faster."""
-    needed: dict[int, int] = defaultdict(int)
-    for allocation in allocations:
-        needed[allocation.offer_id] += allocation.quantity
-    if not needed:
-        return
-    offers = cast(Table, Offer.__table__)
-    statement = (offers.update()
-                 .where(offers.c.id == bindparam("offer"), offers.c.stock - offers.c.reserved >= bindparam("need"))
-                 .values(reserved=offers.c.reserved + bindparam("need")))
-    # One executemany in id order (rows lock in that order); the summed row count says whether
-    # every offer still had the units.
-    held = session.connection().execute(statement, [{"offer": offer_id, "need": needed[offer_id]}
-                                                    for offer_id in sorted(needed)])
-    if held.rowcount != len(needed):
-        raise StockTaken(sorted(needed))
-
-
-def reference_for(order_id: int, supplier_id: int, attempt: int) -> str:
-    return f"H{order_id}-S{supplier_id}-{attempt}"
-
-
-def _add_to_supplier_orders(session: Session, order: Order, routed: list[Routed], not_before: datetime) -> None:
-    """The chunk's allocations join this routing's supplier order of their supplier (created on
-    first need); lines and reservations go in as one statement each."""
-    by_supplier: dict[int, list[tuple[int, Allocation]]] = defaultdict(list)
-    for decision in routed:
-        for allocation in decision.allocations:
-            by_supplier[allocation.supplier_id].append((decision.line_id, allocation))
-    if not by_supplier:
-        return
-    open_orders = _open_supplier_orders(session, order.id)
-    skus = dict(session.execute(select(Offer.id, Offer.supplier_sku).where(Offer.id.in_(
-        {a.offer_id for items in by_supplier.values() for _, a in items}))).all())
-    line_rows: list[dict[str, object]] = []
-    held_rows: list[dict[str, object]] = []
-    for supplier_id, items in sorted(by_supplier.items()):
-        supplier_order = open_orders.get(supplier_id)
-        if supplier_order is None:
-            supplier_order = _new_supplier_order(session, order.id, supplier_id, items[0][1].currency, not_before)
-        supplier_order.expected_cost += sum((a.unit_cost * a.quantity for _, a in items), Decimal(0))
-        supplier_order.expected_shipping += sum((a.shipping_cost * a.quantity for _, a in items), Decimal(0))
-        for line_id, allocation in items:
-            line_rows.append({"supplier_order_id": supplier_order.id, "order_line_id": line_id,
-                              "offer_id": allocation.offer_id, "supplier_sku": skus[allocation.offer_id],
-                              "quantity": allocation.quantity, "unit_cost": allocation.unit_cost,
-                              "shipping_cost": allocation.shipping_cost})
-            held_rows.append({"offer_id": allocation.offer_id, "order_line_id": line_id,
-                              "quantity": allocation.quantity, "state": "held"})
-    session.execute(insert(SupplierOrderLine), line_rows)
-    session.execute(insert(Reservation), held_rows)
-    session.flush()
-
-
-def _new_supplier_order(session: Session, order_id: int, supplier_id: int, currency: str,
-                        not_before: datetime) -> SupplierOrder:
-    attempt = 1 + session.execute(select(func.count()).select_from(SupplierOrder).where(
-        SupplierOrder.order_id == order_id, SupplierOrder.supplier_id == supplier_id)).scalar_one()
-    reference = reference_for(order_id, supplier_id, attempt)
-    supplier_order = SupplierOrder(
-        order_id=order_id, supplier_id=supplier_id, attempt=attempt, reference=reference,
-        idempotency_key=hashlib.sha256(f"hub-supplier-order:{reference}".encode()).hexdigest()[:40],
-        state="pending", currency=currency, expected_cost=Decimal(0), expected_shipping=Decimal(0),
-        not_before=not_before)
-    session.add(supplier_order)
-    session.flush()
-    return supplier_order
 
 
 def _attention_key(line_id: int, reason: str) -> str:
@@ -376,10 +340,8 @@ def _attention(session: Session, order: Order, line: OrderLine, decision: Unrout
         details={"order_line_id": line.id, "sku": line.sku, "quantity": line.quantity})])
 
 
-def _summary(session: Session, result: RoutingResult) -> str:
+def _summary(result: RoutingResult, codes: list[str]) -> str:
     if not result.supplier_order_ids:
         return f"No line could be routed ({result.attention_lines} need attention)"
-    names = session.execute(select(Supplier.code).join(SupplierOrder, SupplierOrder.supplier_id == Supplier.id)
-                            .where(SupplierOrder.id.in_(result.supplier_order_ids))).scalars().all()
-    text = f"Routed {result.routed_lines} line(s) to {', '.join(sorted(names))}"
+    text = f"Routed {result.routed_lines} line(s) to {', '.join(sorted(codes))}"
     return text + (f"; {result.attention_lines} need attention" if result.attention_lines else "")

@@ -25,12 +25,16 @@ def policy_of(settings: dict[str, Any]) -> Policy:
                   consolidate_max_extra=amount("consolidate_max_extra"))
 
 
-def demands(session: Session, order: Order, lines: list[OrderLine]) -> list[LineDemand]:
-    """Each line with the options its listing maps to (or, without a listing, offers with its SKU)."""
+def demands(session: Session, order: Order, lines: list[OrderLine],
+            skus: dict[int, str] | None = None) -> list[LineDemand]:
+    """Each line with the options its listing maps to (or, without a listing, offers with its SKU);
+    `skus`, when given, receives the supplier SKU of every offer read (what placement sends)."""
+    skus = {} if skus is None else skus
     listings = _listings(session, order.store_id, lines)
-    mapped = _mappings(session, [listing_id for listing_id in listings.values() if listing_id is not None])
+    mapped = _mappings(session, [listing_id for listing_id in listings.values() if listing_id is not None], skus)
     excluded = _failed_suppliers(session, [line.id for line in lines])
-    by_sku = _offers_by_sku(session, [line.sku for line in lines if listings.get(line.id) is None and line.sku])
+    by_sku = _offers_by_sku(session, [line.sku for line in lines if listings.get(line.id) is None and line.sku],
+                            skus)
     result = []
     for line in lines:
         listing_id = listings.get(line.id)
@@ -58,34 +62,43 @@ def _listings(session: Session, store_id: int, lines: list[OrderLine]) -> dict[i
     return {line.id: by_variant.get(line.variant_id or "") or by_sku.get(line.sku or "") for line in lines}
 
 
-def _part(offer: Offer, supplier: Supplier, per_unit: int) -> Part:
-    return Part(offer.id, supplier.id, per_unit, offer.cost, offer.shipping_cost or Decimal(0), offer.currency,
-                max(0, offer.stock - offer.reserved), frozenset(offer.countries or ()),
-                offer.lead_time_days or supplier.lead_time_days, supplier.priority)
+# The columns an option is made of, read as plain rows (no ORM objects: routing reads these for every order).
+_PART_COLUMNS = (Offer.id, Offer.supplier_sku, Offer.supplier_id, Offer.cost, Offer.shipping_cost, Offer.currency,
+                 Offer.stock, Offer.reserved, Offer.countries, Offer.lead_time_days,
+                 Supplier.lead_time_days.label("supplier_lead_time_days"), Supplier.priority)
 
 
-def _mappings(session: Session, listing_ids: list[int]) -> dict[int, list[tuple[int, Part]]]:
+def _part(row: Any, per_unit: int) -> Part:
+    return Part(row.id, row.supplier_id, per_unit, row.cost, row.shipping_cost or Decimal(0), row.currency,
+                max(0, row.stock - row.reserved), frozenset(row.countries or ()),
+                row.lead_time_days or row.supplier_lead_time_days, row.priority)
+
+
+def _mappings(session: Session, listing_ids: list[int], skus: dict[int, str]) -> dict[int, list[tuple[int, Part]]]:
     if not listing_ids:
         return {}
     rows = session.execute(
-        select(Mapping, Offer, Supplier).join(Offer, Mapping.offer_id == Offer.id)
+        select(Mapping.listing_id, Mapping.priority.label("mapping_priority"), Mapping.quantity, *_PART_COLUMNS)
+        .join(Offer, Mapping.offer_id == Offer.id)
         .join(Supplier, Offer.supplier_id == Supplier.id)
         .where(Mapping.listing_id.in_(listing_ids), Offer.active.is_(True), Supplier.active.is_(True))
         .order_by(Mapping.listing_id, Mapping.priority, Offer.id)).all()
     found: dict[int, list[tuple[int, Part]]] = defaultdict(list)
-    for mapping, offer, supplier in rows:
-        found[mapping.listing_id].append((mapping.priority, _part(offer, supplier, mapping.quantity)))
+    for row in rows:
+        skus[row.id] = row.supplier_sku
+        found[row.listing_id].append((row.mapping_priority, _part(row, row.quantity)))
     return found
 
 
-def _offers_by_sku(session: Session, skus: list[str]) -> dict[str, list[Part]]:
-    if not skus:
+def _offers_by_sku(session: Session, wanted: list[str], skus: dict[int, str]) -> dict[str, list[Part]]:
+    if not wanted:
         return {}
-    rows = session.execute(select(Offer, Supplier).join(Supplier, Offer.supplier_id == Supplier.id).where(
-        Offer.supplier_sku.in_(skus), Offer.active.is_(True), Supplier.active.is_(True)).order_by(Offer.id)).all()
+    rows = session.execute(select(*_PART_COLUMNS).join(Supplier, Offer.supplier_id == Supplier.id).where(
+        Offer.supplier_sku.in_(wanted), Offer.active.is_(True), Supplier.active.is_(True)).order_by(Offer.id)).all()
     found: dict[str, list[Part]] = defaultdict(list)
-    for offer, supplier in rows:
-        found[offer.supplier_sku].append(_part(offer, supplier, 1))
+    for row in rows:
+        skus[row.id] = row.supplier_sku
+        found[row.supplier_sku].append(_part(row, 1))
     return found
 
 

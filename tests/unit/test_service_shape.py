@@ -16,14 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [p for folder in ("hub", "jobs", "connectors") for p in sorted((ROOT / folder).rglob("*.py"))]
 
 
-def _calls(name: str) -> list[tuple[Path, ast.Call]]:
+def _calls(*names: str) -> list[tuple[Path, ast.Call]]:
     found = []
     for path in SOURCES:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
                 func = node.func
                 called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-                if called == name:
+                if called in names:
                     found.append((path, node))
     return found
 
@@ -34,9 +34,10 @@ def test_every_kind_has_a_handler_and_every_handler_a_kind() -> None:
 
 
 def test_every_message_written_names_a_kind_of_the_table() -> None:
-    """Each `enqueue(…)` in the code passes `OutboxKind.<member>`, so what is written is handled."""
+    """Each `enqueue(…)` / `enqueue_many(…)` in the code passes `OutboxKind.<member>`, so what is
+    written is handled."""
     written = set()
-    for path, call in _calls("enqueue"):
+    for path, call in _calls("enqueue", "enqueue_many"):
         kind = call.args[1] if len(call.args) > 1 else next(k.value for k in call.keywords if k.arg == "kind")
         assert isinstance(kind, ast.Attribute) and isinstance(kind.value, ast.Name), f"{path}: {ast.unparse(call)}"
         assert kind.value.id == "OutboxKind", f"{path}: kind must be an OutboxKind member: {ast.unparse(kind)}"
