@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     sandbox_max_orders: int | None = Field(default=None, ge=0)  # stop selling at this many (history included)
     sandbox_ship_after_seconds: float = 30  # a sandbox supplier ships this long after accepting; <0: never
     sandbox_shop_restore_rate: float = Field(default=100, gt=0)  # API cost points a second (Shopify's standard)
+    sandbox_stores: int = Field(default=1, ge=1, le=100)  # emulated shops, each its own store (load tests)
 
     # Supplier feeds: the push/pull size limit, the truncation guard's share of the last full
     # feed, and how often suppliers with a feed URL are pulled.

@@ -45,6 +45,9 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
         runtime.register_job(settings.sandbox_tick_seconds)
         sandbox_lines = [f"sandbox shop       http://{loopback}:{bind_port}/sandbox/shopify (store {runtime.store_id})",
                          f"sandbox suppliers  http://{loopback}:{bind_port}/sandbox/suppliers/"]
+        if len(runtime.shops) > 1:
+            sandbox_lines.insert(1, f"sandbox shops 2-{len(runtime.shops)} http://{loopback}:{bind_port}"
+                                    f"/sandbox/shopify-N (stores {', '.join(map(str, runtime.store_ids[1:]))})")
     scheduler = None
     if settings.broker_url is not None:  # the work runs on `hub worker`, enqueued by `hub scheduler`
         scheduler = _broker_mode(hub, settings, sandbox)

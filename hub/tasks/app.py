@@ -96,12 +96,15 @@ def publish_messages(app: Celery, messages: list[tuple[int, str]]) -> None:
         app.send_task(DELIVER_TASK, args=[message_id], queue=queue_name(app, queue_for_kind(kind)))
 
 
-def publish_job(app: Celery, name: str, store_id: int | None) -> None:
-    app.send_task(JOB_TASK, args=[name, store_id], queue=queue_name(app, queue_for_job(name)))
+def publish_job(app: Celery, name: str, store_id: int | None, expires: float | None = None) -> None:
+    """One run of a job; `expires` (seconds): a worker drops it unstarted after that (the next firing
+    brings another), so firings queued behind a backlog do not pile up."""
+    app.send_task(JOB_TASK, args=[name, store_id], queue=queue_name(app, queue_for_job(name)), expires=expires)
 
 
-def publish_supplier_job(app: Celery, name: str, supplier_id: int) -> None:
-    app.send_task(SUPPLIER_JOB_TASK, args=[name, supplier_id], queue=queue_name(app, queue_for_job(name)))
+def publish_supplier_job(app: Celery, name: str, supplier_id: int, expires: float | None = None) -> None:
+    app.send_task(SUPPLIER_JOB_TASK, args=[name, supplier_id], queue=queue_name(app, queue_for_job(name)),
+                  expires=expires)
 
 
 def publish_wakeups(app: Celery, pending: list[wakeups.Wakeup]) -> None:

@@ -25,7 +25,7 @@ from hub.db.models import JobLease
 from hub.services.stores import active_store_ids
 from hub.tasks.app import publish_job, publish_messages, publish_supplier_job
 from hub.tasks.queues import BROKER_REPLACED_JOBS
-from hub.tasks.relay import relay
+from hub.tasks.relay import Relay
 from hub.tasks.supplier_jobs import SUPPLIER_JOBS, supplier_ids
 from jobs import leases
 from jobs.registry import JobSpec, registry
@@ -35,6 +35,14 @@ logger = logging.getLogger(__name__)
 
 LEASE_JOB, LEASE_SCOPE = "scheduler", "*"
 RELAY_JOB = "outbox.relay"
+MIN_EXPIRY_SECONDS = 30.0
+
+
+def expiry(spec: JobSpec) -> float:
+    """How long a firing's task may wait in its queue: its interval, at least MIN_EXPIRY_SECONDS. A
+    firing not started by then is dropped (the next one brings another): behind a backlog, 20 stores'
+    firings every few seconds would otherwise pile up and all run, one after another, once reached."""
+    return max(spec.interval_seconds, MIN_EXPIRY_SECONDS)
 
 
 def fan_out(hub: Hub, app: Celery, spec: JobSpec) -> int:
@@ -43,11 +51,11 @@ def fan_out(hub: Hub, app: Celery, spec: JobSpec) -> int:
     if spec.name in SUPPLIER_JOBS:
         suppliers = supplier_ids(hub, spec.name)
         for supplier_id in suppliers:
-            publish_supplier_job(app, spec.name, supplier_id)
+            publish_supplier_job(app, spec.name, supplier_id, expires=expiry(spec))
         return len(suppliers)
     scopes: list[int | None] = (list(active_store_ids(hub.db, spec.platforms)) if spec.per_store else [None])
     for store_id in scopes:
-        publish_job(app, spec.name, store_id)
+        publish_job(app, spec.name, store_id, expires=expiry(spec))
     return len(scopes)
 
 
@@ -58,10 +66,9 @@ def _fire(hub: Hub, app: Celery, spec: JobSpec) -> None:
         logger.exception("scheduler could not enqueue", extra={"job": spec.name})
 
 
-def _relay(hub: Hub, app: Celery) -> None:
+def _relay(relay: Relay) -> None:
     try:
-        relay(hub.db, lambda messages: publish_messages(app, messages),
-              timedelta(seconds=hub.settings.relay_grace_seconds))
+        relay()
     except Exception:
         logger.exception("outbox relay failed")
 
@@ -75,7 +82,9 @@ def build(hub: Hub, app: Celery) -> BackgroundScheduler:
             continue
         scheduler.add_job(_fire, "interval", seconds=spec.interval_seconds, args=[hub, app, spec],
                           id=spec.name, name=spec.name, next_run_time=now)
-    scheduler.add_job(_relay, "interval", seconds=hub.settings.outbox_interval_seconds, args=[hub, app],
+    relay = Relay(hub.db, lambda messages: publish_messages(app, messages),
+                  timedelta(seconds=hub.settings.relay_grace_seconds))
+    scheduler.add_job(_relay, "interval", seconds=hub.settings.outbox_interval_seconds, args=[relay],
                       id=RELAY_JOB, name=RELAY_JOB, next_run_time=now)
     return scheduler
 
@@ -91,7 +100,8 @@ def renew(hub: Hub, holder: str) -> bool:
         result = session.execute(
             update(JobLease).where(JobLease.job == LEASE_JOB, JobLease.scope == LEASE_SCOPE,
                                    JobLease.holder == holder)
-            .values(heartbeat_at=now, expires_at=now + timedelta(seconds=_ttl(hub)))
+            # acquired_at stays the moment it was taken (the column's onupdate would move it).
+            .values(heartbeat_at=now, expires_at=now + timedelta(seconds=_ttl(hub)), acquired_at=JobLease.acquired_at)
             .execution_options(synchronize_session=False))
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 

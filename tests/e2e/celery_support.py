@@ -94,6 +94,28 @@ def processes(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Processes]]
     yield make
     for group in made:
         group.stop_all()
+        delete_queues(group.env)
+
+
+def delete_queues(env: dict[str, str]) -> None:
+    """Drop the test's own queues (its prefix is unique), so the brokers do not collect them."""
+    from kombu import Connection, Queue
+
+    from hub.tasks.queues import QUEUES
+
+    url, prefix = env.get("HUB_BROKER_URL"), env.get("HUB_BROKER_QUEUE_PREFIX")
+    if not url or not prefix:
+        return
+    with contextlib.suppress(Exception), Connection(url, connect_timeout=5) as connection:
+        channel = connection.channel()
+        for name in QUEUES:  # emptied first: Redis keeps a deleted queue's messages
+            queue = Queue(prefix + name, channel=channel)  # type: ignore[no-untyped-call]
+            queue.purge()  # type: ignore[no-untyped-call]
+            queue.delete()  # type: ignore[no-untyped-call]
+        if url.startswith("redis"):  # and the exchange's bindings, which Redis keeps as keys
+            for pattern in (f"_kombu.binding.{prefix}*", f"_kombu.binding_permanent.{prefix}*"):
+                for key in channel.client.scan_iter(pattern):
+                    channel.client.delete(key)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str, on_fail: Callable[[], str]) -> None:

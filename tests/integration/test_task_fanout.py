@@ -1,5 +1,6 @@
-"""The scheduler's fan-out, on both backends: one task per active store or per supplier, ids only;
-a supplier job already running for a supplier is not run twice."""
+"""The scheduler's fan-out, on both backends: one task per active store or per supplier, ids only,
+each expiring unstarted after its interval; a supplier job already running for a supplier is not
+run twice."""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ class _Broker:
     def __init__(self, tmp_path: Path) -> None:
         self.conf = make_app("redis://127.0.0.1:1/0", make_settings(tmp_path)).conf
         self.sent: list[tuple[str, list[object], str]] = []
+        self.expires: list[float | None] = []
 
-    def send_task(self, name: str, args: list[object], queue: str) -> None:
+    def send_task(self, name: str, args: list[object], queue: str, expires: float | None = None) -> None:
         self.sent.append((name, args, queue))
+        self.expires.append(expires)
 
 
 def _seed(hub: Hub) -> tuple[list[int], list[int]]:
@@ -49,6 +52,10 @@ def test_per_store_and_per_supplier_jobs_fan_out_over_the_active_ones(hub: Hub, 
                            ("hub.job", ["orders.pull", stores[1]], "intake"),
                            ("hub.supplier_job", ["suppliers.poll", suppliers[0]], "placement"),
                            ("hub.job", ["orders.route", None], "routing")]
+    # A firing not started within its interval (at least 30 s) is dropped: the next brings another.
+    intervals = [hub.settings.orders_pull_interval_seconds] * 2 + [hub.settings.supplier_poll_interval_seconds,
+                                                                   hub.settings.route_interval_seconds]
+    assert broker.expires == [max(30.0, interval) for interval in intervals]
 
 
 def test_a_supplier_job_running_elsewhere_is_skipped(hub: Hub) -> None:

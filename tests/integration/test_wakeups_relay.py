@@ -18,7 +18,7 @@ from hub.db.engine import Database
 from hub.db.models import OutboxMessage, Store
 from hub.services import outbox, wakeups
 from hub.services.intake import ingest
-from hub.tasks.relay import overdue_messages
+from hub.tasks.relay import Relay, overdue_messages
 from tests.factories import make_order
 
 
@@ -92,6 +92,28 @@ def test_the_relay_republishes_what_is_due_and_unclaimed(db: Database) -> None:
     _set(db, "done", state="done", available_at=now - timedelta(seconds=60))
     overdue = overdue_messages(db, grace, now)
     assert overdue == [(_message_id(db, "lost"), "supplier.place"), (_message_id(db, "retried"), "supplier.place")]
+
+
+def test_the_relay_sends_a_waiting_message_again_only_after_a_doubling_wait(db: Database) -> None:
+    """A message stuck behind a backlog is not added to the queue again on every tick: after the
+    grace, then 2, 4… graces; a new attempt of it (after a retry's backoff) is sent at once."""
+    start = utcnow()
+    grace = timedelta(seconds=10)
+    with db.transaction() as session:
+        outbox.enqueue(session, "supplier.place", "queued", {})
+    _set(db, "queued", available_at=start - timedelta(seconds=60))
+    message = (_message_id(db, "queued"), "supplier.place")
+    sent: list[tuple[int, str]] = []
+    relay = Relay(db, sent.extend, grace)
+    at = [0, 5, 10, 15, 25, 29, 30, 69, 70]  # seconds after the first tick
+    for second in at:
+        relay(start + timedelta(seconds=second))
+    assert sent == [message] * 4  # at 0, 10 (+1 grace), 30 (+2), 70 (+4)
+    _set(db, "queued", attempts=1)  # tried and retried meanwhile: a new attempt
+    relay(start + timedelta(seconds=71))
+    assert sent == [message] * 5
+    _set(db, "queued", state="done")
+    assert relay(start + timedelta(seconds=500)) == 0 and relay.sent == {}
 
 
 def test_a_wakeup_for_a_message_in_backoff_does_nothing(hub: Hub) -> None:

@@ -143,6 +143,8 @@ class DurableSandboxShopify(SandboxShopify):
         """Webhooks in flight stay in the file until they were answered: a kill mid-send resends them
         with their webhook ids (the hub drops the repeats), it never loses them."""
         with self._lock:
+            if not self._outbox:  # nothing to send, nothing changes: no state written (every tick, every shop)
+                return []
             # The very list the base class takes out next (appended to until then), not a copy.
             self._sending = self._outbox
         try:
