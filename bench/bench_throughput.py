@@ -240,7 +240,7 @@ def run_workers(hub: Hub, shop: SandboxShopify, store_id: int, started: Started,
     """Start `workers` workers, publish the orders, wait until every supplier order is accepted."""
     from hub.tasks.app import REACT_TASK, make_app, publish_messages, queue_name
     from hub.tasks.queues import ROUTING
-    from hub.tasks.relay import relay
+    from hub.tasks.relay import Relay
 
     ids = new_orders(hub, shop, store_id, orders)
     names = [f"worker{n}" for n in range(workers)]
@@ -264,6 +264,7 @@ def run_workers(hub: Hub, shop: SandboxShopify, store_id: int, started: Started,
         first_id, last_id = min(ids), max(ids)  # this run's orders are the newest: a range, cheap to poll
 
         relayed, polls = [0], [0]
+        relay = Relay(hub.db, lambda found: publish_messages(app, found), timedelta(seconds=60))
 
         def done() -> bool:
             # The relay, as `hub scheduler` runs it (every few seconds): a delivery that failed (a
@@ -271,7 +272,7 @@ def run_workers(hub: Hub, shop: SandboxShopify, store_id: int, started: Started,
             # wake-ups still queued behind the backlog are not republished again and again.
             polls[0] += 1
             if polls[0] % 10 == 0:
-                relayed[0] += relay(hub.db, lambda found: publish_messages(app, found), timedelta(seconds=60))
+                relayed[0] += relay()
             with hub.db.read() as session:
                 waiting = session.execute(select(func.count()).select_from(Order).where(
                     Order.id.between(first_id, last_id), Order.status.in_(("new", "routing")))).scalar_one()
