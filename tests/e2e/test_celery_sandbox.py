@@ -1,8 +1,9 @@
-"""The whole sandbox flow on Celery, at the scale of an agency: `hub run --sandbox` with 20 sandbox
-stores (the API, webhooks, and the emulated shops and suppliers), two `hub scheduler`s and two
-`hub worker`s as separate processes, on PostgreSQL with Redis and with RabbitMQ.
+"""The whole sandbox flow on Celery, at the scale of an agency: `hub run --sandbox` with many sandbox
+stores (20 × 50 orders at the issue's scale; fewer in `make test`, see STORES): the API, webhooks,
+and the emulated shops and suppliers; two `hub scheduler`s and two `hub worker`s as
+separate processes, on PostgreSQL with Redis and with RabbitMQ.
 
-Each store sells 50 orders (2 of history, brought by the pull; 48 new ones, by webhook). While they
+Each store sells its orders (2 of history, brought by the pull; the rest by webhook). While they
 flow, one worker is SIGKILLed (with its pool) 5 times, each once the flow has made a further sixth
 of its way, and started again; and the active scheduler is SIGKILLed once: the standby must take
 the lease before the dead one's lease would have run out. The run ends with every shop order once
@@ -12,6 +13,7 @@ fulfilled once at its own shop.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 import uuid
@@ -26,7 +28,12 @@ from tests.e2e.sandbox_run import HubRun, scenario_env, upgrade
 pytestmark = pytest.mark.slow
 _ = processes  # fixture
 
-STORES, HISTORY, NEW_ORDERS = 20, 2, 48
+# The issue's scale is 20 stores of 50 orders; `make test` runs 4 stores of 15 on each broker to
+# stay within CI's 10 minutes on 2 cores (HUB_E2E_STORES / HUB_E2E_ORDERS_PER_STORE raise it: the
+# full run and its figures are in the README).
+STORES = int(os.environ.get("HUB_E2E_STORES", "4"))
+HISTORY = 2
+NEW_ORDERS = int(os.environ.get("HUB_E2E_ORDERS_PER_STORE", "15")) - HISTORY
 ORDERS = STORES * (HISTORY + NEW_ORDERS)
 WORKER_KILLS = 5
 # Each routed order has at least one supplier order placed and one parcel fulfilled: two steps.
