@@ -28,12 +28,12 @@ from tests.e2e.sandbox_run import HubRun, scenario_env, upgrade
 pytestmark = pytest.mark.slow
 _ = processes  # fixture
 
-# The scale is 20 stores of 50 orders; `make test` runs 4 stores of 15 on each broker to
+# The scale is 20 stores of 50 orders; `make test` runs 3 stores of 12 on each broker to
 # stay within CI's 10 minutes on 2 cores (HUB_E2E_STORES / HUB_E2E_ORDERS_PER_STORE raise it: the
 # full run and its figures are in the README).
-STORES = int(os.environ.get("HUB_E2E_STORES", "4"))
+STORES = int(os.environ.get("HUB_E2E_STORES", "3"))
 HISTORY = 2
-NEW_ORDERS = int(os.environ.get("HUB_E2E_ORDERS_PER_STORE", "15")) - HISTORY
+NEW_ORDERS = int(os.environ.get("HUB_E2E_ORDERS_PER_STORE", "12")) - HISTORY
 ORDERS = STORES * (HISTORY + NEW_ORDERS)
 WORKER_KILLS = 5
 # Each routed order has at least one supplier order placed and one parcel fulfilled: two steps.
