@@ -117,7 +117,12 @@ class _PostgresTemplate:
         admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"'))
+                # FILE_COPY: on PostgreSQL 15+ the default (WAL_LOG) writes every page of the
+                # template into the WAL: 309 ms a copy and 757 ms to drop it, against 87 and 53 ms
+                # here, for each of the suite's several hundred PostgreSQL tests.
+                newer = int(conn.execute(text("SHOW server_version_num")).scalar_one()) >= 150000
+                strategy = " STRATEGY = FILE_COPY" if newer else ""
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"{strategy}'))
                 conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
         finally:
             admin.dispose()
