@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 1.0
+T = TypeVar("T")
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # Shopify gives a webhook 5 s; the goal is milliseconds, so the buckets are fine below 100 ms.
@@ -48,30 +49,39 @@ def observe_job(job: str, status: str, seconds: float) -> None:
         JOB_FAILURES.labels(job).inc()
 
 
+class CachedRead(Generic[T]):
+    """`read()` at most once per `seconds` however many scrapes ask (thread-safe)."""
+
+    def __init__(self, read: Callable[[], T], seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._read, self._seconds, self._clock = read, seconds, clock
+        self._lock = threading.Lock()
+        self._cached: tuple[float, T] | None = None
+
+    def get(self) -> T:
+        with self._lock:
+            now = self._clock()
+            if self._cached is None or now - self._cached[0] >= self._seconds:
+                self._cached = (now, self._read())
+            return self._cached[1]
+
+
 class OutboxCollector(Collector):
     """Outbox backlog gauges of one hub's database, read at most once per `CACHE_SECONDS`.
     `hub` is asked for at each read: an app's Hub is set after the app is built (tests do)."""
 
     def __init__(self, hub: Callable[[], Hub], clock: Callable[[], float] = time.monotonic) -> None:
         self._hub = hub
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._cached: tuple[float, list[Backlog] | None] | None = None
+        self._rows = CachedRead(self._read, CACHE_SECONDS, clock)
 
     def _read(self) -> list[Backlog] | None:
-        with self._lock:
-            now = self._clock()
-            if self._cached is None or now - self._cached[0] >= CACHE_SECONDS:
-                try:
-                    rows: list[Backlog] | None = outbox_backlog(self._hub())
-                except SQLAlchemyError as exc:  # the scrape still answers; `up` says the database is down
-                    logger.warning("metrics: outbox backlog unreadable", extra={"error_type": type(exc).__name__})
-                    rows = None
-                self._cached = (now, rows)
-            return self._cached[1]
+        try:
+            return outbox_backlog(self._hub())
+        except SQLAlchemyError as exc:  # the scrape still answers; `up` says the database is down
+            logger.warning("metrics: outbox backlog unreadable", extra={"error_type": type(exc).__name__})
+            return None
 
     def collect(self) -> Iterator[Metric]:
-        rows = self._read()
+        rows = self._rows.get()
         up = GaugeMetricFamily("hub_database_up", "1 when the last metrics query of the database answered.")
         up.add_metric([], 0 if rows is None else 1)
         yield up

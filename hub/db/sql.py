@@ -14,7 +14,11 @@ from sqlalchemy.sql.dml import Insert
 
 def dialect_insert(session: Session, table: Table) -> Any:
     """An INSERT that supports ON CONFLICT on both backends (SQLite ≥ 3.24 and PostgreSQL)."""
-    name = session.get_bind().dialect.name
+    return insert_for(session.get_bind().dialect.name, table)
+
+
+def insert_for(name: str, table: Any) -> Any:
+    """`dialect_insert` by dialect name, for a Core connection or a statement built once."""
     if name == "postgresql":
         return postgresql.insert(table)
     if name == "sqlite":

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.db.base import utcnow
 from hub.db.models import Order, Store, WebhookDelivery
+from hub.db.sql import insert_for
 from hub.logs import with_context
 from hub.services import events, routing, wakeups
 from hub.services import webhook_outcomes as outcomes
@@ -85,8 +85,8 @@ def _store_statement(dialect: str) -> Any:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id for `dialect`, built once."""
     statement = _STORE_STATEMENTS.get(dialect)
     if statement is None:
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = (insert(WebhookDelivery).on_conflict_do_nothing(index_elements=["store_id", "webhook_id"])
+        statement = (insert_for(dialect, WebhookDelivery)
+                     .on_conflict_do_nothing(index_elements=["store_id", "webhook_id"])
                      .returning(WebhookDelivery.id))
         _STORE_STATEMENTS[dialect] = statement
     return statement
@@ -191,12 +191,22 @@ def process_pending(hub: Hub, limit: int = 500, now: datetime | None = None,
                    or_(WebhookDelivery.next_attempt_at.is_(None), WebhookDelivery.next_attempt_at <= now),
                    or_(WebhookDelivery.attempts > 0, WebhookDelivery.received_at <= now - grace))
             .order_by(WebhookDelivery.attempts, WebhookDelivery.id).limit(limit)).scalars().all()
-    for delivery_id in ids:
+    for outcome, count in process_many(hub, ids).items():
+        counts[outcome] = counts.get(outcome, 0) + count
+    return counts
+
+
+def process_many(hub: Hub, delivery_ids: Iterable[int]) -> dict[str, int]:
+    """Process deliveries in turn (the sweep, an intake task, the embedded lane); one that cannot
+    even record its outcome (the database gone away) is counted "failed" and the rest go on."""
+    counts: dict[str, int] = {}
+    for delivery_id in delivery_ids:
         try:
             outcome = process(hub, delivery_id)
         except Exception as exc:  # process() records its own failures; this is the database gone away
-            logger.warning("webhook sweep could not process a delivery",
+            logger.warning("could not process a webhook delivery",
                            extra={"delivery_id": delivery_id, "error_type": type(exc).__name__})
             outcome = "failed"
         counts[outcome] = counts.get(outcome, 0) + 1
+        hub.db.yield_to_writers()  # a webhook waiting to be stored goes first
     return counts

@@ -161,14 +161,10 @@ def _react(order_ids: list[int]) -> int:
 def _intake(delivery_ids: list[int] | int) -> dict[str, int]:
     """Process stored webhook deliveries, oldest first (each one's claim makes a duplicate wake-up
     a no-op, and a killed worker's batch comes back whole: what it finished is skipped)."""
-    from hub.services.webhooks import process
+    from hub.services.webhooks import process_many
 
-    hub = worker_hub()
-    counts: dict[str, int] = {}
-    for delivery_id in sorted([delivery_ids] if isinstance(delivery_ids, int) else delivery_ids):
-        outcome = process(hub, int(delivery_id))
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+    ids = [delivery_ids] if isinstance(delivery_ids, int) else delivery_ids
+    return process_many(worker_hub(), sorted(int(i) for i in ids))
 
 
 def _supplier_job(name: str, supplier_id: int) -> str:

@@ -16,13 +16,13 @@ import threading
 from typing import TYPE_CHECKING
 
 from hub.services import wakeups
+from hub.tasks.publisher import next_round
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
 
 logger = logging.getLogger(__name__)
 
-MAX_BATCH = 500
 MAX_QUEUED = 10_000  # rounds waiting in a lane; past that, wake-ups are left to the periodic jobs
 
 
@@ -59,20 +59,9 @@ class LocalPump:
     def _run(self, lane: queue.Queue[list[wakeups.Wakeup] | None]) -> None:
         stopping = False
         while not stopping:
-            batch: list[wakeups.Wakeup] = []
-            first = lane.get()
-            if first is None:
-                return
-            batch.extend(first)
-            while len(batch) < MAX_BATCH:
-                try:
-                    more = lane.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                batch.extend(more)
+            batch, stopping = next_round(lane)
+            if not batch:
+                continue
             try:
                 self.run(batch)
             except Exception:  # a bug must not stop the lane: the periodic jobs retry what it left
@@ -86,9 +75,7 @@ class LocalPump:
         deliveries = sorted({int(str(args[0])) for kind, args in batch if kind == wakeups.DELIVERY})
         orders = sorted({int(str(order_id)) for kind, args in batch if kind == wakeups.ORDERS for order_id in args})
         messages = sorted({int(str(args[0])) for kind, args in batch if kind == wakeups.OUTBOX})
-        for delivery_id in deliveries:
-            webhooks.process(self.hub, delivery_id)
-            self.hub.db.yield_to_writers()  # a webhook waiting to be stored goes first
+        webhooks.process_many(self.hub, deliveries)
         for order_id in orders:
             routing.react_to_orders(self.hub, [order_id])
             self.hub.db.yield_to_writers()

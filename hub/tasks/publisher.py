@@ -26,6 +26,26 @@ MAX_BATCH = 500  # wake-ups per round: one intake task then processes at most th
 GATHER_SECONDS = 0.02
 
 
+def next_round(source: queue.Queue[list[wakeups.Wakeup] | None] | queue.SimpleQueue[list[wakeups.Wakeup]],
+               gather: float = 0.0) -> tuple[list[wakeups.Wakeup], bool]:
+    """Wait for wake-ups, then take whatever else arrives within `gather` seconds, up to
+    `MAX_BATCH`; returns them and whether a None (stop) was met."""
+    first = source.get()
+    if first is None:
+        return [], True
+    batch = list(first)
+    until = time.monotonic() + gather
+    while len(batch) < MAX_BATCH:
+        try:
+            more = source.get(timeout=max(0.0, until - time.monotonic())) if gather else source.get_nowait()
+        except queue.Empty:
+            break
+        if more is None:
+            return batch, True
+        batch.extend(more)
+    return batch, False
+
+
 class BackgroundPublisher:
     """A `wakeups` publisher that queues and returns at once; a daemon thread publishes."""
 
@@ -40,13 +60,7 @@ class BackgroundPublisher:
 
     def _run(self) -> None:
         while True:
-            batch = self._queue.get()
-            gather_until = time.monotonic() + GATHER_SECONDS
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.extend(self._queue.get(timeout=max(0.0, gather_until - time.monotonic())))
-                except queue.Empty:
-                    break
+            batch, _ = next_round(self._queue, GATHER_SECONDS)
             try:
                 self._publish(batch)
             except Exception as exc:  # the broker is down: the relay and the sweeps make up for it

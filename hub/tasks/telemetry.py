@@ -27,6 +27,7 @@ from prometheus_client.registry import Collector
 
 from hub.config import Settings
 from hub.crypto import tokens_equal
+from hub.metrics import CachedRead
 from hub.tasks.queues import QUEUES
 
 logger = logging.getLogger(__name__)
@@ -105,22 +106,18 @@ class QueueDepthCollector(Collector):
 
     def __init__(self, read: Callable[[], dict[str, int] | None],
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._read = read
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._cached: tuple[float, dict[str, int] | Exception | None] | None = None
+        self._ask = read
+        self._depths = CachedRead(self._read, DEPTH_CACHE_SECONDS, clock)
+
+    def _read(self) -> dict[str, int] | Exception | None:
+        try:
+            return self._ask()
+        except Exception as exc:  # the scrape still answers; hub_broker_up says why it is empty
+            logger.warning("metrics: queue depths unreadable", extra={"error_type": type(exc).__name__})
+            return exc
 
     def collect(self) -> Iterator[Metric]:
-        with self._lock:
-            now = self._clock()
-            if self._cached is None or now - self._cached[0] >= DEPTH_CACHE_SECONDS:
-                try:
-                    read: dict[str, int] | Exception | None = self._read()
-                except Exception as exc:  # the scrape still answers; hub_broker_up says why it is empty
-                    logger.warning("metrics: queue depths unreadable", extra={"error_type": type(exc).__name__})
-                    read = exc
-                self._cached = (now, read)
-            cached = self._cached[1]
+        cached = self._depths.get()
         if cached is None:
             return
         depths = None if isinstance(cached, Exception) else cached

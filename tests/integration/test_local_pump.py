@@ -5,7 +5,6 @@ with no periodic job running."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -15,15 +14,12 @@ from hub.db.models import Order, OutboxMessage, WebhookDelivery
 from hub.services import wakeups
 from hub.services import webhooks as webhook_service
 from hub.tasks import local
+from tests.e2e.celery_support import wait_for
 from tests.webhook_payloads import connect_store, signed, valid_order
 
 
-def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    wait_for(condition, 30, what, lambda: "")
 
 
 def test_a_stored_webhook_is_processed_and_its_order_reacted_to_by_the_lanes(hub: Hub) -> None:
