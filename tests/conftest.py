@@ -188,6 +188,8 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
 
 
 ADMIN_TOKEN = "test-admin-token"
+# What a browser sends with a form post of our own pages (hub.api.csrf refuses a post without it).
+SAME_SITE = {"Origin": "http://testserver"}
 
 
 @pytest.fixture

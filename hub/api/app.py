@@ -29,10 +29,12 @@ from hub.api import (
     webhook_admin,
     webhooks,
 )
+from hub.api.csrf import OriginCheck
 from hub.api.errors import complete_error_responses, install_error_handlers
 from hub.api.guard import InputGuard
 from hub.api.params import exact_integer_bounds
 from hub.api.request_id import RequestId
+from hub.api.signin_limit import AttemptLimiter
 from hub.bootstrap import Hub
 from hub.metrics import database_registry
 from hub.tasks.telemetry import QueueDepthCollector, hub_queue_depths
@@ -42,6 +44,7 @@ def create_app(hub: Hub) -> FastAPI:
     app = FastAPI(title="the hub", version=__version__, docs_url=None, redoc_url=None,
                   description="Dropshipping integration hub: orders, suppliers, stock, tracking, profit.")
     app.state.hub = hub
+    app.state.signin_limiter = AttemptLimiter()  # failed sign-ins per address: admin and supplier portal
     app.state.database_metrics = database_registry(lambda: app.state.hub)
     app.state.database_metrics.register(QueueDepthCollector(lambda: hub_queue_depths(app.state.hub.settings)))
     build_openapi = app.openapi
@@ -56,6 +59,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.openapi = openapi  # type: ignore[method-assign]
     install_error_handlers(app)
     app.add_middleware(InputGuard)
+    app.add_middleware(OriginCheck)  # page forms only from our own pages
     app.add_middleware(RequestId)  # outermost: even a guard's refusal carries the id
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -17,6 +17,7 @@ from hub.api import session
 from hub.api.chart import chart_buckets, profit_chart
 from hub.api.deps import HubDep
 from hub.api.params import MAX_ID, Id
+from hub.api.signin_limit import AttemptLimiter, wait_words
 from hub.crypto import tokens_equal
 from hub.domain.lifecycle import LABELS, LIFECYCLES
 from hub.domain.periods import bucket_keys
@@ -29,11 +30,19 @@ TEMPLATES.env.filters["lifecycle"] = lambda value: LABELS.get(value, value)  # w
 router = APIRouter(include_in_schema=False)
 
 
-def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+def render_page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    """An admin page, or the sign-in page (coming back here after) for a visitor not signed in."""
     if not session.signed_in(request):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return TEMPLATES.TemplateResponse(request, template, {"version": __version__, **context},
+    return TEMPLATES.TemplateResponse(request, template, {"version": __version__, "errors": {}, **context},
                                       status_code=status_code)
+
+
+_page = render_page
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def not_found_page(request: Request) -> Response:
@@ -52,9 +61,18 @@ def login_form(request: Request, next: str = "/", error: str | None = None) -> R
 def login(request: Request, hub: HubDep, token: Annotated[str, Form()] = "",
           next: Annotated[str, Form()] = "/") -> Response:
     target = next if next.startswith("/") and not next.startswith("//") else "/"
-    if not session.same_origin(request) or not tokens_equal(token.strip(), hub.settings.admin_token_value()):
+    limiter: AttemptLimiter = request.app.state.signin_limiter
+    address = f"admin:{client_address(request)}"
+    wait = limiter.blocked_for(address)
+    if wait:
+        return TEMPLATES.TemplateResponse(request, "login.html", {
+            "version": __version__, "next": target, "error": wait_words(wait)}, status_code=429,
+            headers={"Retry-After": str(wait)})
+    if not tokens_equal(token.strip(), hub.settings.admin_token_value()):
+        limiter.failed(address)
         return TEMPLATES.TemplateResponse(request, "login.html", {
             "version": __version__, "next": target, "error": "That is not the admin token."}, status_code=401)
+    limiter.succeeded(address)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(session.COOKIE, session.issue(hub), max_age=session.LIFETIME_SECONDS, httponly=True,
                         samesite="lax", secure=request.url.scheme == "https")
@@ -131,7 +149,7 @@ def attention_list(request: Request, hub: HubDep) -> Response:
 
 @router.post("/attention/{item_id}/resolve")
 def resolve(request: Request, hub: HubDep, item_id: Id) -> Response:
-    if not session.signed_in(request) or not session.same_origin(request):
+    if not session.signed_in(request):
         return RedirectResponse("/login", status_code=303)
     with contextlib.suppress(UserError):  # already gone: the list shows what is left
         attention.resolve(hub.db, item_id)

@@ -41,10 +41,3 @@ def signed_in(request: Request) -> bool:
     hub: Hub = request.app.state.hub
     return valid(hub, request.cookies.get(COOKIE))
 
-
-def same_origin(request: Request) -> bool:
-    """A form post must come from our own pages (with SameSite=Lax, a second line against CSRF)."""
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True
-    return origin.rstrip("/") == str(request.base_url).rstrip("/")

@@ -9,19 +9,19 @@ from hub.bootstrap import Hub
 from hub.services.ledger import record_order
 from hub.services.routing import route
 from tests import catalogue_builders as cb
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, SAME_SITE
 from tests.integration.test_routing import order_with
 
 
 def test_pages_need_sign_in_and_show_orders_and_attention(sqlite_hub: Hub) -> None:
-    client = TestClient(create_app(sqlite_hub), follow_redirects=False)
+    client = TestClient(create_app(sqlite_hub), headers=SAME_SITE, follow_redirects=False)
     assert client.get("/").headers["location"].startswith("/login")
     assert client.get("/orders").status_code == 303
     wrong = client.post("/login", data={"token": "nope", "next": "/orders"})
     assert wrong.status_code == 401 and "not the admin token" in wrong.text
     assert "hub_session" not in wrong.cookies
     evil = client.post("/login", data={"token": ADMIN_TOKEN, "next": "/"}, headers={"Origin": "https://evil.example"})
-    assert evil.status_code == 401
+    assert evil.status_code == 403  # hub.api.csrf: a form from another site
 
     store_id = cb.store(sqlite_hub.db)
     order_id = order_with(sqlite_hub, store_id, "77", ("NOPE", 1))
@@ -53,7 +53,7 @@ def test_pages_need_sign_in_and_show_orders_and_attention(sqlite_hub: Hub) -> No
 
 
 def test_a_changed_admin_token_signs_everybody_out(sqlite_hub: Hub) -> None:
-    client = TestClient(create_app(sqlite_hub), follow_redirects=False)
+    client = TestClient(create_app(sqlite_hub), headers=SAME_SITE, follow_redirects=False)
     client.post("/login", data={"token": ADMIN_TOKEN})
     assert client.get("/").status_code == 200
     from pydantic import SecretStr
@@ -63,7 +63,7 @@ def test_a_changed_admin_token_signs_everybody_out(sqlite_hub: Hub) -> None:
 
 
 def test_an_unknown_address_is_a_page_for_a_browser_and_json_for_a_program(sqlite_hub: Hub) -> None:
-    client = TestClient(create_app(sqlite_hub), follow_redirects=False)
+    client = TestClient(create_app(sqlite_hub), headers=SAME_SITE, follow_redirects=False)
     browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
     page = client.get("/nosuchpage", headers=browser)
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")

@@ -8,12 +8,12 @@ from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.services.routing import route
 from tests import catalogue_builders as cb
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, SAME_SITE
 from tests.integration.test_routing import order_with
 
 
 def test_orders_page_filters_by_lifecycle_and_the_overview_counts_them(sqlite_hub: Hub) -> None:
-    client = TestClient(create_app(sqlite_hub), follow_redirects=False)
+    client = TestClient(create_app(sqlite_hub), headers=SAME_SITE, follow_redirects=False)
     client.post("/login", data={"token": ADMIN_TOKEN, "next": "/"})
     store_id = cb.store(sqlite_hub.db)
     stuck = order_with(sqlite_hub, store_id, "81", ("NOPE", 1))

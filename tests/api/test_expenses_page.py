@@ -11,18 +11,18 @@ from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.services import expenses
 from tests import catalogue_builders as cb
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, SAME_SITE
 
 
 def _signed_in(hub: Hub) -> TestClient:
-    client = TestClient(create_app(hub), follow_redirects=False)
+    client = TestClient(create_app(hub), headers=SAME_SITE, follow_redirects=False)
     assert client.post("/login", data={"token": ADMIN_TOKEN, "next": "/expenses"}).status_code == 303
     return client
 
 
 def test_expenses_page_adds_imports_and_removes(hub: Hub) -> None:
     store_id = cb.store(hub.db)
-    anonymous = TestClient(create_app(hub), follow_redirects=False)
+    anonymous = TestClient(create_app(hub), headers=SAME_SITE, follow_redirects=False)
     assert anonymous.get("/expenses").headers["location"] == "/login?next=/expenses"
     assert anonymous.post("/expenses", data={"name": "x"}).status_code == 303
     assert expenses.list_expenses(hub.db) == []
@@ -54,7 +54,7 @@ def test_expenses_page_adds_imports_and_removes(hub: Hub) -> None:
     rows = expenses.list_expenses(hub.db)
     assert sorted(r.kind for r in rows) == ["ad_spend", "recurring"]
     evil = client.post(f"/expenses/{rows[0].id}/delete", headers={"Origin": "https://evil.example"})
-    assert evil.status_code == 303 and len(expenses.list_expenses(hub.db)) == 2  # refused
+    assert evil.status_code == 403 and len(expenses.list_expenses(hub.db)) == 2  # refused (hub.api.csrf)
     assert client.post(f"/expenses/{rows[0].id}/delete").status_code == 303
     assert [r.id for r in expenses.list_expenses(hub.db)] == [rows[1].id]
     assert client.post(f"/expenses/{rows[0].id}/delete").status_code == 303  # already gone: no error

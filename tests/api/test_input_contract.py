@@ -15,7 +15,7 @@ from hub.bootstrap import Hub
 from hub.crypto import TokenCipher
 from tests.api.conftest import AUTH
 from tests.api.fuzz_support import seed
-from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.conftest import ADMIN_TOKEN, SAME_SITE, make_settings
 
 
 def _order(**changes: Any) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def _message(response: Any) -> str:
 def any_client(hub: Hub) -> Iterator[TestClient]:
     """A client of a seeded hub on SQLite and PostgreSQL."""
     seed(hub)
-    with TestClient(create_app(hub), raise_server_exceptions=False) as client:
+    with TestClient(create_app(hub), headers=SAME_SITE, raise_server_exceptions=False) as client:
         yield client
 
 
@@ -133,7 +133,7 @@ def test_largest_amount_is_stored_exactly(client: TestClient) -> None:
 def test_body_is_bounded_in_size_and_depth(sqlite_hub: Hub, tmp_path: Path) -> None:
     settings = make_settings(tmp_path, api_max_body_bytes=4096)
     hub = Hub(settings=settings, db=sqlite_hub.db, cipher=TokenCipher(settings.fernet_key()))
-    client = TestClient(create_app(hub), raise_server_exceptions=False)
+    client = TestClient(create_app(hub), headers=SAME_SITE, raise_server_exceptions=False)
     json_headers = {**AUTH, "Content-Type": "application/json"}
     big = client.post("/api/v1/orders", content=b" " * 5000 + b"{}", headers=json_headers)
     assert big.status_code == 413 and "4096 bytes" in _message(big)
@@ -209,7 +209,7 @@ def test_openapi_documents_error_statuses_with_the_error_shape(client: TestClien
 
 
 def test_missing_dashboard_order_is_a_friendly_404(sqlite_hub: Hub) -> None:
-    client = TestClient(create_app(sqlite_hub), follow_redirects=False)
+    client = TestClient(create_app(sqlite_hub), headers=SAME_SITE, follow_redirects=False)
     client.post("/login", data={"token": ADMIN_TOKEN, "next": "/"})
     for path in ("/orders/999999", "/orders/99999999999999999999999", "/orders/abc"):
         response = client.get(path)

@@ -13,7 +13,7 @@ from hub.domain.storefront import Payout as RemotePayout
 from hub.services import payments
 from tests import catalogue_builders as cb
 from tests.api.conftest import AUTH
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, SAME_SITE
 from tests.factories import T0
 from tests.integration.money_helpers import D, known_order
 
@@ -49,7 +49,7 @@ def test_payouts_api_lists_and_explains(client: TestClient, sqlite_hub: Hub) -> 
 
 def test_payout_pages_need_sign_in_and_show_the_apis_numbers(sqlite_hub: Hub) -> None:
     order_id = _payout(sqlite_hub)
-    client = TestClient(create_app(sqlite_hub), follow_redirects=False)
+    client = TestClient(create_app(sqlite_hub), headers=SAME_SITE, follow_redirects=False)
     for path in ("/payouts", "/payouts/1", "/anomalies"):
         assert client.get(path).headers["location"] == f"/login?next={path}"
     client.post("/login", data={"token": ADMIN_TOKEN})

@@ -12,7 +12,7 @@ from hub.bootstrap import Hub
 from hub.services import profit as profit_service
 from hub.services.profit_page import profit_csv
 from tests import catalogue_builders as cb
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, SAME_SITE
 from tests.factories import T0
 from tests.integration.money_helpers import known_order
 
@@ -20,13 +20,13 @@ DAY = T0.date().isoformat()
 
 
 def _signed_in(hub: Hub) -> TestClient:
-    client = TestClient(create_app(hub), follow_redirects=False, raise_server_exceptions=False)
+    client = TestClient(create_app(hub), headers=SAME_SITE, follow_redirects=False, raise_server_exceptions=False)
     assert client.post("/login", data={"token": ADMIN_TOKEN, "next": "/"}).status_code == 303
     return client
 
 
 def test_profit_pages_need_sign_in(sqlite_hub: Hub) -> None:
-    client = TestClient(create_app(sqlite_hub), follow_redirects=False)
+    client = TestClient(create_app(sqlite_hub), headers=SAME_SITE, follow_redirects=False)
     assert client.get(f"/profit?from={DAY}&to={DAY}").headers["location"].startswith("/login")
     assert client.get(f"/profit.csv?from={DAY}&to={DAY}").headers["location"].startswith("/login")
 
@@ -73,7 +73,7 @@ def test_the_overview_opens_with_money(sqlite_hub: Hub) -> None:
 
 
 def test_api_docs_load_only_the_hubs_own_assets(sqlite_hub: Hub) -> None:
-    client = TestClient(create_app(sqlite_hub))
+    client = TestClient(create_app(sqlite_hub), headers=SAME_SITE)
     docs = client.get("/docs").text
     assert "cdn" not in docs and "https://" not in docs and '<html lang="en">' in docs
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"):
