@@ -69,6 +69,7 @@ class LineDemand:
     unit_price: Decimal  # what the customer pays per unit, after the line's discount
     currency: str
     options: tuple[Option, ...]
+    waive_limits: bool = False  # a person chose to place this line once over the cost rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,11 +171,11 @@ def route_line(line: LineDemand, country: str | None, policy: Policy, convert: C
     known = [(o, landed) for o, landed in priced if landed is not None]
     if not known:
         return Unroutable(line.line_id, Attention.NO_FX_RATE)
-    if policy.max_unit_cost is not None:
+    if policy.max_unit_cost is not None and not line.waive_limits:
         known = [(o, landed) for o, landed in known if landed <= policy.max_unit_cost]
         if not known:
             return Unroutable(line.line_id, Attention.OVER_MAX_COST)
-    if policy.margin_guard:
+    if policy.margin_guard and not line.waive_limits:
         known = [(o, landed) for o, landed in known if landed <= line.unit_price]
         if not known:
             return Unroutable(line.line_id, Attention.NEGATIVE_MARGIN)
@@ -221,7 +222,8 @@ def _consolidate(lines: Sequence[LineDemand], results: list[Routed | Unroutable]
                 continue
             line = by_line[result.line_id]
             only = LineDemand(line.line_id, line.quantity, line.unit_price, line.currency,
-                              tuple(o for o in line.options if {p.supplier_id for p in o.parts} == {supplier}))
+                              tuple(o for o in line.options if {p.supplier_id for p in o.parts} == {supplier}),
+                              line.waive_limits)
             choice = route_line(only, country, policy, convert, stock)
             if isinstance(choice, Unroutable):
                 break

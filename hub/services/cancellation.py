@@ -8,16 +8,18 @@ Held stock is released either way, and every step lands on the order's timeline.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from connectors.http import ConnectorError
 from hub.db.base import utcnow
-from hub.db.models import Order, OrderLine, Supplier, SupplierOrder
+from hub.db.models import AttentionItem, Order, OrderLine, Supplier, SupplierOrder, SupplierOrderLine
 from hub.domain.outbox_kinds import OutboxKind
 from hub.domain.supplier_orders import OPEN, State
-from hub.services import attention, events, ledger, reservations
+from hub.services import attention, events, ledger, reservations, wakeups
 from hub.services import outbox_messages as messages
 from hub.services.lifecycle import refresh_lifecycle
 from hub.services.supplier_orders import abandon_unsent, claim, reroute_lines, supplier_adapter
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 OPEN_STATES = OPEN
+REROUTABLE = ("routed", "partially_routed", "attention")
 
 
 def cancel_open_supplier_orders(hub: Hub, order_ids: list[int] | None = None) -> dict[str, int]:
@@ -105,6 +108,20 @@ def cancelled_by_supplier(hub: Hub, reference: str) -> bool:
     return True
 
 
+def _route_again(session: Session, supplier_order_id: int, order_id: int, now: datetime) -> None:
+    """A person cancelled a late supplier order to send it elsewhere: its lines wait for routing
+    (the supplier that cancelled is left out), the routing lane is woken, the late item closes."""
+    line_ids = select(SupplierOrderLine.order_line_id).where(SupplierOrderLine.supplier_order_id == supplier_order_id)
+    session.execute(update(OrderLine).where(OrderLine.id.in_(line_ids), OrderLine.routing_status == "routed")
+                    .values(routing_status="pending").execution_options(synchronize_session=False))
+    session.execute(update(Order).where(Order.id == order_id, Order.status.in_(REROUTABLE))
+                    .values(status="new").execution_options(synchronize_session=False))
+    attention.resolve_open(session, [AttentionItem.supplier_order_id == supplier_order_id,
+                                     AttentionItem.kind.in_(("late_shipment", "stalled_shipment"))],
+                           "the late supplier order is cancelled; its lines are routed again", now)
+    wakeups.after_commit(session, wakeups.ORDERS, order_id)
+
+
 def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> messages.Outcome:
     supplier_order_id = int(payload["supplier_order_id"])
     with hub.db.transaction() as session:
@@ -135,6 +152,8 @@ def cancel_at_supplier(hub: Hub, payload: dict[str, Any]) -> messages.Outcome:
                 events.note(session, order_id=order_id, kind="supplier_order_cancelled", occurred_at=now,
                             message=f"The supplier cancelled {reference}",
                             data={"supplier_order_id": supplier_order_id})
+                if payload.get("reroute"):
+                    _route_again(session, supplier_order_id, order_id, now)
                 refresh_lifecycle(session, [order_id])
             return messages.Done("cancelled")
         events.note(session, order_id=order_id, kind="supplier_cancel_refused", occurred_at=now,

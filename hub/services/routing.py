@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -34,7 +35,7 @@ from hub.logs import with_context
 from hub.services import attention, events
 from hub.services.cancellation import cancel_open_supplier_orders
 from hub.services.lifecycle import refresh_lifecycle
-from hub.services.routing_load import demands, fx_converter, policy_of
+from hub.services.routing_load import Directive, demands, fx_converter, policy_of
 from hub.services.routing_write import (
     StockTaken,
     add_to_supplier_orders,
@@ -56,6 +57,11 @@ CHUNK_LINES = 100  # lines applied per transaction: tens of milliseconds of writ
 STALE_ROUTING = timedelta(seconds=60)  # a routing that has not moved for this long is continued
 ROUTABLE_PAYMENT = ("paid", "authorized", "partially_refunded")  # never ship what nobody paid for
 WAITING = ("pending", "attention")
+REOPENABLE = ("new", "partially_routed", "attention", "routed")  # a person's action routes these again
+
+
+class _NothingWaits(Exception):
+    """A reopened order has no line waiting (another action or routing was first)."""
 
 
 class LostClaim(Exception):
@@ -71,31 +77,43 @@ class RoutingResult:
     supplier_order_ids: list[int] = field(default_factory=list)
 
 
-@with_context(lambda hub, order_id: {"order_id": order_id})
-def route(hub: Hub, order_id: int) -> RoutingResult | None:
+def route(hub: Hub, order_id: int, *, directives: Mapping[int, Directive] | None = None,
+          reopen: bool = False) -> RoutingResult | None:
     """Route one order; None when it is not waiting for routing (already routed, cancelled…).
     An order of at most `CHUNK_LINES` waiting lines is routed in one transaction, claim included;
-    a bigger one has its claim committed first and is routed chunk by chunk."""
+    a bigger one has its claim committed first and is routed chunk by chunk. `reopen` (a person's
+    action on an attention item): an order routed before is claimed too, for its waiting lines;
+    `directives` narrow those lines to what the person chose."""
+    return _route(hub, order_id, directives, reopen)
+
+
+@with_context(lambda hub, order_id, directives, reopen: {"order_id": order_id})
+def _route(hub: Hub, order_id: int, directives: Mapping[int, Directive] | None, reopen: bool) -> RoutingResult | None:
     hold = timedelta(seconds=hub.settings.supplier_hold_seconds)
     for _ in range(MAX_ROUTING_TRIES):
         try:
             with hub.db.transaction() as session:
-                token = _claim(session, order_id)
+                token = _claim(session, order_id, REOPENABLE if reopen else ("new",))
                 if token is None:
                     return None
                 loaded = _load(session, order_id, limit=CHUNK_LINES + 1)  # a big order is only counted here
+                if reopen and not loaded.lines:
+                    raise _NothingWaits  # rolls the claim back: the order stays as it was
                 if len(loaded.lines) <= CHUNK_LINES:
                     result = RoutingResult(order_id, "")
-                    unheld = _apply(session, order_id, token, _decide(session, loaded), result, hold, loaded)
+                    unheld = _apply(session, order_id, token, _decide(session, loaded, directives), result, hold,
+                                    loaded)
                     finished = _finish(session, order_id, token, result, loaded.order)
                     # Last, just before the commit: the offer rows stay locked for as short a time
                     # as can be, so concurrent routings of the same products wait for each other
                     # a moment, not for a whole routing. A shortfall still rolls everything back.
                     hold_stock(session, unheld)
                     return finished
-            return _route_claimed(hub, order_id, token)
+            return _route_claimed(hub, order_id, token, directives)
         except StockTaken:
             continue  # the whole order rolled back, claim included: route it again on the new stock
+        except _NothingWaits:
+            return None
     logger.warning("routing kept losing stock races; will try again later", extra={"order_id": order_id})
     return None
 
@@ -145,9 +163,9 @@ def react_to_orders(hub: Hub, order_ids: list[int]) -> None:
     cancel_open_supplier_orders(hub, order_ids)
 
 
-def _claim(session: Session, order_id: int) -> str | None:
+def _claim(session: Session, order_id: int, statuses: tuple[str, ...] = ("new",)) -> str | None:
     token, now = uuid.uuid4().hex, utcnow()
-    claimed = session.execute(update(Order).where(Order.id == order_id, Order.status == "new",
+    claimed = session.execute(update(Order).where(Order.id == order_id, Order.status.in_(statuses),
                                                   Order.financial_status.in_(ROUTABLE_PAYMENT),
                                                   Order.fulfillment_status == "unfulfilled")
                               .values(status="routing", routing_token=token, routing_beat=now, updated_at=now)
@@ -176,13 +194,14 @@ def _take_over_stale(hub: Hub, now: datetime | None = None) -> list[tuple[int, s
     return taken
 
 
-def _route_claimed(hub: Hub, order_id: int, token: str) -> RoutingResult | None:
+def _route_claimed(hub: Hub, order_id: int, token: str,
+                   directives: Mapping[int, Directive] | None = None) -> RoutingResult | None:
     result = RoutingResult(order_id, "")
     hold = timedelta(seconds=hub.settings.supplier_hold_seconds)
     try:
         for _ in range(MAX_ROUTING_TRIES):
             with hub.db.read() as session:
-                decisions = _decide(session, _load(session, order_id)).decisions
+                decisions = _decide(session, _load(session, order_id), directives).decisions
             try:
                 for start in range(0, len(decisions), CHUNK_LINES):
                     hub.db.yield_to_writers()
@@ -225,12 +244,13 @@ def _load(session: Session, order_id: int, limit: int | None = None) -> _Loaded:
     return _Loaded(order, settings, lines)
 
 
-def _decide(session: Session, loaded: _Loaded) -> _Decided:
+def _decide(session: Session, loaded: _Loaded, directives: Mapping[int, Directive] | None = None) -> _Decided:
     """The choice for every line still waiting, made once for the whole order (consolidation
     included); for a big order from a read that takes no write lock."""
     order, skus = loaded.order, dict[int, str]()
     country = (order.shipping_address or {}).get("country_code")
-    decisions = route_order(demands(session, order, loaded.lines, skus), country, policy_of(loaded.store_settings),
+    decisions = route_order(demands(session, order, loaded.lines, skus, directives), country,
+                            policy_of(loaded.store_settings),
                             fx_converter(session, order.placed_at.date()))
     return _Decided(decisions, skus)
 
@@ -270,12 +290,15 @@ def _apply(session: Session, order_id: int, token: str, decided: _Decided | list
         hold_stock(session, allocations)
     now = utcnow()
     cleared: list[str] = []  # attention keys of lines that waited and are routed now
+    superseded: list[str] = []  # … and of lines that still wait, for another reason now
     line_rows = []
     for decision in decisions:
         line = lines[decision.line_id]
         if isinstance(decision, Unroutable):
             line_rows.append({"line": line.id, "status": "attention", "reason": decision.reason.value})
             _attention(session, order, line, decision)
+            if line.routing_status == "attention" and line.attention_reason not in (None, decision.reason.value):
+                superseded.append(_attention_key(line.id, str(line.attention_reason)))
         else:
             if line.routing_status == "attention" and line.attention_reason:
                 cleared.append(_attention_key(line.id, line.attention_reason))
@@ -284,6 +307,9 @@ def _apply(session: Session, order_id: int, token: str, decided: _Decided | list
     _set_lines(session, line_rows)
     if cleared:
         attention.resolve_open(session, [AttentionItem.dedupe_key.in_(cleared)], "the line is routed now", now)
+    if superseded:
+        attention.resolve_open(session, [AttentionItem.dedupe_key.in_(superseded)],
+                               "the line needs attention for another reason now", now)
     # a chunk's SKUs are looked up in its own transaction; the one-transaction routing read them already
     add_to_supplier_orders(session, order.id, routed, now + hold,
                            decided.skus if isinstance(decided, _Decided) and loaded is not None else {})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping as MappingOf
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,6 +14,17 @@ from sqlalchemy.orm import Session
 
 from hub.db.models import FxRate, Listing, Mapping, Offer, Order, OrderLine, Supplier, SupplierOrder, SupplierOrderLine
 from hub.domain.routing import Convert, LineDemand, Option, Part, Policy, Strategy
+
+
+@dataclass(frozen=True)
+class Directive:
+    """A person's instruction for one line, for one routing (an attention item's action): only
+    these offers (empty: the line's own options), suppliers that refused it may be tried again,
+    the store's cost rules waived this once."""
+
+    offer_ids: tuple[int, ...] = ()
+    retry_supplier_ids: frozenset[int] = frozenset()
+    waive_limits: bool = False
 
 
 def policy_of(settings: dict[str, Any]) -> Policy:
@@ -26,13 +39,17 @@ def policy_of(settings: dict[str, Any]) -> Policy:
 
 
 def demands(session: Session, order: Order, lines: list[OrderLine],
-            skus: dict[int, str] | None = None) -> list[LineDemand]:
+            skus: dict[int, str] | None = None,
+            directives: MappingOf[int, Directive] | None = None) -> list[LineDemand]:
     """Each line with the options its listing maps to (or, without a listing, offers with its SKU);
-    `skus`, when given, receives the supplier SKU of every offer read (what placement sends)."""
+    `skus`, when given, receives the supplier SKU of every offer read (what placement sends);
+    `directives` (by line id) narrow a line to the offers a person chose."""
     skus = {} if skus is None else skus
+    directives = directives or {}
     listings = _listings(session, order.store_id, lines)
     mapped = _mappings(session, [listing_id for listing_id in listings.values() if listing_id is not None], skus)
     excluded = _failed_suppliers(session, [line.id for line in lines])
+    pinned = _offers_by_id(session, {i for d in directives.values() for i in d.offer_ids}, skus)
     by_sku = _offers_by_sku(session, [line.sku for line in lines if listings.get(line.id) is None and line.sku],
                             skus)
     result = []
@@ -45,10 +62,32 @@ def demands(session: Session, order: Order, lines: list[OrderLine],
             options = [Option(priority, tuple(parts)) for priority, parts in sorted(groups.items())]
         else:
             options = [Option(0, (part,)) for part in by_sku.get(line.sku or "", [])]
-        options = [o for o in options if not any(p.supplier_id in excluded.get(line.id, ()) for p in o.parts)]
+        directive = directives.get(line.id, Directive())
+        if directive.offer_ids:
+            options = _chosen(options, directive.offer_ids, pinned)
+        barred = excluded.get(line.id, set()) - directive.retry_supplier_ids
+        options = [o for o in options if not any(p.supplier_id in barred for p in o.parts)]
         unit_price = line.unit_price - (line.total_discount / line.quantity if line.quantity else Decimal(0))
-        result.append(LineDemand(line.id, line.quantity, unit_price, order.currency, tuple(options)))
+        result.append(LineDemand(line.id, line.quantity, unit_price, order.currency, tuple(options),
+                                 directive.waive_limits))
     return result
+
+
+def _chosen(options: list[Option], offer_ids: tuple[int, ...], pinned: dict[int, Part]) -> list[Option]:
+    """The options made of the chosen offers: a mapped option (a bundle stays whole) or the offer alone."""
+    kept = [o for o in options if {p.offer_id for p in o.parts} <= set(offer_ids)]
+    mapped = {p.offer_id for o in kept for p in o.parts}
+    return kept + [Option(0, (pinned[i],)) for i in offer_ids if i not in mapped and i in pinned]
+
+
+def _offers_by_id(session: Session, offer_ids: set[int], skus: dict[int, str]) -> dict[int, Part]:
+    if not offer_ids:
+        return {}
+    rows = session.execute(select(*_PART_COLUMNS).join(Supplier, Offer.supplier_id == Supplier.id).where(
+        Offer.id.in_(offer_ids), Offer.active.is_(True), Supplier.active.is_(True))).all()
+    for row in rows:
+        skus[row.id] = row.supplier_sku
+    return {row.id: _part(row, 1) for row in rows}
 
 
 def _listings(session: Session, store_id: int, lines: list[OrderLine]) -> dict[int, int | None]:

@@ -1,0 +1,348 @@
+"""Acting on an attention item: the action that ends its cause, then the order moves on at once.
+
+Each action is two steps. First one short transaction holds the item's row (checked still open),
+records what the person asked on the order's timeline and prepares the change (a mapping, lines
+waiting again, a cancellation in the outbox, a snooze). Then the order goes through the normal
+routing (`routing.route`, with the person's choice as a `Directive`), which holds the stock, writes
+the supplier orders and hands them to the outbox. The item is never closed by the button: routing
+closes a line's item once the line is routed, `settle` closes the others once their condition is
+gone, and what is still wrong stays on the list with words saying why. Two clicks or two admins
+cannot double anything: the item row is locked, the order is claimed by routing (`… WHERE status`),
+lines are set only while they wait, and placement goes through the outbox's idempotency key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.orm import Session, aliased
+
+from hub.db.base import utcnow
+from hub.db.models import AttentionItem, Listing, Mapping, Offer, Order, OrderLine, Supplier, SupplierOrder
+from hub.db.models import SupplierOrderLine as SOLine
+from hub.db.sql import insert_ignore
+from hub.domain import attention_actions as rules
+from hub.domain.attention_actions import Action, ActionRefused
+from hub.domain.outbox_kinds import OutboxKind
+from hub.domain.routing import ATTENTION_TEXT, Attention
+from hub.errors import Conflict, NotFound, UserError
+from hub.services import attention, events, routing, store_sync
+from hub.services import outbox_messages as messages
+from hub.services.routing_load import Directive
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+
+DEAD = ("failed", "cancelled")  # supplier order states that will not ship
+
+
+class ActionError(UserError):
+    """An action refused with a sentence; `field` names the input at fault (`_form`: the whole)."""
+
+    def __init__(self, message: str, field: str = "_form") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Outcome:
+    item_id: int
+    action: str
+    closed: bool  # the item's cause is gone (it left the list)
+    message: str  # what happened, as a person says it
+    order_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.item_id, "action": self.action, "closed": self.closed, "message": self.message,
+                "order_id": self.order_id}
+
+
+@dataclass(frozen=True)
+class _Item:
+    id: int
+    kind: str
+    order_id: int | None
+    supplier_order_id: int | None
+    details: dict[str, Any]
+
+
+def act(hub: Hub, item_id: int, action: str, *, offer: str = "", reason: str = "",
+        actor: str = "the admin") -> Outcome:
+    """Run `action` on the item. `offer`: an offer id or SUPPLIER:SKU (map, route to); `reason`:
+    why (required to dismiss, kept on the timeline otherwise). UserError when it cannot be done."""
+    with hub.db.read() as session:
+        row = session.get(AttentionItem, item_id)
+        if row is None:
+            raise NotFound(f"attention item {item_id} not found")
+        item = _Item(row.id, row.kind, row.order_id, row.supplier_order_id, dict(row.details or {}))
+        closed = row.resolved_at is not None
+        offer_id = _offer_id(session, offer) if offer.strip() else None
+    try:
+        request = rules.check(item.kind, action, offer_id=offer_id, reason=reason)
+    except ActionRefused as exc:
+        raise ActionError(str(exc), exc.field) from None
+    if closed:
+        raise Conflict("This item is closed already: nothing left to do.")
+    return _HANDLERS[request.action](hub, item, request, actor)
+
+
+def _offer_id(session: Session, text: str) -> int:
+    """An offer named by its id or as SUPPLIER:SKU."""
+    text = text.strip()
+    if text.isdigit():
+        found = session.execute(select(Offer.id).where(Offer.id == int(text))).scalar_one_or_none()
+    else:
+        code, _, sku = text.partition(":")
+        found = session.execute(select(Offer.id).join(Supplier, Supplier.id == Offer.supplier_id).where(
+            Supplier.code == code.strip(), Offer.supplier_sku == sku.strip())).scalar_one_or_none()
+    if found is None:
+        raise ActionError(f"No offer {text[:80]!r}: write SUPPLIER:SKU or pick one from the list.", "offer")
+    return int(found)
+
+
+def _hold(session: Session, item: _Item) -> AttentionItem:
+    """The item's row, locked for this transaction and still open (else a second click: Conflict)."""
+    row = session.execute(select(AttentionItem).where(AttentionItem.id == item.id).with_for_update()).scalar_one()
+    if row.resolved_at is not None:
+        raise Conflict("This item is closed already: nothing left to do.")
+    return row
+
+
+def _note(session: Session, item: _Item, actor: str, message: str, request: rules.Request,
+          **data: Any) -> None:
+    if item.order_id is not None:
+        why = f" — {request.reason}" if request.reason else ""
+        events.note(session, order_id=item.order_id, kind="attention_action", message=f"{message} ({actor}){why}",
+                    data={"attention_item_id": item.id, "action": request.action.value, "by": actor,
+                          "reason": request.reason, **data})
+
+
+def _line(session: Session, item: _Item) -> OrderLine:
+    line_id = item.details.get("order_line_id")
+    line = session.get(OrderLine, int(line_id)) if line_id is not None else None
+    if line is None:
+        raise ActionError("The order line of this item is gone.")
+    return line
+
+
+def _map(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Outcome:
+    """No mapping: map the line's product to the offer (its listing made from the line if the
+    store's products were never synced), then route the order again."""
+    with hub.db.transaction() as session:
+        _hold(session, item)
+        line = _line(session, item)
+        order = session.get(Order, line.order_id)
+        assert order is not None
+        listing_id = line.listing_id or _listing_for(session, order, line)
+        offer, code = session.execute(select(Offer, Supplier.code).join(Supplier, Supplier.id == Offer.supplier_id)
+                                      .where(Offer.id == request.offer_id)).one()
+        highest = session.execute(select(func.max(Mapping.priority)).where(Mapping.listing_id == listing_id)
+                                  ).scalar_one()
+        insert_ignore(session, Mapping.__table__, [{  # type: ignore[arg-type]
+            "listing_id": listing_id, "offer_id": offer.id, "priority": 0 if highest is None else highest + 1,
+            "quantity": 1, "source": "manual", "created_at": utcnow()}], conflict=["listing_id", "offer_id"])
+        _note(session, item, actor, f"{line.sku or line.title} mapped to {code}:{offer.supplier_sku}", request,
+              offer_id=offer.id)
+    return _route_and_settle(hub, item, request, {})
+
+
+def _listing_for(session: Session, order: Order, line: OrderLine) -> int:
+    """The store listing of the line (by variant, then SKU), created from the line when missing."""
+    if not line.variant_id and not line.sku:
+        raise ActionError("This line has neither a variant nor a SKU: map it in the catalogue.")
+    found = session.execute(select(Listing.id).where(
+        Listing.store_id == order.store_id, Listing.active.is_(True),
+        (Listing.variant_id == (line.variant_id or "")) | (Listing.sku == (line.sku or "\0")))
+        .order_by(Listing.id).limit(1)).scalar_one_or_none()
+    if found is not None:
+        return int(found)
+    listing = Listing(store_id=order.store_id, variant_id=line.variant_id or f"sku:{line.sku}"[:64],
+                      product_id=line.product_id, sku=line.sku, title=line.title, price=line.unit_price,
+                      currency=order.currency)
+    session.add(listing)
+    session.flush()
+    return listing.id
+
+
+def _line_actions(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Outcome:
+    """Route to an offer, place once over the rules, or retry a supplier that refused: the lines
+    concerned wait again, and routing sends them where the person said."""
+    with hub.db.transaction() as session:
+        _hold(session, item)
+        line_ids, supplier_id = _lines_of(session, item)
+        if not line_ids:
+            return _settled(hub, item, request)
+        offer_words, retry = "", frozenset[int]()
+        if request.offer_id is not None:
+            sku, code = session.execute(select(Offer.supplier_sku, Supplier.code).join(
+                Supplier, Supplier.id == Offer.supplier_id).where(Offer.id == request.offer_id)).one()
+            offer_words = f"{code}:{sku}"
+        if request.action is Action.RETRY and supplier_id is not None:
+            retry = frozenset({supplier_id})
+        # Lines of a refused supplier order that stayed with it (the store does not reroute) wait again.
+        session.execute(update(OrderLine).where(OrderLine.id.in_(line_ids), OrderLine.routing_status == "routed")
+                        .values(routing_status="attention").execution_options(synchronize_session=False))
+        said = {Action.ROUTE_TO: f"Route to {offer_words}", Action.PLACE_ONCE: "Place once over the cost rules",
+                Action.RETRY: "Retry with the same supplier"}[request.action]
+        _note(session, item, actor, said, request, lines=line_ids)
+        directives = {line_id: Directive(_offers_for(session, item, line_id, request), retry,
+                                         waive_limits=request.action is Action.PLACE_ONCE) for line_id in line_ids}
+    return _route_and_settle(hub, item, request, directives)
+
+
+def _offers_for(session: Session, item: _Item, line_id: int, request: rules.Request) -> tuple[int, ...]:
+    if request.offer_id is not None:
+        return (request.offer_id,)
+    if request.action is Action.RETRY and item.supplier_order_id is not None:
+        return tuple(session.execute(select(SOLine.offer_id).where(
+            SOLine.supplier_order_id == item.supplier_order_id, SOLine.order_line_id == line_id)).scalars())
+    return ()
+
+
+def _lines_of(session: Session, item: _Item) -> tuple[list[int], int | None]:
+    """The lines the item is about that still wait for a supplier, and the supplier at fault."""
+    if item.kind in rules.LINE_KINDS:
+        line = _line(session, item)
+        waiting = line.routing_status == "attention" and line.attention_reason == item.kind
+        return ([line.id] if waiting else []), None
+    if item.supplier_order_id is None:
+        raise ActionError("This item names no supplier order.")
+    supplier_id = session.execute(select(SupplierOrder.supplier_id).where(
+        SupplierOrder.id == item.supplier_order_id)).scalar_one()
+    return stranded_lines(session, item.supplier_order_id), int(supplier_id)
+
+
+def stranded_lines(session: Session, supplier_order_id: int) -> list[int]:
+    """Lines of a supplier order that will not ship which no live supplier order carries (and whose
+    store order is not cancelled): what still needs a supplier."""
+    other, live = aliased(SOLine), aliased(SupplierOrder)
+    carried = exists().where(other.order_line_id == SOLine.order_line_id, other.supplier_order_id == live.id,
+                             live.id != supplier_order_id, live.state.not_in(DEAD))
+    return list(session.execute(select(SOLine.order_line_id).join(OrderLine, OrderLine.id == SOLine.order_line_id)
+                                .join(Order, Order.id == OrderLine.order_id)
+                                .where(SOLine.supplier_order_id == supplier_order_id, ~carried,
+                                       OrderLine.routing_status != "cancelled", Order.status != "cancelled")
+                                .order_by(SOLine.order_line_id).distinct()).scalars())
+
+
+def _route_and_settle(hub: Hub, item: _Item, request: rules.Request, directives: dict[int, Directive]) -> Outcome:
+    if item.order_id is not None:
+        routing.route(hub, item.order_id, directives=directives, reopen=True)
+    return _settled(hub, item, request)
+
+
+def _settled(hub: Hub, item: _Item, request: rules.Request) -> Outcome:
+    """Close the item if its cause is gone (routing closes a routed line's item itself), and say
+    where things stand."""
+    now = utcnow()
+    with hub.db.transaction() as session:
+        row = session.execute(select(AttentionItem).where(AttentionItem.id == item.id).with_for_update()
+                              ).scalar_one()
+        gone = None if row.resolved_at is not None else _gone(session, item, now)
+        if gone:
+            attention.resolve_open(session, [AttentionItem.id == item.id], gone, now)
+        closed = row.resolved_at is not None or gone is not None
+        return Outcome(item.id, request.action.value, closed, _where_it_stands(session, item, closed),
+                       item.order_id)
+
+
+def _gone(session: Session, item: _Item, now: datetime) -> str | None:
+    """Why the item's cause no longer holds, or None while it does."""
+    if item.kind in rules.LINE_KINDS:
+        line = _line(session, item)
+        if line.routing_status == "attention" and line.attention_reason == item.kind:
+            return None
+        return "the line is routed now" if line.routing_status == "routed" else "the line no longer waits"
+    if item.kind in rules.SUPPLIER_ORDER_KINDS and item.supplier_order_id is not None:
+        return None if stranded_lines(session, item.supplier_order_id) else "its lines are with a supplier again"
+    if item.kind in rules.LATE_KINDS and item.supplier_order_id is not None:
+        state = session.execute(select(SupplierOrder.state).where(SupplierOrder.id == item.supplier_order_id)
+                                ).scalar_one_or_none()
+        return None if state == "accepted" else f"the supplier order is {state} now"
+    return None
+
+
+def _where_it_stands(session: Session, item: _Item, closed: bool) -> str:
+    if item.kind in rules.LINE_KINDS:
+        line = _line(session, item)
+        if line.routing_status == "attention" and line.attention_reason:
+            reason = Attention(line.attention_reason) if line.attention_reason in Attention.__members__.values() \
+                else None
+            return f"Still needs attention: {ATTENTION_TEXT[reason] if reason else line.attention_reason}."
+        return _carried(session, [line.id]) or ("Done." if closed else "Nothing changed.")
+    if item.kind in rules.SUPPLIER_ORDER_KINDS and item.supplier_order_id is not None:
+        if closed:
+            lines = list(session.execute(select(SOLine.order_line_id).where(
+                SOLine.supplier_order_id == item.supplier_order_id)).scalars())
+            return _carried(session, lines) or "Its lines are with a supplier again."
+        return "Still waiting for a supplier: no offer could take the lines (see the order)."
+    return "Done." if closed else "Nothing changed."
+
+
+def _carried(session: Session, line_ids: list[int]) -> str:
+    rows = session.execute(select(Supplier.code, SupplierOrder.reference).join(
+        SupplierOrder, SupplierOrder.supplier_id == Supplier.id).join(SOLine, and_(
+            SOLine.supplier_order_id == SupplierOrder.id, SOLine.order_line_id.in_(line_ids)))
+        .where(SupplierOrder.state.not_in(DEAD)).distinct().order_by(SupplierOrder.reference)).all()
+    if not rows:
+        return ""
+    return "Routed to " + ", ".join(f"{code} as {reference}" for code, reference in rows) + \
+        "; it goes to the supplier now."
+
+
+def _approve(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Outcome:
+    store_sync.approve_price(hub, item.id)
+    return Outcome(item.id, request.action.value, True, "Approved: the next price push sends it.", item.order_id)
+
+
+def _contacted(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Outcome:
+    """The supplier was asked where the parcel is: noted, and the item sleeps for `SNOOZE`."""
+    now = utcnow()
+    until = now + rules.SNOOZE
+    with hub.db.transaction() as session:
+        row = _hold(session, item)
+        row.details = {**(row.details or {}), "snoozed_until": until.isoformat(), "contacted_at": now.isoformat(),
+                       "contacted_by": actor, "contact_note": request.reason}
+        _note(session, item, actor, "Supplier contacted about the late shipment", request,
+              snoozed_until=until.isoformat())
+    return Outcome(item.id, request.action.value, False, f"Noted; it comes back on {until:%Y-%m-%d %H:%M} UTC "
+                   "if nothing has shipped by then.", item.order_id)
+
+
+def _cancel_reroute(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Outcome:
+    """Ask the supplier to cancel (through the outbox); once it confirms, the lines are routed
+    again without it and the item closes (`cancellation.cancel_at_supplier`)."""
+    with hub.db.transaction() as session:
+        _hold(session, item)
+        assert item.supplier_order_id is not None
+        reference, state = session.execute(select(SupplierOrder.reference, SupplierOrder.state).where(
+            SupplierOrder.id == item.supplier_order_id)).one()
+        if state != "accepted":
+            raise ActionError(f"{reference} is {state}: there is nothing to cancel.")
+        queued = messages.enqueue(session, OutboxKind.CANCEL, f"cancel:{item.supplier_order_id}",
+                                  {"supplier_order_id": item.supplier_order_id, "reroute": True})
+        if queued:
+            _note(session, item, actor, f"Asked the supplier to cancel {reference}, to route it again", request)
+    if not queued:
+        return Outcome(item.id, request.action.value, False, f"Cancelling {reference} is already asked.",
+                       item.order_id)
+    return Outcome(item.id, request.action.value, False, f"Asked the supplier to cancel {reference}; once it "
+                   "confirms, the lines are routed to another supplier.", item.order_id)
+
+
+def _dismiss(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Outcome:
+    """Put the item away without ending its cause: who and why go on the order's timeline."""
+    with hub.db.transaction() as session:
+        row = _hold(session, item)
+        row.details = {**(row.details or {}), "dismissed_by": actor, "dismiss_reason": request.reason}
+        attention.resolve_open(session, [AttentionItem.id == item.id],
+                               f"dismissed by {actor}: {request.reason}")
+    return Outcome(item.id, request.action.value, True, "Dismissed.", item.order_id)
+
+
+_HANDLERS = {Action.MAP: _map, Action.ROUTE_TO: _line_actions, Action.PLACE_ONCE: _line_actions,
+             Action.RETRY: _line_actions, Action.APPROVE: _approve, Action.CONTACTED: _contacted,
+             Action.CANCEL_REROUTE: _cancel_reroute, Action.DISMISS: _dismiss}
