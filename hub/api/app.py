@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from hub import __version__
 from hub.api import (
     apidocs,
+    attention_api,
     dashboard,
     dashboard_expenses,
     dashboard_money,
@@ -19,6 +20,7 @@ from hub.api import (
     metrics,
     money,
     orders,
+    pages_attention,
     payouts,
     shopify_oauth,
     stores,
@@ -68,10 +70,12 @@ def create_app(hub: Hub) -> FastAPI:
     apidocs.install(app)
     app.include_router(dashboard_money.router)
     app.include_router(dashboard_expenses.router)
+    app.include_router(pages_attention.router)
     app.include_router(v1.router)
     app.include_router(orders.router)
     app.include_router(stores.router)
     app.include_router(mappings.router)
+    app.include_router(attention_api.router)
     app.include_router(money.router)
     app.include_router(payouts.router)
     app.include_router(expenses.router)

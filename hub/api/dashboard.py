@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,14 +15,14 @@ from hub import __version__
 from hub.api import session
 from hub.api.chart import chart_buckets, profit_chart
 from hub.api.deps import HubDep
-from hub.api.params import MAX_ID, Id
+from hub.api.params import MAX_ID
 from hub.api.signin_limit import AttemptLimiter, wait_words
 from hub.crypto import tokens_equal
 from hub.domain.lifecycle import LABELS, LIFECYCLES
 from hub.domain.periods import bucket_keys
 from hub.errors import NotFound, UserError
-from hub.services import attention, overview, profit_page
 from hub.services import orders as order_service
+from hub.services import overview, profit_page
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["lifecycle"] = lambda value: LABELS.get(value, value)  # words, not codes
@@ -140,17 +139,3 @@ def order(request: Request, hub: HubDep, order_id: str) -> Response:
     except UserError:
         return _page(request, "missing.html", status_code=404, what=f"order {order_id[:40]}")
     return _page(request, "order.html", order=detail, supplier_orders=overview.supplier_orders_of(hub.db, number))
-
-
-@router.get("/attention", response_class=HTMLResponse)
-def attention_list(request: Request, hub: HubDep) -> Response:
-    return _page(request, "attention.html", items=attention.open_items(hub.db, limit=500))
-
-
-@router.post("/attention/{item_id}/resolve")
-def resolve(request: Request, hub: HubDep, item_id: Id) -> Response:
-    if not session.signed_in(request):
-        return RedirectResponse("/login", status_code=303)
-    with contextlib.suppress(UserError):  # already gone: the list shows what is left
-        attention.resolve(hub.db, item_id)
-    return RedirectResponse("/attention", status_code=303)

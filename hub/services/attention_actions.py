@@ -293,6 +293,28 @@ def _carried(session: Session, line_ids: list[int]) -> str:
         "; it goes to the supplier now."
 
 
+def outcome_of(hub: Hub, item_id: int, action: str) -> Outcome | None:
+    """Where an item stands after an action (for the page it redirects to); None if unknown."""
+    with hub.db.read() as session:
+        row = session.get(AttentionItem, item_id)
+        if row is None:
+            return None
+        item = _Item(row.id, row.kind, row.order_id, row.supplier_order_id, dict(row.details or {}))
+        closed = row.resolved_at is not None
+        if action == Action.DISMISS:
+            message = "Dismissed." if closed else "Not dismissed."
+        elif action == Action.APPROVE:
+            message = "Approved: the next price push sends it."
+        elif action == Action.CONTACTED and item.details.get("snoozed_until"):
+            message = f"Noted; it comes back on {item.details['snoozed_until'][:16].replace('T', ' ')} UTC " \
+                      "if nothing has shipped by then."
+        elif action == Action.CANCEL_REROUTE and not closed:
+            message = "Asked the supplier to cancel; once it confirms, the lines are routed to another supplier."
+        else:
+            message = _where_it_stands(session, item, closed)
+        return Outcome(item.id, action, closed, message, item.order_id)
+
+
 def _approve(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Outcome:
     store_sync.approve_price(hub, item.id)
     return Outcome(item.id, request.action.value, True, "Approved: the next price push sends it.", item.order_id)

@@ -20,7 +20,9 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, bindparam, exists, insert, literal, select
 from sqlalchemy.orm import Session
 
+from hub.db.base import utcnow
 from hub.db.models import Offer, Order, OutboxMessage, Reservation, Supplier, SupplierOrder, SupplierOrderLine
+from hub.db.sql import dialect_insert
 from hub.domain.outbox_kinds import OutboxKind
 from hub.domain.routing import Allocation, Routed
 from hub.services import outbox_messages
@@ -102,6 +104,7 @@ def add_to_supplier_orders(session: Session, order_id: int, routed: list[Routed]
     if missing:  # not from the decision's read (a caller without it): one look-up
         skus = {**skus, **dict(session.execute(select(Offer.id, Offer.supplier_sku)
                                                .where(Offer.id.in_(missing))).all())}
+    now = utcnow()
     line_rows: list[dict[str, object]] = []
     held_rows: list[dict[str, object]] = []
     for supplier_id, items in sorted(by_supplier.items()):
@@ -113,7 +116,13 @@ def add_to_supplier_orders(session: Session, order_id: int, routed: list[Routed]
             held_rows.append({"offer_id": allocation.offer_id, "order_line_id": line_id,
                               "quantity": allocation.quantity, "state": "held"})
     session.execute(insert(SupplierOrderLine), line_rows)
-    session.execute(insert(Reservation), held_rows)
+    # A line sent again to an offer it was held on before (a person retrying a supplier that
+    # refused) reuses its released reservation row: (line, offer) is unique.
+    held = dialect_insert(session, cast(Table, Reservation.__table__))
+    session.execute(held.on_conflict_do_update(
+        index_elements=["order_line_id", "offer_id"],
+        set_={"state": "held", "quantity": held.excluded.quantity, "updated_at": held.excluded.updated_at}),
+        [{**row, "created_at": now, "updated_at": now} for row in held_rows])
 
 
 def _supplier_order_ids(session: Session, order_id: int, by_supplier: dict[int, list[tuple[int, Allocation]]],

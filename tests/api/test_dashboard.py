@@ -44,9 +44,12 @@ def test_pages_need_sign_in_and_show_orders_and_attention(sqlite_hub: Hub) -> No
     assert "Not found" in client.get("/orders/99999").text
     attention = client.get("/attention")
     assert "no supplier offer is mapped" in attention.text
-    item_id = attention.text.split("/attention/")[1].split("/resolve")[0]
-    assert client.post(f"/attention/{item_id}/resolve").status_code == 303
+    item_id = attention.text.split('action="/attention/')[1].split("/")[0]
+    refused = client.post(f"/attention/{item_id}/dismiss", data={"reason": " "})
+    assert refused.status_code == 200 and "Say why it can be dismissed" in refused.text
+    assert client.post(f"/attention/{item_id}/dismiss", data={"reason": "a test order"}).status_code == 303
     assert "Nothing needs attention" in client.get("/attention").text
+    assert "dismissed by the admin: a test order" in client.get(f"/orders/{order_id}").text
     client.post("/logout")
     client.cookies.clear()
     assert client.get("/").status_code == 303
