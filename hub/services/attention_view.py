@@ -20,6 +20,7 @@ from hub.db.base import utcnow
 from hub.db.models import AttentionItem, Listing, Mapping, Offer, Order, OrderLine, Supplier, SupplierOrder
 from hub.db.models import SupplierOrderLine as SOLine
 from hub.domain import attention_actions as rules
+from hub.domain.money import format_amount
 from hub.errors import NotFound
 
 if TYPE_CHECKING:
@@ -46,9 +47,17 @@ class OfferChoice:
     def usable(self) -> bool:
         return self.ships and self.enough
 
+    @property
+    def cost_text(self) -> str:
+        return format_amount(self.cost, self.currency)
+
+    @property
+    def shipping_text(self) -> str:
+        return format_amount(self.shipping, self.currency)
+
     def as_dict(self) -> dict[str, Any]:
         return {"offer_id": self.offer_id, "supplier": self.supplier, "sku": self.sku, "title": self.title,
-                "cost": str(self.cost), "shipping": str(self.shipping), "currency": self.currency,
+                "cost": self.cost_text, "shipping": self.shipping_text, "currency": self.currency,
                 "available": self.available, "countries": self.countries, "ships": self.ships,
                 "enough_stock": self.enough}
 
