@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from connectors.http import ConnectorError
 from hub import (
     __version__,
+    cli_attention,
     cli_expenses,
     cli_money,
     cli_ops,
@@ -50,6 +51,7 @@ app.add_typer(cli_ops.sync_app, name="sync")
 app.add_typer(cli_money.fx_app, name="fx")
 app.add_typer(cli_money.report_app, name="report")
 app.add_typer(cli_expenses.app, name="expenses")
+app.add_typer(cli_attention.app, name="attention")
 cli_money.report_app.command("summary")(cli_expenses.report_summary)
 app.add_typer(cli_money.ledger_app, name="ledger")
 
