@@ -5,20 +5,19 @@ records what the person asked on the order's timeline and prepares the change (a
 waiting again, a cancellation in the outbox, a snooze). Then the order goes through the normal
 routing (`routing.route`, with the person's choice as a `Directive`), which holds the stock, writes
 the supplier orders and hands them to the outbox. The item is never closed by the button: routing
-closes a line's item once the line is routed, `settle` closes the others once their condition is
-gone, and what is still wrong stays on the list with words saying why. Two clicks or two admins
+closes a line's item once the line is routed, `_settled` closes the others once their condition
+is gone, and what is still wrong stays on the list with words saying why. Two clicks or two admins
 cannot double anything: the item row is locked, the order is claimed by routing (`… WHERE status`),
 lines are set only while they wait, and placement goes through the outbox's idempotency key.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, func, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
 from hub.db.models import AttentionItem, Listing, Mapping, Offer, Order, OrderLine, Supplier, SupplierOrder
@@ -27,46 +26,28 @@ from hub.db.sql import insert_ignore
 from hub.domain import attention_actions as rules
 from hub.domain.attention_actions import Action, ActionRefused
 from hub.domain.outbox_kinds import OutboxKind
-from hub.domain.routing import ATTENTION_TEXT, Attention
-from hub.errors import Conflict, NotFound, UserError
+from hub.domain.routing import Attention
+from hub.errors import Conflict, NotFound
 from hub.services import attention, events, routing, store_sync
 from hub.services import outbox_messages as messages
+from hub.services.attention_state import (
+    ActionError,
+    Item,
+    Outcome,
+    gone,
+    line_of,
+    outcome_of,
+    stranded_lines,
+    where_it_stands,
+)
 from hub.services.routing_load import Directive
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
 
-DEAD = ("failed", "cancelled")  # supplier order states that will not ship
+__all__ = ["ActionError", "Outcome", "act", "outcome_of"]
 
-
-class ActionError(UserError):
-    """An action refused with a sentence; `field` names the input at fault (`_form`: the whole)."""
-
-    def __init__(self, message: str, field: str = "_form") -> None:
-        super().__init__(message)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class Outcome:
-    item_id: int
-    action: str
-    closed: bool  # the item's cause is gone (it left the list)
-    message: str  # what happened, as a person says it
-    order_id: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.item_id, "action": self.action, "closed": self.closed, "message": self.message,
-                "order_id": self.order_id}
-
-
-@dataclass(frozen=True)
-class _Item:
-    id: int
-    kind: str
-    order_id: int | None
-    supplier_order_id: int | None
-    details: dict[str, Any]
+OTHERS_AT_ONCE = 100  # other orders waiting for a product just mapped, routed in the same request
 
 
 def act(hub: Hub, item_id: int, action: str, *, offer: str = "", reason: str = "",
@@ -77,7 +58,7 @@ def act(hub: Hub, item_id: int, action: str, *, offer: str = "", reason: str = "
         row = session.get(AttentionItem, item_id)
         if row is None:
             raise NotFound(f"attention item {item_id} not found")
-        item = _Item(row.id, row.kind, row.order_id, row.supplier_order_id, dict(row.details or {}))
+        item = Item(row.id, row.kind, row.order_id, row.supplier_order_id, dict(row.details or {}))
         closed = row.resolved_at is not None
         offer_id = _offer_id(session, offer) if offer.strip() else None
     try:
@@ -103,7 +84,7 @@ def _offer_id(session: Session, text: str) -> int:
     return int(found)
 
 
-def _hold(session: Session, item: _Item) -> AttentionItem:
+def _hold(session: Session, item: Item) -> AttentionItem:
     """The item's row, locked for this transaction and still open (else a second click: Conflict)."""
     row = session.execute(select(AttentionItem).where(AttentionItem.id == item.id).with_for_update()).scalar_one()
     if row.resolved_at is not None:
@@ -111,7 +92,7 @@ def _hold(session: Session, item: _Item) -> AttentionItem:
     return row
 
 
-def _note(session: Session, item: _Item, actor: str, message: str, request: rules.Request,
+def _note(session: Session, item: Item, actor: str, message: str, request: rules.Request,
           **data: Any) -> None:
     if item.order_id is not None:
         why = f" — {request.reason}" if request.reason else ""
@@ -120,20 +101,12 @@ def _note(session: Session, item: _Item, actor: str, message: str, request: rule
                           "reason": request.reason, **data})
 
 
-def _line(session: Session, item: _Item) -> OrderLine:
-    line_id = item.details.get("order_line_id")
-    line = session.get(OrderLine, int(line_id)) if line_id is not None else None
-    if line is None:
-        raise ActionError("The order line of this item is gone.")
-    return line
-
-
-def _map(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Outcome:
+def _map(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outcome:
     """No mapping: map the line's product to the offer (its listing made from the line if the
     store's products were never synced), then route the order again."""
     with hub.db.transaction() as session:
         _hold(session, item)
-        line = _line(session, item)
+        line = line_of(session, item)
         order = session.get(Order, line.order_id)
         assert order is not None
         listing_id = line.listing_id or _listing_for(session, order, line)
@@ -146,17 +119,34 @@ def _map(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Outcome:
             "quantity": 1, "source": "manual", "created_at": utcnow()}], conflict=["listing_id", "offer_id"])
         _note(session, item, actor, f"{line.sku or line.title} mapped to {code}:{offer.supplier_sku}", request,
               offer_id=offer.id)
-    return _route_and_settle(hub, item, request, {})
+        others = _waiting_for_the_product(session, order.store_id, line)
+    outcome = _route_and_settle(hub, item, request, {})
+    moved = sum(1 for order_id in others
+                if (routing.route(hub, order_id, reopen=True) or routing.RoutingResult(0, "")).routed_lines)
+    if moved:
+        outcome = replace(outcome, message=f"{outcome.message} {moved} other order(s) waiting for this product "
+                                           "were routed too.")
+    return outcome
+
+
+def _waiting_for_the_product(session: Session, store_id: int, line: OrderLine) -> list[int]:
+    """Other orders of the store with a line of this product waiting for a mapping: routed next."""
+    same = [OrderLine.variant_id == line.variant_id] if line.variant_id else []
+    same += [OrderLine.sku == line.sku] if line.sku else []
+    return list(session.execute(select(OrderLine.order_id).join(Order, Order.id == OrderLine.order_id).where(
+        Order.store_id == store_id, OrderLine.order_id != line.order_id, OrderLine.routing_status == "attention",
+        OrderLine.attention_reason == Attention.NO_MAPPING.value, or_(*same))
+        .distinct().order_by(OrderLine.order_id).limit(OTHERS_AT_ONCE)).scalars())
 
 
 def _listing_for(session: Session, order: Order, line: OrderLine) -> int:
     """The store listing of the line (by variant, then SKU), created from the line when missing."""
     if not line.variant_id and not line.sku:
         raise ActionError("This line has neither a variant nor a SKU: map it in the catalogue.")
-    found = session.execute(select(Listing.id).where(
-        Listing.store_id == order.store_id, Listing.active.is_(True),
-        (Listing.variant_id == (line.variant_id or "")) | (Listing.sku == (line.sku or "\0")))
-        .order_by(Listing.id).limit(1)).scalar_one_or_none()
+    same = [Listing.variant_id == line.variant_id] if line.variant_id else []
+    same += [Listing.sku == line.sku] if line.sku else []
+    found = session.execute(select(Listing.id).where(Listing.store_id == order.store_id, Listing.active.is_(True),
+                                                     or_(*same)).order_by(Listing.id).limit(1)).scalar_one_or_none()
     if found is not None:
         return int(found)
     listing = Listing(store_id=order.store_id, variant_id=line.variant_id or f"sku:{line.sku}"[:64],
@@ -167,7 +157,7 @@ def _listing_for(session: Session, order: Order, line: OrderLine) -> int:
     return listing.id
 
 
-def _line_actions(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Outcome:
+def _line_actions(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outcome:
     """Route to an offer, place once over the rules, or retry a supplier that refused: the lines
     concerned wait again, and routing sends them where the person said."""
     with hub.db.transaction() as session:
@@ -193,7 +183,7 @@ def _line_actions(hub: Hub, item: _Item, request: rules.Request, actor: str) -> 
     return _route_and_settle(hub, item, request, directives)
 
 
-def _offers_for(session: Session, item: _Item, line_id: int, request: rules.Request) -> tuple[int, ...]:
+def _offers_for(session: Session, item: Item, line_id: int, request: rules.Request) -> tuple[int, ...]:
     if request.offer_id is not None:
         return (request.offer_id,)
     if request.action is Action.RETRY and item.supplier_order_id is not None:
@@ -202,10 +192,10 @@ def _offers_for(session: Session, item: _Item, line_id: int, request: rules.Requ
     return ()
 
 
-def _lines_of(session: Session, item: _Item) -> tuple[list[int], int | None]:
+def _lines_of(session: Session, item: Item) -> tuple[list[int], int | None]:
     """The lines the item is about that still wait for a supplier, and the supplier at fault."""
     if item.kind in rules.LINE_KINDS:
-        line = _line(session, item)
+        line = line_of(session, item)
         waiting = line.routing_status == "attention" and line.attention_reason == item.kind
         return ([line.id] if waiting else []), None
     if item.supplier_order_id is None:
@@ -215,112 +205,33 @@ def _lines_of(session: Session, item: _Item) -> tuple[list[int], int | None]:
     return stranded_lines(session, item.supplier_order_id), int(supplier_id)
 
 
-def stranded_lines(session: Session, supplier_order_id: int) -> list[int]:
-    """Lines of a supplier order that will not ship which no live supplier order carries (and whose
-    store order is not cancelled): what still needs a supplier."""
-    other, live = aliased(SOLine), aliased(SupplierOrder)
-    carried = exists().where(other.order_line_id == SOLine.order_line_id, other.supplier_order_id == live.id,
-                             live.id != supplier_order_id, live.state.not_in(DEAD))
-    return list(session.execute(select(SOLine.order_line_id).join(OrderLine, OrderLine.id == SOLine.order_line_id)
-                                .join(Order, Order.id == OrderLine.order_id)
-                                .where(SOLine.supplier_order_id == supplier_order_id, ~carried,
-                                       OrderLine.routing_status != "cancelled", Order.status != "cancelled")
-                                .order_by(SOLine.order_line_id).distinct()).scalars())
-
-
-def _route_and_settle(hub: Hub, item: _Item, request: rules.Request, directives: dict[int, Directive]) -> Outcome:
+def _route_and_settle(hub: Hub, item: Item, request: rules.Request, directives: dict[int, Directive]) -> Outcome:
     if item.order_id is not None:
         routing.route(hub, item.order_id, directives=directives, reopen=True)
     return _settled(hub, item, request)
 
 
-def _settled(hub: Hub, item: _Item, request: rules.Request) -> Outcome:
+def _settled(hub: Hub, item: Item, request: rules.Request) -> Outcome:
     """Close the item if its cause is gone (routing closes a routed line's item itself), and say
     where things stand."""
     now = utcnow()
     with hub.db.transaction() as session:
         row = session.execute(select(AttentionItem).where(AttentionItem.id == item.id).with_for_update()
                               ).scalar_one()
-        gone = None if row.resolved_at is not None else _gone(session, item, now)
-        if gone:
-            attention.resolve_open(session, [AttentionItem.id == item.id], gone, now)
-        closed = row.resolved_at is not None or gone is not None
-        return Outcome(item.id, request.action.value, closed, _where_it_stands(session, item, closed),
+        why = None if row.resolved_at is not None else gone(session, item, now)
+        if why:
+            attention.resolve_open(session, [AttentionItem.id == item.id], why, now)
+        closed = row.resolved_at is not None or why is not None
+        return Outcome(item.id, request.action.value, closed, where_it_stands(session, item, closed),
                        item.order_id)
 
 
-def _gone(session: Session, item: _Item, now: datetime) -> str | None:
-    """Why the item's cause no longer holds, or None while it does."""
-    if item.kind in rules.LINE_KINDS:
-        line = _line(session, item)
-        if line.routing_status == "attention" and line.attention_reason == item.kind:
-            return None
-        return "the line is routed now" if line.routing_status == "routed" else "the line no longer waits"
-    if item.kind in rules.SUPPLIER_ORDER_KINDS and item.supplier_order_id is not None:
-        return None if stranded_lines(session, item.supplier_order_id) else "its lines are with a supplier again"
-    if item.kind in rules.LATE_KINDS and item.supplier_order_id is not None:
-        state = session.execute(select(SupplierOrder.state).where(SupplierOrder.id == item.supplier_order_id)
-                                ).scalar_one_or_none()
-        return None if state == "accepted" else f"the supplier order is {state} now"
-    return None
-
-
-def _where_it_stands(session: Session, item: _Item, closed: bool) -> str:
-    if item.kind in rules.LINE_KINDS:
-        line = _line(session, item)
-        if line.routing_status == "attention" and line.attention_reason:
-            reason = Attention(line.attention_reason) if line.attention_reason in Attention.__members__.values() \
-                else None
-            return f"Still needs attention: {ATTENTION_TEXT[reason] if reason else line.attention_reason}."
-        return _carried(session, [line.id]) or ("Done." if closed else "Nothing changed.")
-    if item.kind in rules.SUPPLIER_ORDER_KINDS and item.supplier_order_id is not None:
-        if closed:
-            lines = list(session.execute(select(SOLine.order_line_id).where(
-                SOLine.supplier_order_id == item.supplier_order_id)).scalars())
-            return _carried(session, lines) or "Its lines are with a supplier again."
-        return "Still waiting for a supplier: no offer could take the lines (see the order)."
-    return "Done." if closed else "Nothing changed."
-
-
-def _carried(session: Session, line_ids: list[int]) -> str:
-    rows = session.execute(select(Supplier.code, SupplierOrder.reference).join(
-        SupplierOrder, SupplierOrder.supplier_id == Supplier.id).join(SOLine, and_(
-            SOLine.supplier_order_id == SupplierOrder.id, SOLine.order_line_id.in_(line_ids)))
-        .where(SupplierOrder.state.not_in(DEAD)).distinct().order_by(SupplierOrder.reference)).all()
-    if not rows:
-        return ""
-    return "Routed to " + ", ".join(f"{code} as {reference}" for code, reference in rows) + \
-        "; it goes to the supplier now."
-
-
-def outcome_of(hub: Hub, item_id: int, action: str) -> Outcome | None:
-    """Where an item stands after an action (for the page it redirects to); None if unknown."""
-    with hub.db.read() as session:
-        row = session.get(AttentionItem, item_id)
-        if row is None:
-            return None
-        item = _Item(row.id, row.kind, row.order_id, row.supplier_order_id, dict(row.details or {}))
-        closed = row.resolved_at is not None
-        if action == Action.DISMISS:
-            message = "Dismissed." if closed else "Not dismissed."
-        elif action == Action.APPROVE:
-            message = "Approved: the next price push sends it."
-        elif action == Action.CONTACTED and item.details.get("snoozed_until"):
-            message = f"Noted; it comes back on {item.details['snoozed_until'][:16].replace('T', ' ')} UTC " \
-                      "if nothing has shipped by then."
-        elif action == Action.CANCEL_REROUTE and not closed:
-            message = "Asked the supplier to cancel; once it confirms, the lines are routed to another supplier."
-        else:
-            message = _where_it_stands(session, item, closed)
-        return Outcome(item.id, action, closed, message, item.order_id)
-
-
-def _approve(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Outcome:
+def _approve(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outcome:
     store_sync.approve_price(hub, item.id)
     return Outcome(item.id, request.action.value, True, "Approved: the next price push sends it.", item.order_id)
 
 
-def _contacted(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Outcome:
+def _contacted(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outcome:
     """The supplier was asked where the parcel is: noted, and the item sleeps for `SNOOZE`."""
     now = utcnow()
     until = now + rules.SNOOZE
@@ -334,7 +245,7 @@ def _contacted(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Out
                    "if nothing has shipped by then.", item.order_id)
 
 
-def _cancel_reroute(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Outcome:
+def _cancel_reroute(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outcome:
     """Ask the supplier to cancel (through the outbox); once it confirms, the lines are routed
     again without it and the item closes (`cancellation.cancel_at_supplier`)."""
     with hub.db.transaction() as session:
@@ -355,7 +266,7 @@ def _cancel_reroute(hub: Hub, item: _Item, request: rules.Request, actor: str) -
                    "confirms, the lines are routed to another supplier.", item.order_id)
 
 
-def _dismiss(hub: Hub, item: _Item, request: rules.Request, actor: str) -> Outcome:
+def _dismiss(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outcome:
     """Put the item away without ending its cause: who and why go on the order's timeline."""
     with hub.db.transaction() as session:
         row = _hold(session, item)
