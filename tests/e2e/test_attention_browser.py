@@ -5,14 +5,16 @@ the page passes the dashboard's checks at 390 px."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.db.base import utcnow
 from hub.db.models import AttentionItem, Offer, Order, OrderLine, Supplier, SupplierOrder, SupplierOrderLine
-from hub.services import wakeups
+from hub.services import attention, wakeups
 from hub.services.demo import run_demo
 from hub.tasks.local import install
 from tests.e2e.celery_support import wait_for
@@ -36,6 +38,29 @@ def _unmapped(hub: Hub) -> tuple[AttentionItem, OrderLine, str, Offer]:
         return item, line, code, offer
 
 
+def _every_kind(hub: Hub, skip_order: int) -> None:
+    """One item of each other kind on demo rows (for the page checks: every form drawn on a phone)."""
+    with hub.db.transaction() as session:
+        line, store_id = session.execute(select(OrderLine, Order.store_id).join(Order, Order.id == OrderLine.order_id)
+                                         .where(OrderLine.routing_status == "routed", Order.id != skip_order)
+                                         .order_by(OrderLine.id).limit(1)).one()
+        so = session.execute(select(SupplierOrder).where(SupplierOrder.order_id == line.order_id)).scalars().first()
+        assert so is not None
+        common = {"store_id": store_id, "order_id": line.order_id}
+        attention.record(session, [
+            attention.Cause("check:stock", "out_of_stock", f"line {line.sku}: out of stock at every mapped supplier",
+                            details={"order_line_id": line.id, "sku": line.sku}, **common),
+            attention.Cause("check:refused", "supplier_rejected", f"supplier refused {so.reference}: no stock",
+                            supplier_order_id=so.id, **common),
+            attention.Cause("check:late", "late_shipment", f"{so.reference} not shipped", supplier_order_id=so.id,
+                            **common),
+            attention.Cause("check:snoozed", "stalled_shipment", "parcel not moving", supplier_order_id=so.id,
+                            details={"snoozed_until": (utcnow() + timedelta(days=1)).isoformat(),
+                                     "contact_note": "they will call the carrier"}, **common),
+            attention.Cause("check:price", "price_approval", "price 10.00 → 19.00 is over the tolerance",
+                            store_id=store_id, details={"listing_id": 1, "price": "19.00"})])
+
+
 def _placed(hub: Hub, line_id: int) -> bool:
     with hub.db.read() as session:
         return session.execute(select(SupplierOrder.state).join(
@@ -51,6 +76,7 @@ def test_map_an_unmapped_sku_see_it_placed_and_dismiss_another(sqlite_hub: Hub, 
     try:
         with live_server(create_app(hub)) as url:
             phone, desktop = signed_in(browser, url, PHONE), signed_in(browser, url)
+            _every_kind(hub, line.order_id)
             check_page(phone, url, "/attention", desktop=desktop)
             check_page(phone, url, f"/attention?item={item.id}&q={offer.supplier_sku}", name="attention-search")
 
