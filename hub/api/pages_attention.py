@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from hub.api import session
 from hub.api.dashboard import render_page
 from hub.api.deps import HubDep
-from hub.api.params import Id
+from hub.api.params import MAX_ID, Id
 from hub.bootstrap import Hub
 from hub.domain.attention_actions import ACTION_WORDS, Action
 from hub.errors import Conflict, NotFound, UserError
@@ -35,10 +35,16 @@ def _render(request: Request, hub: Hub, *, item: int | None = None, q: str = "",
 
 
 @router.get("/attention", response_class=HTMLResponse)
-def attention_list(request: Request, hub: HubDep, item: int | None = None, q: str = "", acted: int | None = None,
+def attention_list(request: Request, hub: HubDep, item: str = "", q: str = "", acted: str = "",
                    action: str = "") -> Response:
-    outcome = attention_actions.outcome_of(hub, acted, action) if acted and action in set(Action) else None
-    return _render(request, hub, item=item, q=q[:100], outcome=outcome)
+    # Whatever the address bar holds: a page, never a 422 (ids that are not ids are ignored).
+    number = _id(acted)
+    outcome = attention_actions.outcome_of(hub, number, action) if number and action in set(Action) else None
+    return _render(request, hub, item=_id(item), q=q[:100], outcome=outcome)
+
+
+def _id(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID else None
 
 
 @router.post("/attention/{item_id}/{action}")

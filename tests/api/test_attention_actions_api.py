@@ -60,5 +60,6 @@ def test_a_refused_form_keeps_what_was_typed_beside_the_field(sqlite_hub: Hub) -
     assert refused.status_code == 200
     assert f'id="e-{item_id}-offer"' in refused.text and "No offer &#39;nobody:LAMP-9&#39;" in refused.text
     assert 'value="nobody:LAMP-9"' in refused.text
+    assert client.get("/attention?acted=abc&action=map&item=x").status_code == 200
     gone = client.post("/attention/999999/dismiss", data={"reason": "x"})
     assert gone.status_code == 200 and "not found" in gone.text
