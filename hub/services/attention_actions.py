@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ActionError", "Outcome", "act", "outcome_of"]
 
+MAX_ID = 2**63 - 1  # BIGINT ids: a longer number names no offer
 OTHERS_AT_ONCE = 100  # other orders waiting for a product just mapped, routed in the same request
 
 
@@ -71,17 +72,19 @@ def act(hub: Hub, item_id: int, action: str, *, offer: str = "", reason: str = "
 
 
 def _offer_id(session: Session, text: str) -> int:
-    """An offer named by its id or as SUPPLIER:SKU."""
+    """An offer on sale, named by its id or as SUPPLIER:SKU."""
     text = text.strip()
-    if text.isdigit():
-        found = session.execute(select(Offer.id).where(Offer.id == int(text))).scalar_one_or_none()
+    query = select(Offer.id, Offer.active & Supplier.active).join(Supplier, Supplier.id == Offer.supplier_id)
+    if text.isascii() and text.isdigit():
+        found = session.execute(query.where(Offer.id == int(text))).first() if int(text) <= MAX_ID else None
     else:
         code, _, sku = text.partition(":")
-        found = session.execute(select(Offer.id).join(Supplier, Supplier.id == Offer.supplier_id).where(
-            Supplier.code == code.strip(), Offer.supplier_sku == sku.strip())).scalar_one_or_none()
+        found = session.execute(query.where(Supplier.code == code.strip(), Offer.supplier_sku == sku.strip())).first()
     if found is None:
         raise ActionError(f"No offer {text[:80]!r}: write SUPPLIER:SKU or pick one from the list.", "offer")
-    return int(found)
+    if not found[1]:
+        raise ActionError(f"{text[:80]} is not on sale (the offer or its supplier is switched off).", "offer")
+    return int(found[0])
 
 
 def _hold(session: Session, item: Item) -> AttentionItem:

@@ -111,11 +111,13 @@ def cancelled_by_supplier(hub: Hub, reference: str) -> bool:
 def _route_again(session: Session, supplier_order_id: int, order_id: int, now: datetime) -> None:
     """A person cancelled a late supplier order to send it elsewhere: its lines wait for routing
     (the supplier that cancelled is left out), the routing lane is woken, the late item closes."""
-    line_ids = select(SupplierOrderLine.order_line_id).where(SupplierOrderLine.supplier_order_id == supplier_order_id)
-    session.execute(update(OrderLine).where(OrderLine.id.in_(line_ids), OrderLine.routing_status == "routed")
-                    .values(routing_status="pending").execution_options(synchronize_session=False))
     session.execute(update(Order).where(Order.id == order_id, Order.status.in_(REROUTABLE))
                     .values(status="new").execution_options(synchronize_session=False))
+    if session.execute(select(Order.status).where(Order.id == order_id)).scalar_one() == "new":  # not cancelled
+        line_ids = select(SupplierOrderLine.order_line_id).where(
+            SupplierOrderLine.supplier_order_id == supplier_order_id)
+        session.execute(update(OrderLine).where(OrderLine.id.in_(line_ids), OrderLine.routing_status == "routed")
+                        .values(routing_status="pending").execution_options(synchronize_session=False))
     attention.resolve_open(session, [AttentionItem.supplier_order_id == supplier_order_id,
                                      AttentionItem.kind.in_(("late_shipment", "stalled_shipment"))],
                            "the late supplier order is cancelled; its lines are routed again", now)

@@ -30,6 +30,8 @@ def test_actions_over_the_api(sqlite_hub: Hub) -> None:
     assert client.post(f"{path}/fly", json={}, headers=AUTH).status_code == 422
     wrong = client.post(f"{path}/approve", headers=AUTH)
     assert wrong.status_code == 422 and "does not apply" in wrong.json()["error"]["message"]
+    huge = client.post(f"{path}/map", json={"offer": "9" * 30}, headers=AUTH)
+    assert huge.status_code == 422 and "No offer" in huge.json()["error"]["message"]
     missing = client.post(f"{path}/map", json={"offer": "alpha:NOPE"}, headers=AUTH)
     assert missing.status_code == 422 and "No offer 'alpha:NOPE'" in missing.json()["error"]["message"]
     done = client.post(f"{path}/map", json={"offer": "alpha:A-MUG"}, headers=AUTH)
