@@ -225,19 +225,24 @@ def test_dismiss_needs_a_reason_and_says_who_and_why_on_the_timeline(hub: Hub) -
         act(hub, item.id, "dismiss", reason="again")
 
 
-@pytest.mark.parametrize("action", ["map", "route_to"])
+@pytest.mark.parametrize("action", ["map", "route_to", "place_once"])
 def test_two_admins_at_once_never_double_route_or_place(hub: Hub, accounts, action: str) -> None:  # type: ignore[no-untyped-def]
-    store_id, alpha, beta = cb.store(hub.db), cb.supplier(hub.db, "alpha"), cb.supplier(hub.db, "beta")
+    store_id = cb.store(hub.db, max_unit_cost="5.00" if action == "place_once" else None)
+    alpha, beta = cb.supplier(hub.db, "alpha"), cb.supplier(hub.db, "beta")
+    kind = {"map": "no_mapping", "route_to": "out_of_stock", "place_once": "over_max_cost"}[action]
+    offer = ""
     if action == "map":
         cb.listing(hub.db, store_id, "MUG", "v-MUG")
         offer = "alpha:MUG"
         cb.offer(hub.db, alpha, "MUG", "6.00")
+    elif action == "place_once":
+        cb.listing(hub.db, store_id, "MUG", "v-MUG", cb.offer(hub.db, alpha, "MUG", "6.00"))
     else:
         cb.listing(hub.db, store_id, "MUG", "v-MUG", cb.offer(hub.db, alpha, "MUG", "6.00", stock=0))
         offer = str(cb.offer(hub.db, beta, "MUG", "7.00", stock=1))  # stock for one line only
     order_id = order_with(hub, store_id, "9", ("MUG", 1))
     route_pending(hub)
-    [item] = _open(hub, "no_mapping" if action == "map" else "out_of_stock")
+    [item] = _open(hub, kind)
 
     results: list[object] = []
     start = threading.Barrier(3)
