@@ -267,3 +267,21 @@ def test_two_admins_at_once_never_double_route_or_place(hub: Hub, accounts, acti
         assert session.execute(select(OrderLine.routing_status)).scalars().all() == ["routed"]
     assert _item(hub, item.id).resolved_at is not None
     assert _status(hub, order_id) == "routed"
+
+
+def test_a_refusal_the_store_does_not_reroute_is_sent_elsewhere_by_hand(hub: Hub, accounts) -> None:  # type: ignore[no-untyped-def]
+    store_id = cb.store(hub.db, reroute_on_failure=False)
+    alpha, beta = cb.supplier(hub.db, "alpha"), cb.supplier(hub.db, "beta")
+    cb.listing(hub.db, store_id, "MUG", "v-MUG", cb.offer(hub.db, alpha, "MUG", "6.00"))
+    beta_mug = cb.offer(hub.db, beta, "MUG", "7.00")
+    accounts["alpha"].reject_all = "no such street"
+    order_id = order_with(hub, store_id, "10", ("MUG", 2))
+    route_pending(hub)
+    outbox.dispatch(hub)
+    route_pending(hub)  # nothing to route: the store keeps its lines with the refused order
+    assert _status(hub, order_id) == "routed"
+    [item] = _open(hub, "supplier_rejected")
+    assert act(hub, item.id, "route_to", offer=str(beta_mug)).closed
+    outbox.dispatch(hub)
+    assert [s for _, s in _supplier_orders(hub, order_id)] == ["failed", "accepted"]
+    assert accounts["beta"].orders[f"H{order_id}-S{beta}-1"].lines[0].quantity == 2
