@@ -14,7 +14,14 @@ from hub.bootstrap import Hub
 from hub.db.base import utcnow
 from hub.db.models import AttentionItem, Listing, Mapping, Order, OrderEvent, OrderLine, OutboxMessage, SupplierOrder
 from hub.errors import Conflict
-from hub.services import attention, attention_view, late, outbox, placement  # noqa: F401  (placement: its handler)
+from hub.services import (  # noqa: F401  (placement: its handler)
+    attention,
+    attention_view,
+    cancellation,
+    late,
+    outbox,
+    placement,
+)
 from hub.services.attention_actions import ActionError, act
 from hub.services.routing import route, route_pending
 from tests import catalogue_builders as cb
@@ -285,3 +292,20 @@ def test_a_refusal_the_store_does_not_reroute_is_sent_elsewhere_by_hand(hub: Hub
     outbox.dispatch(hub)
     assert [s for _, s in _supplier_orders(hub, order_id)] == ["failed", "accepted"]
     assert accounts["beta"].orders[f"H{order_id}-S{beta}-1"].lines[0].quantity == 2
+
+
+def test_an_order_the_supplier_cancelled_is_retried_with_it(hub: Hub, accounts) -> None:  # type: ignore[no-untyped-def]
+    store_id, alpha = cb.store(hub.db), cb.supplier(hub.db, "alpha")
+    cb.listing(hub.db, store_id, "MUG", "v-MUG", cb.offer(hub.db, alpha, "MUG", "6.00", stock=5))
+    order_id = order_with(hub, store_id, "11", ("MUG", 1))
+    route_pending(hub)
+    outbox.dispatch(hub)
+    [(reference, _)] = _supplier_orders(hub, order_id)
+    assert cancellation.cancelled_by_supplier(hub, reference)
+    route_pending(hub)  # no other supplier: the line waits
+    [item] = _open(hub, "supplier_cancelled")
+    done = act(hub, item.id, "retry", reason="they found more stock")
+    assert done.closed and f"Routed to alpha as H{order_id}-S{alpha}-2" in done.message
+    outbox.dispatch(hub)
+    assert [s for _, s in _supplier_orders(hub, order_id)] == ["cancelled", "accepted"]
+    assert accounts["alpha"].created == 2 and _open(hub, "no_mapping") == []
