@@ -231,7 +231,7 @@ def _settled(hub: Hub, item: Item, request: rules.Request) -> Outcome:
 
 def _approve(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outcome:
     store_sync.approve_price(hub, item.id)
-    return Outcome(item.id, request.action.value, True, "Approved: the next price push sends it.", item.order_id)
+    return _now(hub, item, request)
 
 
 def _contacted(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outcome:
@@ -244,8 +244,14 @@ def _contacted(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outc
                        "contacted_by": actor, "contact_note": request.reason}
         _note(session, item, actor, "Supplier contacted about the late shipment", request,
               snoozed_until=until.isoformat())
-    return Outcome(item.id, request.action.value, False, f"Noted; it comes back on {until:%Y-%m-%d %H:%M} UTC "
-                   "if nothing has shipped by then.", item.order_id)
+    return _now(hub, item, request)
+
+
+def _now(hub: Hub, item: Item, request: rules.Request) -> Outcome:
+    """Where the item stands now, in the words the page shows after the redirect."""
+    outcome = outcome_of(hub, item.id, request.action.value)
+    assert outcome is not None  # items are never deleted
+    return outcome
 
 
 def _cancel_reroute(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outcome:
@@ -265,8 +271,7 @@ def _cancel_reroute(hub: Hub, item: Item, request: rules.Request, actor: str) ->
     if not queued:
         return Outcome(item.id, request.action.value, False, f"Cancelling {reference} is already asked.",
                        item.order_id)
-    return Outcome(item.id, request.action.value, False, f"Asked the supplier to cancel {reference}; once it "
-                   "confirms, the lines are routed to another supplier.", item.order_id)
+    return _now(hub, item, request)
 
 
 def _dismiss(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outcome:
@@ -276,7 +281,7 @@ def _dismiss(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outcom
         row.details = {**(row.details or {}), "dismissed_by": actor, "dismiss_reason": request.reason}
         attention.resolve_open(session, [AttentionItem.id == item.id],
                                f"dismissed by {actor}: {request.reason}")
-    return Outcome(item.id, request.action.value, True, "Dismissed.", item.order_id)
+    return _now(hub, item, request)
 
 
 _HANDLERS = {Action.MAP: _map, Action.ROUTE_TO: _line_actions, Action.PLACE_ONCE: _line_actions,
