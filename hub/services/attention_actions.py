@@ -14,6 +14,7 @@ lines are set only while they wait, and placement goes through the outbox's idem
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select, update
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = ["ActionError", "Outcome", "act", "outcome_of"]
 
 MAX_ID = 2**63 - 1  # BIGINT ids: a longer number names no offer
+CLAIM_FOR = timedelta(minutes=2)  # an action's claim on its item, should its process die
 OTHERS_AT_ONCE = 100  # other orders waiting for a product just mapped, routed in the same request
 
 
@@ -87,11 +89,20 @@ def _offer_id(session: Session, text: str) -> int:
     return int(found[0])
 
 
-def _hold(session: Session, item: Item) -> AttentionItem:
-    """The item's row, locked for this transaction and still open (else a second click: Conflict)."""
+def _hold(session: Session, item: Item, *, claim: bool = False) -> AttentionItem:
+    """The item's row, locked for this transaction and still open (else a second click: Conflict).
+    `claim`: an action that routes after this transaction marks the item as taken until it has
+    settled (`_settled` lets go), so a second click meanwhile is refused rather than run twice;
+    a mark left by a process that died lapses after `CLAIM_FOR`."""
     row = session.execute(select(AttentionItem).where(AttentionItem.id == item.id).with_for_update()).scalar_one()
     if row.resolved_at is not None:
         raise Conflict("This item is closed already: nothing left to do.")
+    now = utcnow()
+    taken = (row.details or {}).get("claimed_at")
+    if taken and datetime.fromisoformat(taken) > now - CLAIM_FOR:
+        raise Conflict("Another action on this item is under way: look again in a moment.")
+    if claim:
+        row.details = {**(row.details or {}), "claimed_at": now.isoformat()}
     return row
 
 
@@ -108,7 +119,7 @@ def _map(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outcome:
     """No mapping: map the line's product to the offer (its listing made from the line if the
     store's products were never synced), then route the order again."""
     with hub.db.transaction() as session:
-        _hold(session, item)
+        _hold(session, item, claim=True)
         line = line_of(session, item)
         order = session.get(Order, line.order_id)
         assert order is not None
@@ -164,26 +175,33 @@ def _line_actions(hub: Hub, item: Item, request: rules.Request, actor: str) -> O
     """Route to an offer, place once over the rules, or retry a supplier that refused: the lines
     concerned wait again, and routing sends them where the person said."""
     with hub.db.transaction() as session:
-        _hold(session, item)
+        _hold(session, item, claim=True)
         line_ids, supplier_id = _lines_of(session, item)
-        if not line_ids:
-            return _settled(hub, item, request)
-        offer_words, retry = "", frozenset[int]()
-        if request.offer_id is not None:
-            sku, code = session.execute(select(Offer.supplier_sku, Supplier.code).join(
-                Supplier, Supplier.id == Offer.supplier_id).where(Offer.id == request.offer_id)).one()
-            offer_words = f"{code}:{sku}"
-        if request.action is Action.RETRY and supplier_id is not None:
-            retry = frozenset({supplier_id})
-        # Lines of a refused supplier order that stayed with it (the store does not reroute) wait again.
-        session.execute(update(OrderLine).where(OrderLine.id.in_(line_ids), OrderLine.routing_status == "routed")
-                        .values(routing_status="attention").execution_options(synchronize_session=False))
-        said = {Action.ROUTE_TO: f"Route to {offer_words}", Action.PLACE_ONCE: "Place once over the cost rules",
-                Action.RETRY: "Retry with the same supplier"}[request.action]
-        _note(session, item, actor, said, request, lines=line_ids)
-        directives = {line_id: Directive(_offers_for(session, item, line_id, request), retry,
-                                         waive_limits=request.action is Action.PLACE_ONCE) for line_id in line_ids}
+        # nothing waits any more (another action, or routing, was first): None
+        directives = _redirect(session, item, request, actor, line_ids, supplier_id) if line_ids else None
+    if directives is None:
+        return _settled(hub, item, request)
     return _route_and_settle(hub, item, request, directives)
+
+
+def _redirect(session: Session, item: Item, request: rules.Request, actor: str, line_ids: list[int],
+              supplier_id: int | None) -> dict[int, Directive]:
+    """The lines wait again, the person's choice goes on the timeline; returns it for routing."""
+    offer_words, retry = "", frozenset[int]()
+    if request.offer_id is not None:
+        sku, code = session.execute(select(Offer.supplier_sku, Supplier.code).join(
+            Supplier, Supplier.id == Offer.supplier_id).where(Offer.id == request.offer_id)).one()
+        offer_words = f"{code}:{sku}"
+    if request.action is Action.RETRY and supplier_id is not None:
+        retry = frozenset({supplier_id})
+    # Lines of a refused supplier order that stayed with it (the store does not reroute) wait again.
+    session.execute(update(OrderLine).where(OrderLine.id.in_(line_ids), OrderLine.routing_status == "routed")
+                    .values(routing_status="attention").execution_options(synchronize_session=False))
+    said = {Action.ROUTE_TO: f"Route to {offer_words}", Action.PLACE_ONCE: "Place once over the cost rules",
+            Action.RETRY: "Retry with the same supplier"}[request.action]
+    _note(session, item, actor, said, request, lines=line_ids)
+    return {line_id: Directive(_offers_for(session, item, line_id, request), retry,
+                               waive_limits=request.action is Action.PLACE_ONCE) for line_id in line_ids}
 
 
 def _offers_for(session: Session, item: Item, line_id: int, request: rules.Request) -> tuple[int, ...]:
@@ -221,6 +239,7 @@ def _settled(hub: Hub, item: Item, request: rules.Request) -> Outcome:
     with hub.db.transaction() as session:
         row = session.execute(select(AttentionItem).where(AttentionItem.id == item.id).with_for_update()
                               ).scalar_one()
+        row.details = {k: v for k, v in (row.details or {}).items() if k != "claimed_at"}  # settled: let go
         why = None if row.resolved_at is not None else gone(session, item, now)
         if why:
             attention.resolve_open(session, [AttentionItem.id == item.id], why, now)

@@ -309,3 +309,25 @@ def test_an_order_the_supplier_cancelled_is_retried_with_it(hub: Hub, accounts) 
     outbox.dispatch(hub)
     assert [s for _, s in _supplier_orders(hub, order_id)] == ["cancelled", "accepted"]
     assert accounts["alpha"].created == 2 and _open(hub, "no_mapping") == []
+
+
+def test_an_action_under_way_holds_the_item_until_it_settles_or_its_claim_lapses(hub: Hub, accounts) -> None:  # type: ignore[no-untyped-def]
+    store_id, alpha = cb.store(hub.db), cb.supplier(hub.db, "alpha")
+    cb.listing(hub.db, store_id, "MUG", "v-MUG")
+    cb.offer(hub.db, alpha, "MUG", "6.00")
+    order_with(hub, store_id, "12", ("MUG", 1))
+    route_pending(hub)
+    [item] = _open(hub, "no_mapping")
+
+    def claimed(ago: timedelta) -> None:
+        with hub.db.transaction() as session:
+            row = session.get(AttentionItem, item.id)
+            assert row is not None
+            row.details = {**row.details, "claimed_at": (utcnow() - ago).isoformat()}
+
+    claimed(timedelta(seconds=5))  # another admin's map is routing right now
+    with pytest.raises(Conflict, match="under way"):
+        act(hub, item.id, "dismiss", reason="duplicate")
+    claimed(timedelta(minutes=5))  # its process died: the claim lapsed
+    assert act(hub, item.id, "map", offer="alpha:MUG").closed
+    assert "claimed_at" not in _item(hub, item.id).details
