@@ -331,3 +331,21 @@ def test_an_action_under_way_holds_the_item_until_it_settles_or_its_claim_lapses
     claimed(timedelta(minutes=5))  # its process died: the claim lapsed
     assert act(hub, item.id, "map", offer="alpha:MUG").closed
     assert "claimed_at" not in _item(hub, item.id).details
+
+
+def test_a_refusal_already_rerouted_closes_without_routing_again(hub: Hub, accounts) -> None:  # type: ignore[no-untyped-def]
+    store_id, alpha, beta = cb.store(hub.db), cb.supplier(hub.db, "alpha"), cb.supplier(hub.db, "beta")
+    cb.listing(hub.db, store_id, "MUG", "v-MUG", cb.offer(hub.db, alpha, "MUG", "6.00"),
+               cb.offer(hub.db, beta, "MUG", "7.00"))
+    accounts["alpha"].reject_all = "closed for the holidays"
+    order_id = order_with(hub, store_id, "13", ("MUG", 1))
+    route_pending(hub)
+    outbox.dispatch(hub)
+    route_pending(hub)  # the store reroutes: beta takes it
+    outbox.dispatch(hub)
+    [item] = _open(hub, "supplier_rejected")
+    done = act(hub, item.id, "retry")
+    assert done.closed and f"Routed to beta as H{order_id}-S{beta}-1" in done.message
+    outbox.dispatch(hub)
+    assert [s for _, s in _supplier_orders(hub, order_id)] == ["failed", "accepted"]
+    assert accounts["beta"].created == 1 and accounts["alpha"].calls == 1
