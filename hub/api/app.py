@@ -19,6 +19,8 @@ from hub.api import (
     metrics,
     money,
     orders,
+    pages_jobs,
+    pages_stores,
     payouts,
     shopify_oauth,
     stores,
@@ -68,6 +70,8 @@ def create_app(hub: Hub) -> FastAPI:
     apidocs.install(app)
     app.include_router(dashboard_money.router)
     app.include_router(dashboard_expenses.router)
+    app.include_router(pages_stores.router)
+    app.include_router(pages_jobs.router)
     app.include_router(v1.router)
     app.include_router(orders.router)
     app.include_router(stores.router)

@@ -36,14 +36,15 @@ def _approved(hub: Hub, store_id: int) -> dict[int, Decimal]:
     return {int(d["listing_id"]): Decimal(d["price"]) for d in rows if d.get("approved")}
 
 
-def plan(hub: Hub, store_id: int) -> SyncPlan:
+def plan(hub: Hub, store_id: int, settings: dict[str, Any] | None = None) -> SyncPlan:
+    """What the next push would send; `settings` stand in for the store's (a preview)."""
     approved = _approved(hub, store_id)
     with hub.db.transaction() as session:
         if session.get(Store, store_id) is None:
             from hub.errors import NotFound
 
             raise NotFound(f"store {store_id} not found")
-        return build_plan(session, store_id, utcnow().date(), approved)
+        return build_plan(session, store_id, utcnow().date(), approved, settings)
 
 
 def _location(hub: Hub, store_id: int, storefront: Any) -> str | None:
