@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -54,7 +55,8 @@ DESCRIPTIONS = {
 class JobRow:
     spec: JobSpec
     history: JobHistory
-    next_run: datetime | None  # the last start plus the interval; None: at the scheduler's next firing
+    next_run: datetime | None  # None: at the scheduler's next firing
+    exact: bool = False  # read from this process's scheduler; else the last start plus the interval
 
     @property
     def every(self) -> str:
@@ -74,22 +76,30 @@ class JobRow:
         return "job-" + self.spec.name.replace(".", "-").replace("_", "-")
 
 
-def _rows(hub: Hub, now: datetime) -> list[JobRow]:
+def _scheduled(scheduler: Any, name: str) -> datetime | None:
+    """When the embedded scheduler (`hub run` keeps it on app.state) fires `name` next, if it runs it."""
+    job = scheduler.get_job(name) if scheduler is not None else None
+    when = getattr(job, "next_run_time", None)
+    return when.astimezone(UTC) if isinstance(when, datetime) else None
+
+
+def _rows(hub: Hub, now: datetime, scheduler: Any) -> list[JobRow]:
     register_all(hub.settings)  # idempotent: the names the scheduler runs, with their intervals
     found = job_history(hub.db, now)
     rows = []
     for spec in sorted(registry.all(), key=lambda s: s.name):
         history = found.get(spec.name) or JobHistory(spec.name)
+        exact = _scheduled(scheduler, spec.name)
         last = history.last
-        next_run = last.started_at + timedelta(seconds=spec.interval_seconds) if last else None
-        rows.append(JobRow(spec, history, max(next_run, now) if next_run else None))
+        estimate = max(last.started_at + timedelta(seconds=spec.interval_seconds), now) if last else None
+        rows.append(JobRow(spec, history, exact or estimate, exact is not None))
     return rows
 
 
 @router.get("/jobs", response_class=HTMLResponse)
 def jobs_page(request: Request, hub: HubDep) -> Response:
     now = datetime.now(UTC)
-    rows = _rows(hub, now)
+    rows = _rows(hub, now, getattr(request.app.state, "scheduler", None))
     ran = request.query_params.get("ran", "")
     queued = request.query_params.get("queued")
     message = None

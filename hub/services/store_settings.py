@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from hub.db.models import Listing, Store
-from hub.domain.pricing import Rounding
+from hub.domain.pricing import CENT, Rounding
 from hub.domain.routing import Strategy
 from hub.errors import NotFound, UserError
 from hub.services import store_sync
@@ -215,6 +215,14 @@ class PriceMove:
     new: Decimal
     needs_approval: bool
     by_this_change: bool  # False: the current rules would push this price too
+
+    @property
+    def old_words(self) -> str:
+        return "—" if self.old is None else str(self.old.quantize(CENT))
+
+    @property
+    def new_words(self) -> str:
+        return str(self.new.quantize(CENT))
 
 
 @dataclass
