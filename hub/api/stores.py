@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StrictBool, StrictInt, WithJsonSchema
 
 from hub.api.deps import HubDep, require_admin
 from hub.api.errors import responses
@@ -50,10 +50,10 @@ class RoutingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     strategy: Literal["priority", "landed_cost"] | None = None
     max_unit_cost: str | None = Field(default=None, description="landed cost per sold unit, store currency")
-    margin_guard: bool | None = None
+    margin_guard: StrictBool | None = None
     consolidate_max_extra: str | None = Field(default=None, description="keep one supplier when it costs "
                                               "at most this much more")
-    prefer_scorecard: bool | None = Field(default=None, description="on a cost tie, the better scorecard")
+    prefer_scorecard: StrictBool | None = Field(default=None, description="on a cost tie, the better scorecard")
 
 
 class PricingIn(BaseModel):
@@ -70,7 +70,7 @@ class StoreSettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     routing: RoutingIn | None = None
     pricing: PricingIn | None = None
-    stock_cover_days: int | None = Field(default=None, ge=1, le=store_settings.MAX_COVER_DAYS)
+    stock_cover_days: StrictInt | None = Field(default=None, ge=1, le=store_settings.MAX_COVER_DAYS)
 
 
 @router.get("/{store_id}/settings", responses=responses(404))
