@@ -118,7 +118,12 @@ def _store_id(text: str) -> int | None:
 
 def _store(hub: Hub, text: str) -> dict[str, Any] | None:
     store_id = _store_id(text)
-    return next((row for row in stores.list_stores(hub.db) if row["id"] == store_id), None)
+    if store_id is None:
+        return None
+    try:
+        return stores.get_store(hub.db, store_id)
+    except NotFound:
+        return None
 
 
 def _detail(request: Request, hub: Hub, store: dict[str, Any], **context: Any) -> Response:

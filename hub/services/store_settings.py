@@ -70,8 +70,13 @@ def _decimal(name: str, value: object, *, maximum: Decimal, below: bool = False)
     return amount
 
 
+def _plain(amount: Decimal) -> str:
+    """As typed but plain: "1e2" and "0150" are stored "100" and "150", never in exponent form."""
+    return format(amount, "f")
+
+
 def _optional_amount(name: str, value: object) -> str | None:
-    return None if _text(value) == "" else str(_decimal(name, value, maximum=MAX_AMOUNT))
+    return None if _text(value) == "" else _plain(_decimal(name, value, maximum=MAX_AMOUNT))
 
 
 def _flag(name: str, value: object) -> bool:
@@ -111,18 +116,18 @@ def pricing_rules(values: Mapping[str, object]) -> dict[str, Any]:
         raise SettingsError(unknown[0], "is not a pricing rule")
     rules: dict[str, Any] = {}
     if "markup_percent" in values:
-        rules["markup_percent"] = str(_decimal("markup_percent", values["markup_percent"], maximum=MAX_PERCENT))
+        rules["markup_percent"] = _plain(_decimal("markup_percent", values["markup_percent"], maximum=MAX_PERCENT))
     if "rounding" in values:
         rounding = _text(values["rounding"])
         if rounding not in ROUNDING_WORDS:
             raise SettingsError("rounding", f"choose one of {', '.join(ROUNDING_WORDS)}")
         rules["rounding"] = rounding
     if "min_margin_percent" in values:
-        rules["min_margin_percent"] = str(_decimal("min_margin_percent", values["min_margin_percent"],
-                                                   maximum=Decimal(100), below=True))
+        rules["min_margin_percent"] = _plain(_decimal("min_margin_percent", values["min_margin_percent"],
+                                                      maximum=Decimal(100), below=True))
     if "tolerance_percent" in values:
-        rules["tolerance_percent"] = str(_decimal("tolerance_percent", values["tolerance_percent"],
-                                                  maximum=MAX_PERCENT))
+        rules["tolerance_percent"] = _plain(_decimal("tolerance_percent", values["tolerance_percent"],
+                                                     maximum=MAX_PERCENT))
     return rules
 
 

@@ -138,6 +138,14 @@ def store_view(store: Store) -> dict[str, Any]:
             "created_at": store.created_at.isoformat()}
 
 
+def get_store(db: Database, store_id: int) -> dict[str, Any]:
+    with db.read() as session:
+        store = session.get(Store, store_id)
+        if store is None:
+            raise NotFound(f"store {store_id} not found")
+        return store_view(store)
+
+
 def list_stores(db: Database) -> list[dict[str, Any]]:
     with db.transaction() as session:
         return [store_view(s) for s in session.execute(select(Store).order_by(Store.id)).scalars()]
