@@ -1,7 +1,8 @@
 """/stores, /stores/{id} and /jobs in a real browser (Debian's chromium through Playwright), as a user
 clicks them: sign in, open Stores, connect the sandbox shop (served live over HTTP) with a wrong
 token first (the error is beside the field and nothing is saved), then the right one; read its
-products with "Run now" on the jobs page and see the run listed; change the pricing rule, read
+products and its orders with "Run now" on the jobs page and see the runs listed and the store's
+last pull; change the pricing rule, read
 the preview, save it. Every page passes the dashboard's checks at 390 px."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from connectors.registry import ConnectorRegistry
@@ -77,7 +79,7 @@ def test_connect_a_store_run_a_job_and_preview_prices(sqlite_hub: Hub, browser: 
         page.wait_for_selector("text=Store connected.")
         store_id = int(page.url.split("/stores/")[1].split("?")[0])
         page.click("text=← All stores")
-        row = page.locator("tr", has_text=shop.config.shop_name)
+        row = page.locator("li.store", has_text=shop.config.shop_name)
         assert "not pulled yet" in row.inner_text() and shop.config.shop_domain in row.inner_text()
 
         page.click("nav >> text=Jobs")
@@ -88,6 +90,12 @@ def test_connect_a_store_run_a_job_and_preview_prices(sqlite_hub: Hub, browser: 
         page.wait_for_selector("#job-products-sync tr.run td:has-text('variants 8')", state="attached",
                                timeout=20_000)
         assert page.inner_text("#job-products-sync [data-outcome]") == "ok"
+
+        page.locator("#job-orders-pull").locator("text=Run now").click()
+        page.wait_for_selector("#job-orders-pull tr.run", state="attached", timeout=20_000)
+        page.click("nav >> text=Stores")
+        page.wait_for_selector("li.store:has-text('Sandbox Store') >> text=healthy")
+        assert page.inner_text("li.store [data-health=pull]").endswith("UTC, ok")  # the last pull
 
         page.goto(f"{url}/stores/{store_id}")
         page.check("input[name=pricing_on]")
@@ -109,6 +117,8 @@ def test_connect_a_store_run_a_job_and_preview_prices(sqlite_hub: Hub, browser: 
         saved = store_settings.current(sqlite_hub.db, store_id)
         assert saved.pricing_on and saved.pricing["markup_percent"] == "150" and saved.pricing["rounding"] == "whole"
 
+        sqlite_hub.settings.shopify_client_id = "app-id"  # the "Install" form shows too
+        sqlite_hub.settings.shopify_client_secret = SecretStr("app-secret")
         phone = signed_in(browser, url, PHONE)
         for path in ("/stores", f"/stores/{store_id}", f"/stores/{store_id}?confirm=disconnect", "/jobs"):
             check_page(phone, url, path, desktop=watched)
