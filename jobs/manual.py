@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hub.errors import NotFound
+from hub.services.stores import active_store_ids
 from jobs.registry import JobSpec, registry
 from jobs.scheduler import tick
 
@@ -29,6 +30,7 @@ class Started:
     job: str
     queued: int | None  # tasks published to the workers; None: running in this process
     thread: threading.Thread | None = None
+    stores: int | None = None  # in this process, a per-store job: how many stores it runs for
 
 
 def spec_of(name: str) -> JobSpec:
@@ -54,7 +56,10 @@ def run_now(hub: Hub, name: str) -> Started:
         queued = fan_out(hub, current_app(hub.settings), spec)
         logger.info("job queued by hand", extra={"job": name, "tasks": queued})
         return Started(name, queued)
+    stores = len(active_store_ids(hub.db, spec.platforms)) if spec.per_store else None
+    if stores == 0:
+        return Started(name, None, None, 0)  # nothing to run: the page says so
     thread = threading.Thread(target=_tick, args=(hub, spec), name=f"run-now:{name}", daemon=True)
     thread.start()
     logger.info("job started by hand", extra={"job": name})
-    return Started(name, None, thread)
+    return Started(name, None, thread, stores)

@@ -96,16 +96,25 @@ def _rows(hub: Hub, now: datetime, scheduler: Any) -> list[JobRow]:
     return rows
 
 
+def _ran_words(ran: str, queued: str | None, stores: str | None) -> str | None:
+    if ran not in registry.names():
+        return None
+    if queued is not None:
+        return (f"{ran}: {queued} run{'' if queued == '1' else 's'} sent to the workers; the outcome shows here "
+                "when they finish.")
+    if stores == "0":
+        return f"{ran} runs for each connected store, and none is connected."
+    if stores is not None:
+        return f"{ran} started for {stores} store{'' if stores == '1' else 's'}."
+    return f"{ran} started."
+
+
 @router.get("/jobs", response_class=HTMLResponse)
 def jobs_page(request: Request, hub: HubDep) -> Response:
     now = datetime.now(UTC)
     rows = _rows(hub, now, getattr(request.app.state, "scheduler", None))
-    ran = request.query_params.get("ran", "")
-    queued = request.query_params.get("queued")
-    message = None
-    if ran in registry.names():
-        message = (f"{ran}: {queued} run{'s' if queued != '1' else ''} sent to the workers; the outcome shows "
-                   "here when they finish." if queued is not None else f"{ran} started.")
+    message = _ran_words(request.query_params.get("ran", ""), request.query_params.get("queued"),
+                         request.query_params.get("stores"))
     running = any(run.status == "running" and now - run.started_at < STALE_RUN for row in rows
                   for run in row.history.runs)  # a run whose process died stays "running": not forever
     return render_page(request, "jobs.html", rows=rows, now=now, message=message, running=running,
@@ -123,6 +132,7 @@ def run(request: Request, hub: HubDep, name: str) -> Response:
         return render_page(request, "missing.html", status_code=404, what=str(exc).removeprefix("no "))
     if started.thread is not None:
         started.thread.join(RUN_WAIT_SECONDS)  # a quick job's outcome is on the next page
-    suffix = f"&queued={started.queued}" if started.queued is not None else ""
+    suffix = (f"&queued={started.queued}" if started.queued is not None
+              else f"&stores={started.stores}" if started.stores is not None else "")
     return RedirectResponse(f"/jobs?ran={quote(name)}{suffix}#job-{name.replace('.', '-').replace('_', '-')}",
                             status_code=303)

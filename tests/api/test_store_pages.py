@@ -152,6 +152,8 @@ def test_run_now_and_who_may_post(pages: TestClient, sqlite_hub: Hub) -> None:
         assert session.execute(select(JobRun.status).where(JobRun.job == "housekeeping.prune_job_runs")
                                ).scalars().all() == ["ok"]
     assert pages.post("/jobs/no.such.job/run").status_code == 404
+    none = pages.post("/jobs/orders.pull/run").headers["location"]
+    assert "runs for each connected store, and none is connected" in pages.get(none).text
     stranger = TestClient(create_app(sqlite_hub), follow_redirects=False, headers=SAME_SITE)
     for path in ("/stores", "/stores/1/routing", "/jobs/orders.route/run"):
         assert stranger.post(path, data={}).headers["location"].startswith("/login?next=")

@@ -28,9 +28,10 @@ def _counting(calls: list[int | None]) -> JobSpec:
 def test_in_process_it_runs_per_store_in_the_background(sqlite_hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int | None] = []
     monkeypatch.setitem(registry._specs, "test.run_now", _counting(calls))
+    assert manual.run_now(sqlite_hub, "test.run_now").stores == 0  # no store: nothing to run
     store = cb.store(sqlite_hub.db)
     started = manual.run_now(sqlite_hub, "test.run_now")
-    assert started.queued is None and started.thread is not None
+    assert started.queued is None and started.thread is not None and started.stores == 1
     started.thread.join(10)
     assert calls == [store]
     with sqlite_hub.db.read() as session:
