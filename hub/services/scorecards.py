@@ -31,7 +31,7 @@ What each figure means (the page, the API and routing read these definitions, no
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -80,6 +80,15 @@ class Scorecard:
     def late_share(self) -> Decimal | None:
         return _ratio(self.late, self.judged)
 
+    @property
+    def figure(self) -> Decimal | None:
+        """One number to compare suppliers by (routing's tie-break): fill rate × (1 − late share),
+        0–1, higher is better; no late share yet counts as none late; None when nothing was sent."""
+        fill = self.fill_rate
+        if fill is None:
+            return None
+        return (fill * (1 - (self.late_share or Decimal(0)))).quantize(_RATIO_STEP, ROUND_HALF_UP)
+
     def view(self) -> dict[str, Any]:
         """JSON-ready: counts as numbers, ratios (0–1, four decimals), hours and money as strings."""
         return {
@@ -89,6 +98,7 @@ class Scorecard:
             "fill_rate": _text(self.fill_rate), "shipped": self.shipped,
             "median_hours": _text(self.median_hours), "p90_hours": _text(self.p90_hours),
             "late": self.late, "judged": self.judged, "late_share": _text(self.late_share),
+            "figure": _text(self.figure),
             "cost": {currency: str(amount) for currency, amount in sorted(self.cost.items())},
         }
 
@@ -102,15 +112,18 @@ def _text(value: Decimal | None) -> str | None:
 
 
 def scorecards(session: Session, since: datetime, until: datetime, supplier_id: int | None = None, *,
-               now: datetime | None = None) -> list[Scorecard]:
-    """Every supplier's scorecard (or one supplier's), ordered by code; suppliers without orders
-    in the period get zeros and None ratios. `now` decides which unshipped orders are overdue."""
+               now: datetime | None = None, among: Collection[int] | None = None) -> list[Scorecard]:
+    """Every supplier's scorecard (or one supplier's, or those `among` the ids given), ordered by
+    code; suppliers without orders in the period get zeros and None ratios. `now` decides which
+    unshipped orders are overdue."""
     now = now or utcnow()
+    ids = None if supplier_id is None and among is None else sorted(
+        {*(among or ()), *(() if supplier_id is None else (supplier_id,))})
     in_period = and_(SupplierOrder.supplier_id == Supplier.id, SupplierOrder.created_at >= since,
                      SupplierOrder.created_at < until)
-    counts = session.execute(_counts(in_period, now, supplier_id)).all()
-    hours = _percentiles(session, since, until, supplier_id)
-    costs = _costs(session, since, until, supplier_id)
+    counts = session.execute(_counts(in_period, now, ids)).all()
+    hours = _percentiles(session, since, until, ids)
+    costs = _costs(session, since, until, ids)
     cards = []
     for row in counts:
         medians = hours.get(row.id, {})
@@ -135,7 +148,7 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
-def _counts(in_period: ColumnElement[bool], now: datetime, supplier_id: int | None) -> Any:
+def _counts(in_period: ColumnElement[bool], now: datetime, ids: list[int] | None) -> Any:
     sent = SupplierOrder.place_attempts > 0
     kept = and_(SupplierOrder.accepted_at.is_not(None), SupplierOrder.state != State.CANCELLED)
     shipped = _shipped_seconds()
@@ -155,22 +168,22 @@ def _counts(in_period: ColumnElement[bool], now: datetime, supplier_id: int | No
         .outerjoin(SupplierOrder, in_period)
         .group_by(Supplier.id, Supplier.code, Supplier.name, Supplier.lead_time_days)
         .order_by(Supplier.code))
-    return statement if supplier_id is None else statement.where(Supplier.id == supplier_id)
+    return statement if ids is None else statement.where(Supplier.id.in_(ids))
 
 
-def _scope(since: datetime, until: datetime, supplier_id: int | None) -> list[ColumnElement[bool]]:
+def _scope(since: datetime, until: datetime, ids: list[int] | None) -> list[ColumnElement[bool]]:
     conditions = [SupplierOrder.created_at >= since, SupplierOrder.created_at < until]
-    if supplier_id is not None:
-        conditions.append(SupplierOrder.supplier_id == supplier_id)
+    if ids is not None:
+        conditions.append(SupplierOrder.supplier_id.in_(ids))
     return conditions
 
 
 def _percentiles(session: Session, since: datetime, until: datetime,
-                 supplier_id: int | None) -> dict[int, dict[int, Decimal]]:
+                 ids: list[int] | None) -> dict[int, dict[int, Decimal]]:
     """supplier id → {50: median hours, 90: p90 hours}, by `percentile_cont`'s definition."""
     shipped = _shipped_seconds()
     durations = (select(SupplierOrder.supplier_id, (shipped - epoch_seconds(SupplierOrder.placed_at)).label("s"))
-                 .where(*_scope(since, until, supplier_id), SupplierOrder.placed_at.is_not(None),
+                 .where(*_scope(since, until, ids), SupplierOrder.placed_at.is_not(None),
                         shipped.is_not(None))
                  .subquery())
     ranked = select(
@@ -198,10 +211,10 @@ def _percentiles(session: Session, since: datetime, until: datetime,
 
 
 def _costs(session: Session, since: datetime, until: datetime,
-           supplier_id: int | None) -> dict[int, dict[str, Decimal]]:
+           ids: list[int] | None) -> dict[int, dict[str, Decimal]]:
     rows = session.execute(
         select(SupplierOrder.supplier_id, SupplierOrder.currency, func.sum(SupplierOrder.expected_cost))
-        .where(*_scope(since, until, supplier_id), SupplierOrder.accepted_at.is_not(None),
+        .where(*_scope(since, until, ids), SupplierOrder.accepted_at.is_not(None),
                SupplierOrder.state != State.CANCELLED)
         .group_by(SupplierOrder.supplier_id, SupplierOrder.currency)).all()
     result: dict[int, dict[str, Decimal]] = defaultdict(dict)

@@ -11,6 +11,8 @@ from sqlalchemy import func, select, update
 from hub.bootstrap import Hub
 from hub.db.epoch import epoch_seconds
 from hub.db.models import Supplier, SupplierOrder
+from hub.domain.routing import LineDemand, Option, Part, Policy
+from hub.services.routing_load import with_scores
 from hub.services.scorecards import scorecards
 from tests import catalogue_builders as cb
 from tests.integration.test_routing import order_with
@@ -85,7 +87,7 @@ def test_scorecards_of_known_supplier_orders(hub: Hub) -> None:
         "orders": 12, "sent": 10, "accepted": 8, "refused": 1, "cancelled": 1, "fill_rate": "0.8000",
         # durations 10, 20, 30, 40, 60 h: median at position 2; p90 at 3.6 = 40 + 0.6 × 20
         "shipped": 5, "median_hours": "30.00", "p90_hours": "52.00",
-        "late": 2, "judged": 6, "late_share": "0.3333",
+        "late": 2, "judged": 6, "late_share": "0.3333", "figure": "0.5334",  # 0.8 × (1 − 0.3333)
         "cost": {"EUR": "7.2500", "USD": "43.0000"},
     }
     # durations 1 h, 2 h 30 min 7 s, 4 h, 8 h: median (9,007 + 14,400) / 2 = 11,703.5 s = 3.2510 h;
@@ -94,10 +96,10 @@ def test_scorecards_of_known_supplier_orders(hub: Hub) -> None:
         "supplier_id": ids["beta"], "code": "beta", "name": "Beta", "lead_time_days": 7,
         "orders": 4, "sent": 4, "accepted": 4, "refused": 0, "cancelled": 0, "fill_rate": "1.0000",
         "shipped": 4, "median_hours": "3.25", "p90_hours": "6.80",
-        "late": 0, "judged": 4, "late_share": "0.0000", "cost": {"USD": "4.0000"},
+        "late": 0, "judged": 4, "late_share": "0.0000", "figure": "1.0000", "cost": {"USD": "4.0000"},
     }
     assert gamma["orders"] == 0 and gamma["fill_rate"] is None and gamma["median_hours"] is None
-    assert gamma["late_share"] is None and gamma["cost"] == {}
+    assert gamma["late_share"] is None and gamma["figure"] is None and gamma["cost"] == {}
     assert isinstance(cards[0].cost["USD"], Decimal)
 
 
@@ -107,6 +109,9 @@ def test_one_supplier_and_a_later_clock(hub: Hub) -> None:
         (card,) = scorecards(session, SINCE, UNTIL, ids["alpha"], now=datetime(2026, 3, 22, tzinfo=UTC))
     # the order placed 03-19 12:00 is now past its 48 h too
     assert (card.code, card.late, card.judged, str(card.late_share)) == ("alpha", 3, 7, "0.4286")
+    with hub.db.read() as session:
+        among = scorecards(session, SINCE, UNTIL, now=NOW, among=[ids["beta"], ids["gamma"]])
+    assert [c.code for c in among] == ["beta", "gamma"] and among[0].median_hours == Decimal("3.25")
 
 
 def test_percentiles_equal_postgresql_percentile_cont(hub: Hub) -> None:
@@ -125,3 +130,16 @@ def test_percentiles_equal_postgresql_percentile_cont(hub: Hub) -> None:
             card = cards[supplier_id]
             assert card.median_hours == (Decimal(str(median)) / 3600).quantize(Decimal("0.01"))
             assert card.p90_hours == (Decimal(str(p90)) / 3600).quantize(Decimal("0.01"))
+
+
+def test_routing_reads_the_figures_only_when_the_store_prefers_them(hub: Hub) -> None:
+    ids = _world(hub)
+    parts = [Part(i, supplier, 1, Decimal(5), Decimal(0), "USD", 10, frozenset(), 5, 100)
+             for i, supplier in enumerate((ids["alpha"], ids["beta"], ids["gamma"]), start=1)]
+    demand = LineDemand(1, 1, Decimal(50), "USD", tuple(Option(0, (p,)) for p in parts))
+    with hub.db.read() as session:
+        assert with_scores(session, Policy(), [demand], NOW).scores == {}
+        scored = with_scores(session, Policy(prefer_scorecard=True), [demand], NOW)
+    # the 30 days before NOW also hold alpha's order of 02-20 (shipped in a day): fill 9/11 × (1 − 2/7);
+    # gamma has sent nothing: no figure
+    assert scored.scores == {ids["alpha"]: Decimal("0.5844"), ids["beta"]: Decimal("1.0000")}
