@@ -62,6 +62,7 @@ class KeyOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    scopes: list[str] = Field(default_factory=list, description='what the key may do, e.g. ["feed"]')
 
 
 class NewKeyOut(KeyOut):
