@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from hub.api.dashboard import not_found_page, render_page
 from hub.bootstrap import Hub
 from hub.db.base import utcnow
+from hub.domain.money import format_amount
 from hub.errors import NotFound
 from hub.services import feed_runs, purchase_orders, scorecards, suppliers
 
@@ -47,7 +48,8 @@ def words(card: scorecards.Scorecard) -> dict[str, Any]:
     view = card.view()
     view["fill_rate_words"] = percent(card.fill_rate)
     view["late_share_words"] = percent(card.late_share)
-    view["cost_words"] = [f"{amount} {currency}" for currency, amount in view["cost"].items()]
+    view["cost_words"] = [f"{format_amount(amount, currency)} {currency}"
+                          for currency, amount in sorted(card.cost.items())]
     return view
 
 
