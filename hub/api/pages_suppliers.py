@@ -126,8 +126,10 @@ def create_key(request: Request, hub: HubDep, code: str, label: Annotated[str, F
         view, secret = suppliers.create_key(hub.db, code, label or None)
     except NotFound:
         return not_found_page(request)
-    # Shown in this answer only: the page that follows a reload has no copy of it.
-    return supplier_page(request, hub, code, new_key={"view": view, "secret": secret})
+    # Shown in this answer only, which no cache keeps: the page that follows has no copy of it.
+    answer = supplier_page(request, hub, code, new_key={"view": view, "secret": secret})
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
 
 
 @router.post("/suppliers/{code}/keys/{key_id}/revoke")

@@ -58,6 +58,7 @@ def test_a_key_is_shown_once_and_revoked(client: TestClient, sqlite_hub: Hub) ->
     created = client.post("/suppliers/acme/keys", headers=SAME_SITE, data={"label": "their ERP"})
     secret = re.search(r'<p class="secret" id="new-key">([^<]+)</p>', created.text)
     assert secret is not None and suppliers.authenticate_key(sqlite_hub.db, secret.group(1)) is not None
+    assert created.headers["cache-control"] == "no-store"
     page = client.get("/suppliers/acme").text
     assert secret.group(1) not in page and "their ERP" in page and "feed" in page
     (key,) = suppliers.list_keys(sqlite_hub.db, "acme")
