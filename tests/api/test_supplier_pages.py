@@ -47,6 +47,8 @@ def test_add_a_supplier_with_errors_beside_the_fields(client: TestClient, sqlite
     assert (view.name, view.currency, view.kind, view.mapping) == ("Acme Ltd", "EUR", "csv_po", {"sku": "Item"})
     again = client.post("/suppliers", headers=SAME_SITE, data={"code": "acme", "name": "Again", "currency": "USD"})
     assert 'id="f-code-error"' in again.text and "already exists" in again.text
+    api = client.get("/api/v1/suppliers/acme/scorecard?days=7", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert api.status_code == 200 and (api.json()["orders"], api.json()["fill_rate"]) == (0, None)
     listing = client.get("/suppliers?days=7")
     assert "Acme Ltd" in listing.text and 'aria-current="page">last 7 days' in listing.text
     assert client.get("/suppliers/nobody").status_code == 404
