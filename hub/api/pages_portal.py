@@ -25,10 +25,11 @@ from hub.api.params import MAX_ID
 from hub.api.signin_limit import AttemptLimiter, wait_words
 from hub.api.supplier_shipments import ShipmentBody
 from hub.bootstrap import Hub
+from hub.domain.money import format_amount
 from hub.errors import UserError
 from hub.services import feed_runs, portal
 from hub.services.feeds import import_feed
-from hub.services.portal import FEEDS, ORDERS, TRACKING, PortalOwner
+from hub.services.portal import FEEDS, ORDERS, SCORECARD, TRACKING, PortalOwner
 
 router = APIRouter(include_in_schema=False)
 HOME, LOGIN = "/supplier", "/supplier/login"
@@ -226,3 +227,17 @@ def feed_run(request: Request, hub: HubDep, run_id: str, page: str = "1") -> Res
         return _missing(request, owner)
     return _html(request, "portal_run.html", owner, run=run, rejects=rejects, total=total, page=page_number,
                  pages=max(1, (total + 99) // 100))
+
+
+@router.get("/supplier/scorecard", response_class=HTMLResponse)
+def scorecard(request: Request, hub: HubDep, days: str = "30") -> Response:
+    owner = portal_session.owner(request)
+    if owner is None:
+        return _signed_out(request)
+    if not owner.may(SCORECARD):
+        return _missing(request, owner)
+    period = int(days) if days in {str(d) for d in portal.SCORECARD_PERIODS} else 30
+    card = portal.scorecard(hub.db, owner.supplier_id, period)
+    costs = [f"{format_amount(amount, currency)} {currency}" for currency, amount in sorted(card.cost.items())]
+    return _html(request, "portal_scorecard.html", owner, card=card, costs=costs, days=period,
+                 periods=portal.SCORECARD_PERIODS)

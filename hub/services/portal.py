@@ -13,15 +13,17 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from hub.db.base import utcnow
 from hub.db.engine import Database
 from hub.db.models import Order, OrderLine, Shipment, Supplier, SupplierKey, SupplierOrder, SupplierOrderLine
 from hub.domain.supplier_orders import State
 from hub.errors import NotFound, UserError
+from hub.services.scorecards import Scorecard, scorecards
 from hub.services.shipments import ShipmentIn, WrongSupplier, record_shipment
 from hub.services.suppliers import authenticate_key
 
@@ -228,3 +230,16 @@ def import_tracking(hub: Hub, owner: PortalOwner, content: bytes) -> TrackingImp
         "supplier": owner.supplier_code, "key_id": owner.key_id, "new_parcels": result.created,
         "rejected": len(result.rejects)})
     return result
+
+
+SCORECARD_PERIODS = (7, 30, 90)  # days the portal offers (the admin pages choose any period)
+
+
+def scorecard(db: Database, supplier_id: int, days: int, now: datetime | None = None) -> Scorecard:
+    """This supplier's scorecard over the last `days` days (hub.services.scorecards' definitions)."""
+    until = now or utcnow()
+    with db.read() as session:
+        cards = scorecards(session, until - timedelta(days=days), until, supplier_id, now=until)
+    if not cards:
+        raise NotFound("no such supplier")
+    return cards[0]

@@ -94,6 +94,11 @@ def test_a_session_sees_and_acts_on_its_own_supplier_only(sqlite_hub: Hub, tmp_p
     assert client.get(f"/supplier/feeds/{_run_of(sqlite_hub, 'acme')}").status_code == 200
     assert client.get("/supplier/feeds/0").status_code == 404
 
+    card = client.get("/supplier/scorecard?days=7")
+    assert card.status_code == 200 and 'id="sc-sent">1<' in card.text and "100.0 %" in card.text
+    assert "10.00 USD" in card.text and "10.0000" not in card.text  # goods ordered: 2 × 5.00
+    assert client.get("/supplier/scorecard?days=abc").status_code == 200  # an unknown period: the default
+
     out = client.post("/supplier/logout")
     assert out.status_code == 303 and client.get("/supplier").status_code == 303
 

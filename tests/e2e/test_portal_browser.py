@@ -109,6 +109,10 @@ def test_a_supplier_signs_in_ships_and_the_store_is_fulfilled(world: dict[str, A
         row = page.locator("#shipped + .scroll tr", has_text="JD0002123456789")
         assert "Yes" in row.inner_text()  # the store has the fulfillment
 
+        check_page(watched, url, "/supplier/scorecard", name="portal-scorecard")
+        assert page.locator("#sc-sent").inner_text() == str(len(placed["east"]))
+        assert page.locator("#sc-fill").inner_text() == "100.0 %"
+
         page.goto(f"{url}/supplier/feeds")
         page.set_input_files("#f-file", str(feed))
         page.select_option("#f-mode", "delta")
