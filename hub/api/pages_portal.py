@@ -65,7 +65,8 @@ def _number(text: str) -> int | None:
 
 
 def _target(next_path: str) -> str:
-    return next_path if next_path.startswith("/supplier") and not next_path.startswith("//") else HOME
+    """Where to go after signing in: a portal page only (never an admin page, never another site)."""
+    return next_path if next_path == HOME or (next_path.startswith(f"{HOME}/") and "\\" not in next_path) else HOME
 
 
 @router.get(LOGIN, response_class=HTMLResponse)

@@ -196,3 +196,21 @@ def test_sign_in_is_rate_limited_per_address(sqlite_hub: Hub, tmp_path: Path) ->
     assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
     assert "Too many failed attempts" in blocked.text
     assert client.post("/login", data={"token": "wrong"}).status_code == 401  # the admin door counts apart
+
+
+def test_portal_forms_are_refused_from_another_site(sqlite_hub: Hub, tmp_path: Path) -> None:
+    world = _world(sqlite_hub, tmp_path)
+    keys, orders = world["keys"], world["orders"]
+    assert isinstance(keys, dict) and isinstance(orders, dict)
+    client = _client(sqlite_hub)
+    _sign_in(client, keys["acme"])
+    evil = {"Origin": "https://evil.example"}
+    assert client.post("/supplier/login", data={"key": keys["acme"]}, headers=evil).status_code == 403
+    assert client.post(f"/supplier/orders/{orders['acme'].id}/tracking", data={"number": "X"},
+                       headers=evil).status_code == 403
+    with sqlite_hub.db.transaction() as s:
+        assert s.execute(select(Shipment.id)).first() is None
+    for target, where in (("/suppliers", "/supplier"), ("/supplier/feeds", "/supplier/feeds"),
+                          ("//evil.example", "/supplier"), ("/supplier/\\evil", "/supplier")):
+        response = client.post("/supplier/login", data={"key": keys["acme"], "next": target})
+        assert response.headers["location"] == where, target
