@@ -90,7 +90,8 @@ def test_a_supplier_signs_in_ships_and_the_store_is_fulfilled(world: dict[str, A
         assert "not a valid supplier key" in page.locator("#login-error").inner_text()
         portal_sign_in(page, url, keys["east"])
         page.wait_for_url(f"{url}/supplier")
-        check_page(watched, url, "/supplier", name="portal-orders")
+        desktop = portal_signed_in(browser, url, keys["east"])
+        check_page(watched, url, "/supplier", name="portal-orders", desktop=desktop)
         assert _references(page) == sorted(ref for _id, ref, _ext in placed["east"])
         assert not any(ref in page.content() for _id, ref, _ext in placed["west"])
 
