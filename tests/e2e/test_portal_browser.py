@@ -103,9 +103,19 @@ def test_a_supplier_signs_in_ships_and_the_store_is_fulfilled(world: dict[str, A
         assert "Tracking saved" in page.get_by_role("status").inner_text()
         assert first_ref not in _references(page) or page.locator(f"[data-reference='{first_ref}']").count() == 1
 
+        second_ref, west_ref = placed["east"][1][1], placed["west"][0][1]
+        tracking = tmp_path / "tracking.csv"
+        tracking.write_text(f"reference,tracking_number,carrier\n{second_ref},CSV-1,UPS\n{west_ref},CSV-2,UPS\n")
+        page.set_input_files("#f-file", str(tracking))
+        page.click("button:text('Upload tracking')")
+        assert "1 new parcel, 0 already known, 1 rejected" in page.get_by_role("status").inner_text()
+        assert f"no supplier order with reference '{west_ref}'" in page.locator("table", has_text="Reason").inner_text()
+
         outbox.dispatch(hub)  # the outbox delivers the fulfillment to the sandbox store, as the worker does
         store_order = next(o for o in shop.data.orders if str(o.id) == external_id)
         assert "JD0002123456789" in [f.number for f in store_order.fulfillments]
+        by_csv = next(o for o in shop.data.orders if str(o.id) == placed["east"][1][2])
+        assert "CSV-1" in [f.number for f in by_csv.fulfillments]
         page.reload()
         row = page.locator("#shipped + .scroll tr", has_text="JD0002123456789")
         assert "Yes" in row.inner_text()  # the store has the fulfillment
