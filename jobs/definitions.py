@@ -140,7 +140,7 @@ def register_all(settings: Settings) -> None:
         JobSpec("housekeeping.prune_job_runs", prune_job_runs, interval_seconds=3600, per_store=False),
         JobSpec("orders.pull", orders_pull, settings.orders_pull_interval_seconds),
         JobSpec("orders.reconcile", orders_reconcile, settings.orders_reconcile_interval_seconds),
-        JobSpec("webhooks.sweep", webhooks_sweep, interval_seconds=60, per_store=False),
+        JobSpec("webhooks.sweep", webhooks_sweep, settings.webhook_sweep_interval_seconds, per_store=False),
         JobSpec("orders.route", orders_route, settings.route_interval_seconds, per_store=False),
         JobSpec("outbox.dispatch", outbox_dispatch, settings.outbox_interval_seconds, per_store=False),
         JobSpec("products.sync", products_sync, settings.products_sync_interval_seconds),

@@ -20,7 +20,9 @@ from hub.api import (
     money,
     orders,
     pages_jobs,
+    pages_portal,
     pages_stores,
+    pages_suppliers,
     payouts,
     shopify_oauth,
     stores,
@@ -72,6 +74,8 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(dashboard_expenses.router)
     app.include_router(pages_stores.router)
     app.include_router(pages_jobs.router)
+    app.include_router(pages_portal.router)
+    app.include_router(pages_suppliers.router)
     app.include_router(v1.router)
     app.include_router(orders.router)
     app.include_router(stores.router)

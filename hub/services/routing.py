@@ -34,7 +34,7 @@ from hub.logs import with_context
 from hub.services import attention, events
 from hub.services.cancellation import cancel_open_supplier_orders
 from hub.services.lifecycle import refresh_lifecycle
-from hub.services.routing_load import demands, fx_converter, policy_of
+from hub.services.routing_load import demands, fx_converter, policy_of, with_scores
 from hub.services.routing_write import (
     StockTaken,
     add_to_supplier_orders,
@@ -230,7 +230,8 @@ def _decide(session: Session, loaded: _Loaded) -> _Decided:
     included); for a big order from a read that takes no write lock."""
     order, skus = loaded.order, dict[int, str]()
     country = (order.shipping_address or {}).get("country_code")
-    decisions = route_order(demands(session, order, loaded.lines, skus), country, policy_of(loaded.store_settings),
+    wanted = demands(session, order, loaded.lines, skus)
+    decisions = route_order(wanted, country, with_scores(session, policy_of(loaded.store_settings), wanted),
                             fx_converter(session, order.placed_at.date()))
     return _Decided(decisions, skus)
 
