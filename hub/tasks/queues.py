@@ -26,6 +26,7 @@ JOB_QUEUES: dict[str, str] = {
     "products.sync": STORE_SYNC,
     "store.push_inventory": STORE_SYNC,
     "store.push_prices": STORE_SYNC,
+    "stock.cover": STORE_SYNC,
     "suppliers.pull_feed": FEEDS,
     "payments.pull": MONEY,
     "ledger.orders": MONEY,
