@@ -19,6 +19,7 @@ from hub.api import (
     metrics,
     money,
     orders,
+    pages_catalogue,
     pages_portal,
     pages_suppliers,
     payouts,
@@ -70,6 +71,7 @@ def create_app(hub: Hub) -> FastAPI:
     apidocs.install(app)
     app.include_router(dashboard_money.router)
     app.include_router(dashboard_expenses.router)
+    app.include_router(pages_catalogue.router)
     app.include_router(pages_portal.router)
     app.include_router(pages_suppliers.router)
     app.include_router(v1.router)

@@ -15,12 +15,17 @@ from hub.services import attention, listings, store_sync
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)], responses=responses(401, 422))
 
 
-class MappingIn(BaseModel):
+class OfferChoice(BaseModel):
+    """Which offer a listing maps to, and how: the API's body and the catalogue page's form alike."""
+
     model_config = ConfigDict(extra="forbid")
-    store_sku: Text = Field(min_length=1, max_length=255)
     supplier_offer: Text = Field(description="SUPPLIER_CODE:SUPPLIER_SKU", min_length=3, max_length=320)
     priority: Priority | None = None
     quantity: Quantity = 1
+
+
+class MappingIn(OfferChoice):
+    store_sku: Text = Field(min_length=1, max_length=255)
     store_id: BodyId | None = None
 
 
@@ -53,6 +58,13 @@ def approve(item_id: Id, hub: HubDep) -> dict[str, Any]:
     """Approve a price move held for being over the tolerance; the next push sends it."""
     store_sync.approve_price(hub, item_id)
     return {"id": item_id, "approved": True}
+
+
+@router.post("/attention/{item_id}/reject", tags=["attention"], responses=responses(404, 409))
+def reject(item_id: Id, hub: HubDep) -> dict[str, Any]:
+    """Refuse a price move held for approval: the store keeps its price until the proposal changes."""
+    store_sync.reject_price(hub, item_id)
+    return {"id": item_id, "rejected": True}
 
 
 @router.get("/stores/{store_id}/sync-plan", tags=["stores"], responses=responses(404))

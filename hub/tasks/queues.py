@@ -11,6 +11,7 @@ KIND_QUEUES: dict[str, str] = {
     "supplier.place": PLACEMENT,
     "supplier.cancel": PLACEMENT,
     "store.fulfill": STORE_SYNC,
+    "store.push_prices": STORE_SYNC,
 }
 
 JOB_QUEUES: dict[str, str] = {
