@@ -31,7 +31,7 @@ class ListingRow:
     store_name: str
     sku: str | None
     title: str | None
-    price: Decimal | None
+    price: str | None
     currency: str
     mapped: bool
 
@@ -57,13 +57,22 @@ class OfferRow:
     supplier: str
     supplier_sku: str
     title: str | None
-    cost: Decimal
-    shipping_cost: Decimal | None
+    cost: str
+    shipping_cost: str | None
     currency: str
     stock: int
     available: int
     active: bool
     updated_at: datetime
+
+
+def money(amount: Decimal | str | None) -> str | None:
+    """An amount as people write it: cents kept, the storage scale's trailing zeros dropped (10.9900 → 10.99)."""
+    if amount is None:
+        return None
+    value = Decimal(str(amount))
+    cents = value.quantize(Decimal("0.01"))
+    return str(cents if cents == value else value.normalize())
 
 
 def _text_filter(q: str, *columns: Any) -> Any:
@@ -104,7 +113,7 @@ def listings_page(db: Database, *, store_id: int | None = None, q: str = "", sta
         query = query.where(or_(mapped_flag > after[0], and_(mapped_flag == after[0], Listing.id > after[1])))
     with db.read() as session:
         rows = session.execute(query.order_by(mapped_flag, Listing.id).limit(limit + 1)).all()
-    page = [ListingRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in rows[:limit]]
+    page = [ListingRow(r[0], r[1], r[2], r[3], r[4], money(r[5]), r[6], bool(r[7])) for r in rows[:limit]]
     last = page[-1] if len(rows) > limit else None
     return page, (f"{int(last.mapped)}.{last.id}" if last else None)
 
@@ -132,7 +141,7 @@ def listing(db: Database, listing_id: int) -> tuple[ListingRow, list[MappingRow]
             raise NotFound(f"listing {listing_id} not found")
         item, store_name = row
         mappings = mappings_of(session, [listing_id]).get(listing_id, [])
-    return (ListingRow(item.id, item.store_id, store_name, item.sku, item.title, item.price, item.currency,
+    return (ListingRow(item.id, item.store_id, store_name, item.sku, item.title, money(item.price), item.currency,
                        bool(mappings)), mappings)
 
 
@@ -151,8 +160,8 @@ def offers_page(db: Database, *, supplier: str = "", q: str = "", cursor: str | 
         query = query.where(Offer.id > after[0])
     with db.read() as session:
         rows = session.execute(query.order_by(Offer.id).limit(limit + 1)).all()
-    page = [OfferRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], max(0, r[7] - r[8]), bool(r[9] and r[10]),
-                     r[11]) for r in rows[:limit]]
+    page = [OfferRow(r[0], r[1], r[2], r[3], money(r[4]) or "", money(r[5]), r[6], r[7], max(0, r[7] - r[8]),
+                     bool(r[9] and r[10]), r[11]) for r in rows[:limit]]
     return page, (str(page[-1].id) if len(rows) > limit else None)
 
 
@@ -221,7 +230,7 @@ def prices(db: Database, *, waiting: bool, store_id: int | None = None, limit: i
         listing_id = int(item.details.get("listing_id") or 0)
         found = listings.get(listing_id)
         result.append(PriceRow(item.id, item.store_id, listing_id, found.sku if found else None,
-                               found.title if found else None, item.details.get("current"),
-                               str(item.details.get("price")), found.currency if found else "",
+                               found.title if found else None, money(item.details.get("current")),
+                               money(item.details.get("price")) or "", found.currency if found else "",
                                item.reason, _state(item, found.last_pushed_price if found else None)))
     return result
