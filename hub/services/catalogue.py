@@ -12,16 +12,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from hub.db.engine import Database
 from hub.db.models import AttentionItem, Listing, Mapping, Offer, Store, Supplier
 from hub.errors import BadRequest, NotFound
+from hub.services.stock_cover import KEY_PREFIX, RUNNING_OUT
 from hub.services.store_sync import PRICE_APPROVAL
 
 PAGE = 50
-STATUSES = ("all", "unmapped", "mapped")
+STATUSES = ("all", "unmapped", "mapped", "running_out")
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,10 @@ def listings_page(db: Database, *, store_id: int | None = None, q: str = "", sta
         query = query.where(~mapped)
     elif status == "mapped":
         query = query.where(mapped)
+    elif status == "running_out":  # flagged by the stock.cover job: one open item per listing
+        query = query.where(exists().where(
+            AttentionItem.dedupe_key == literal(KEY_PREFIX, String).concat(cast(Listing.id, String)),
+            AttentionItem.kind == RUNNING_OUT, AttentionItem.resolved_at.is_(None)))
     after = _cursor(cursor, 2)
     if after is not None:
         query = query.where(or_(mapped_flag > after[0], and_(mapped_flag == after[0], Listing.id > after[1])))

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from hub.bootstrap import Hub
 
 RUNNING_OUT = "stock_running_out"
+KEY_PREFIX = "stock:"  # + listing id: the attention item's dedupe key, one open item per listing
 DEFAULT_DAYS = 7
 SHORT, LONG = 7, 30  # the two windows, in days
 
@@ -172,7 +173,7 @@ def flag_running_out(hub: Hub, store_id: int, now: datetime | None = None) -> di
     now = now or utcnow()
     with hub.db.transaction() as session:
         short = cover(session, store_id, now, only_running_out=True)
-        causes = [attention.Cause(f"stock:{item.listing_id}", RUNNING_OUT, _words(item), store_id=store_id,
+        causes = [attention.Cause(f"{KEY_PREFIX}{item.listing_id}", RUNNING_OUT, _words(item), store_id=store_id,
                                   details={"listing_id": item.listing_id, **item.view()}) for item in short]
         added = attention.record(session, causes, now)
         closed = attention.resolve_open(session, [AttentionItem.kind == RUNNING_OUT,

@@ -46,6 +46,10 @@ def test_listings_unmapped_first_search_pages_and_mapping(hub: Hub) -> None:
     assert _rows(client.get("/catalogue", params={"q": "mu"}).text) == [str(mug)]
     assert _rows(client.get("/catalogue", params={"status": "mapped"}).text) == [str(mapped)]
     assert "not valid" in client.get("/catalogue", params={"cursor": "x"}).text
+    with hub.db.transaction() as session:  # what the stock.cover job writes for a listing running out
+        attention.record(session, [attention.Cause(f"stock:{mapped}", "stock_running_out", "CUP: 2 days",
+                                                   store_id=store, details={"listing_id": mapped})])
+    assert _rows(client.get("/catalogue", params={"status": "running_out"}).text) == [str(mapped)]
 
     bad = client.post(f"/catalogue/listings/{mug}/map", data={"supplier_offer": "acme:NOPE", "quantity": "1"})
     assert bad.status_code == 200

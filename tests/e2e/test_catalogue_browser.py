@@ -99,6 +99,11 @@ def test_map_flag_and_approve_a_price_in_the_browser(sqlite_hub: Hub, browser: A
         page.wait_for_url(f"{url}/catalogue")
         assert page.locator("#listings tbody tr", has_text=first.sku).locator(".mapping").inner_text() == "mapped"
 
+        page.select_option("select[name=status]", "running_out")
+        page.click("form[role=search] button:text('Search')")
+        page.wait_for_url("**status=running_out*")
+        assert page.locator("#listings tbody tr").all_inner_texts()[0].startswith(second.sku)
+        assert page.locator("#listings tbody tr").count() == 1
         page.goto(f"{url}/attention")
         assert f"{second.sku}: stock for 0.7 days" in page.locator("main").inner_text()
 
