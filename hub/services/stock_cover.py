@@ -86,11 +86,13 @@ def threshold_days(settings: dict[str, Any] | None) -> int:
     return days if days >= 1 else DEFAULT_DAYS
 
 
-def _sales(store_id: int, now: datetime) -> Any:
-    """Units sold per listing of the store: (listing_id, sold_7, sold_30)."""
+def _sales(store_id: int, now: datetime, only: list[int] | None) -> Any:
+    """Units sold per listing of the store (of `only`, when given): (listing_id, sold_7, sold_30)."""
     since_long, since_short = now - timedelta(days=LONG), now - timedelta(days=SHORT)
-    placed = (Order.store_id == store_id, Order.placed_at >= since_long, Order.placed_at <= now,
-              Order.cancelled_at.is_(None))
+    placed: tuple[Any, ...] = (Order.store_id == store_id, Order.placed_at >= since_long, Order.placed_at <= now,
+                               Order.cancelled_at.is_(None))
+    if only is not None:  # one page of the catalogue: aggregate its listings only
+        placed += (Listing.id.in_(only),)
     by_variant = (select(Listing.id.label("listing_id"), OrderLine.quantity.label("quantity"),
                          Order.placed_at.label("placed_at"))
                   .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
@@ -111,14 +113,15 @@ def _sales(store_id: int, now: datetime) -> Any:
             .group_by(lines.c.listing_id).subquery())
 
 
-def _available(store_id: int) -> Any:
-    """Units routing can take per mapped listing of the store: (listing_id, available)."""
+def _available(store_id: int, only: list[int] | None) -> Any:
+    """Units routing can take per mapped listing of the store (of `only`): (listing_id, available)."""
     usable = and_(Offer.active.is_(True), Supplier.active.is_(True), Offer.stock > Offer.reserved)
     units = case((usable, (Offer.stock - Offer.reserved) // Mapping.quantity), else_=0)
     options = (select(Mapping.listing_id.label("listing_id"), func.min(units).label("units"))
                .join(Listing, Listing.id == Mapping.listing_id).join(Offer, Offer.id == Mapping.offer_id)
                .join(Supplier, Supplier.id == Offer.supplier_id)
-               .where(Listing.store_id == store_id, Listing.active.is_(True))
+               .where(Listing.store_id == store_id, Listing.active.is_(True),
+                      *([Listing.id.in_(only)] if only is not None else []))
                .group_by(Mapping.listing_id, Mapping.priority).subquery())
     return (select(options.c.listing_id, func.sum(options.c.units).label("available"))
             .group_by(options.c.listing_id).subquery())
@@ -132,7 +135,8 @@ def cover(session: Session, store_id: int, now: datetime, *, days: int | None = 
     if days is None:
         store = session.get(Store, store_id)
         days = threshold_days(store.settings if store else None)
-    sales, available = _sales(store_id, now), _available(store_id)
+    only = None if listing_ids is None else list(listing_ids)
+    sales, available = _sales(store_id, now, only), _available(store_id, only)
     sold_7, sold_30 = func.coalesce(sales.c.sold_7, 0), func.coalesce(sales.c.sold_30, 0)
     stock = available.c.available
     running_out = or_(stock * SHORT < days * sold_7, stock * LONG < days * sold_30)
@@ -140,8 +144,8 @@ def cover(session: Session, store_id: int, now: datetime, *, days: int | None = 
              .join(available, available.c.listing_id == Listing.id)
              .outerjoin(sales, sales.c.listing_id == Listing.id)
              .order_by(Listing.id))
-    if listing_ids is not None:
-        query = query.where(Listing.id.in_(list(listing_ids)))
+    if only is not None:
+        query = query.where(Listing.id.in_(only))
     if only_running_out:
         query = query.where(running_out)
     return [Cover(row[0], row[1], row[2], int(row[3]), int(row[4]), int(row[5]), bool(row[6]))

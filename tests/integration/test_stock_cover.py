@@ -105,6 +105,8 @@ def test_days_of_cover_by_hand(hub: Hub) -> None:
             listings["A"], listings["C"], listings["B"]]  # 24.5, 33.3 and 3.5 days, in listing order
         assert [x.listing_id for x in stock_cover.cover(session, store, NOW, days=33, listing_ids=[listings["C"]])
                 if x.running_out] == []
+    with hub.db.read() as session:  # one page's listings: the same figures as the whole store's
+        assert stock_cover.cover(session, store, NOW, listing_ids=[listings["B"], listings["E"]]) == [b]
     # Seen a week later, the 7-day window holds no sale and the 30-day one all but the oldest.
     with hub.db.read() as session:
         later = {x.listing_id: x for x in stock_cover.cover(session, store, NOW + timedelta(days=8))}
