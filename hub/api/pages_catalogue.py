@@ -73,6 +73,7 @@ def _listing_page(request: Request, hub: Hub, listing_id: int, *, q: str = "", f
     cover = stock_cover.cover_of(hub, [(item.id, item.store_id)]).get(item.id)
     return render_page(request, "catalogue_listing.html", tab="listings", item=item, mappings=mappings,
                        candidates=candidates, q=search, cover=cover, flash=flash,
+                       taken={(m.supplier, m.supplier_sku) for m in mappings},
                        form=form or {"supplier_offer": "", "priority": "", "quantity": "1"}, errors=errors or {})
 
 
