@@ -113,6 +113,24 @@ def test_days_of_cover_by_hand(hub: Hub) -> None:
     assert (later[listings["A"]].sold_7, later[listings["A"]].sold_30) == (0, 10)
 
 
+def test_the_api_reads_the_same_figures(hub: Hub) -> None:
+    from fastapi.testclient import TestClient
+
+    from hub.api.app import create_app
+    from tests.api.conftest import AUTH
+
+    store, listings, _ = _catalogue(hub)
+    client = TestClient(create_app(hub))
+    answer = client.get(f"/api/v1/stores/{store}/stock-cover", headers=AUTH)
+    assert answer.status_code == 200 and len(answer.json()["listings"]) == 4  # every mapped listing, at the real clock
+    assert client.get("/api/v1/stores/999/stock-cover", headers=AUTH).status_code == 404
+    assert client.get(f"/api/v1/stores/{store}/stock-cover").status_code == 401
+    with hub.db.read() as session:
+        expected = [c.view() for c in stock_cover.cover(session, store, NOW, only_running_out=True)]
+    assert expected == [{"listing_id": listings["B"], "sku": "B", "available": 3, "sold_7": 6, "sold_30": 6,
+                         "daily_rate": "0.86", "days": "3.5", "running_out": True}]
+
+
 def test_the_store_setting_and_the_attention_item_that_closes_itself(hub: Hub) -> None:
     store, listings, offers = _catalogue(hub)
     assert stock_cover.flag_running_out(hub, store, NOW) == {"running_out": 1, "flagged": 1, "recovered": 0}
