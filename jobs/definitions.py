@@ -22,6 +22,7 @@ from hub.services import (
     pull,
     purchase_orders,
     routing,
+    stock_cover,
     store_sync,
     supplier_polling,
     webhooks,
@@ -134,6 +135,12 @@ def ledger_orders(hub: Hub, store_id: int | None) -> dict[str, int]:
     return ledger.record_changed_orders(hub.db, store_id)
 
 
+def stock_running_out(hub: Hub, store_id: int | None) -> dict[str, int]:
+    """Flag listings whose suppliers' stock lasts fewer days than the store's setting, close recovered ones."""
+    assert store_id is not None
+    return stock_cover.flag_running_out(hub, store_id)
+
+
 def register_all(settings: Settings) -> None:
     """Register the jobs with intervals from settings (idempotent: known names are left alone)."""
     specs = [
@@ -155,6 +162,7 @@ def register_all(settings: Settings) -> None:
         JobSpec("ledger.orders", ledger_orders, settings.ledger_interval_seconds, platforms=("shopify", "manual")),
         JobSpec("fx.pull", fx_pull, settings.fx_pull_interval_seconds, per_store=False),
         JobSpec("money.reconcile", money_reconcile, interval_seconds=3600, per_store=False),
+        JobSpec("stock.cover", stock_running_out, interval_seconds=3600),
     ]
     known = set(registry.names())
     for spec in specs:

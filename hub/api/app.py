@@ -19,6 +19,7 @@ from hub.api import (
     metrics,
     money,
     orders,
+    pages_catalogue,
     pages_jobs,
     pages_portal,
     pages_stores,
@@ -74,6 +75,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(dashboard_expenses.router)
     app.include_router(pages_stores.router)
     app.include_router(pages_jobs.router)
+    app.include_router(pages_catalogue.router)
     app.include_router(pages_portal.router)
     app.include_router(pages_suppliers.router)
     app.include_router(v1.router)
