@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     orders_reconcile_interval_seconds: float = Field(default=86_400, gt=0)
 
     route_interval_seconds: float = Field(default=10, gt=0)
+    webhook_sweep_interval_seconds: float = Field(default=60, gt=0)  # deliveries a crash or lost wake-up left
     outbox_interval_seconds: float = Field(default=5, gt=0)
     outbox_lease_seconds: int = Field(default=120, ge=1)  # a delivery a dead worker left is retried after this
     products_sync_interval_seconds: float = Field(default=3600, gt=0)

@@ -62,6 +62,7 @@ def serve(host: str | None = None, port: int | None = None, with_scheduler: bool
         register_all(settings)
         scheduler = build_scheduler(hub)
         scheduler.start()
+    app.state.scheduler = scheduler  # the jobs page reads when each job fires next
     logger.info("hub listening", extra={"url": f"http://{bind_host}:{bind_port}", "db": hub.db.dialect})
     print(banner(settings.admin_token_value(), settings.admin_token_was_generated(),
                  str(settings.var_dir / "admin.token"), _browsable(bind_host), bind_port,

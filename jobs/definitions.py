@@ -22,6 +22,7 @@ from hub.services import (
     pull,
     purchase_orders,
     routing,
+    stock_cover,
     store_sync,
     supplier_polling,
     webhooks,
@@ -134,13 +135,19 @@ def ledger_orders(hub: Hub, store_id: int | None) -> dict[str, int]:
     return ledger.record_changed_orders(hub.db, store_id)
 
 
+def stock_running_out(hub: Hub, store_id: int | None) -> dict[str, int]:
+    """Flag listings whose suppliers' stock lasts fewer days than the store's setting, close recovered ones."""
+    assert store_id is not None
+    return stock_cover.flag_running_out(hub, store_id)
+
+
 def register_all(settings: Settings) -> None:
     """Register the jobs with intervals from settings (idempotent: known names are left alone)."""
     specs = [
         JobSpec("housekeeping.prune_job_runs", prune_job_runs, interval_seconds=3600, per_store=False),
         JobSpec("orders.pull", orders_pull, settings.orders_pull_interval_seconds),
         JobSpec("orders.reconcile", orders_reconcile, settings.orders_reconcile_interval_seconds),
-        JobSpec("webhooks.sweep", webhooks_sweep, interval_seconds=60, per_store=False),
+        JobSpec("webhooks.sweep", webhooks_sweep, settings.webhook_sweep_interval_seconds, per_store=False),
         JobSpec("orders.route", orders_route, settings.route_interval_seconds, per_store=False),
         JobSpec("outbox.dispatch", outbox_dispatch, settings.outbox_interval_seconds, per_store=False),
         JobSpec("products.sync", products_sync, settings.products_sync_interval_seconds),
@@ -155,6 +162,7 @@ def register_all(settings: Settings) -> None:
         JobSpec("ledger.orders", ledger_orders, settings.ledger_interval_seconds, platforms=("shopify", "manual")),
         JobSpec("fx.pull", fx_pull, settings.fx_pull_interval_seconds, per_store=False),
         JobSpec("money.reconcile", money_reconcile, interval_seconds=3600, per_store=False),
+        JobSpec("stock.cover", stock_running_out, interval_seconds=3600),
     ]
     known = set(registry.names())
     for spec in specs:

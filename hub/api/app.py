@@ -21,6 +21,11 @@ from hub.api import (
     money,
     orders,
     pages_attention,
+    pages_catalogue,
+    pages_jobs,
+    pages_portal,
+    pages_stores,
+    pages_suppliers,
     payouts,
     shopify_oauth,
     stores,
@@ -71,6 +76,11 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(dashboard_money.router)
     app.include_router(dashboard_expenses.router)
     app.include_router(pages_attention.router)
+    app.include_router(pages_stores.router)
+    app.include_router(pages_jobs.router)
+    app.include_router(pages_catalogue.router)
+    app.include_router(pages_portal.router)
+    app.include_router(pages_suppliers.router)
     app.include_router(v1.router)
     app.include_router(orders.router)
     app.include_router(stores.router)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.api.deps import HubDep, require_admin
 from hub.api.errors import responses
 from hub.api.params import CURRENCY, SUPPLIER_CODE, Id, SupplierCode, Text
+from hub.db.base import utcnow
 from hub.domain.catalogue import MAX_QUANTITY
-from hub.services import feed_runs, feeds, suppliers
+from hub.services import feed_runs, feeds, scorecards, suppliers
 from hub.services.suppliers import KeyView, SupplierView
 
 router = APIRouter(prefix="/api/v1/suppliers", tags=["suppliers"], dependencies=[Depends(require_admin)],
@@ -62,6 +63,7 @@ class KeyOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    scopes: list[str] = Field(default_factory=list, description='what the key may do, e.g. ["feed"]')
 
 
 class NewKeyOut(KeyOut):
@@ -92,6 +94,19 @@ def create_supplier(body: SupplierIn, hub: HubDep) -> SupplierOut:
 @router.get("/{code}", responses=responses(404))
 def get_supplier(code: SupplierCode, hub: HubDep) -> SupplierOut:
     return _supplier(suppliers.get_supplier(hub.db, code))
+
+
+@router.get("/{code}/scorecard", responses=responses(404))
+def get_scorecard(code: SupplierCode, hub: HubDep,
+                  days: Annotated[int, Query(ge=1, le=366, description="the period: the last N days")] = 30,
+                  ) -> dict[str, Any]:
+    """The supplier's scorecard over the last `days` days (the figures of /suppliers; definitions in
+    hub/services/scorecards.py): ratios 0–1 and hours as strings, goods cost per currency."""
+    supplier = suppliers.get_supplier(hub.db, code)
+    until = utcnow()
+    with hub.db.read() as session:
+        (card,) = scorecards.scorecards(session, until - timedelta(days=days), until, supplier.id, now=until)
+    return {"since": (until - timedelta(days=days)).isoformat(), "until": until.isoformat(), **card.view()}
 
 
 @router.post("/{code}/keys", status_code=201, responses=responses(404, 413, 415))

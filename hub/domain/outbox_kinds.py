@@ -13,3 +13,4 @@ class OutboxKind(StrEnum):
     PLACE = "supplier.place"  # send a supplier order to its supplier
     CANCEL = "supplier.cancel"  # ask a supplier to cancel an order it accepted
     FULFIL = "store.fulfill"  # create the store fulfillment of a shipment
+    PUSH_PRICES = "store.push_prices"  # push a store's prices after a person approved one

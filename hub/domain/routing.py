@@ -74,10 +74,17 @@ class LineDemand:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
+    """A store's routing rules. With `prefer_scorecard`, two candidates of the same landed cost are
+    told apart by their suppliers' scorecard figure (`scores`: supplier id → figure, higher is
+    better, passed in as data so routing stays pure): an option's figure is its worst supplier's,
+    and an option whose supplier has no figure ranks after those that have one."""
+
     strategy: Strategy = Strategy.PRIORITY
     max_unit_cost: Decimal | None = None  # in the order's currency, per sold unit (landed)
     margin_guard: bool = True
     consolidate_max_extra: Decimal | None = None  # keep one supplier when it costs at most this more
+    prefer_scorecard: bool = False
+    scores: Mapping[int, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +150,24 @@ def _landed_unit(option: Option, currency: str, convert: Convert) -> Decimal | N
     return total
 
 
-def _sort_key(option: Option, landed: Decimal, strategy: Strategy) -> tuple[object, ...]:
+def _score_key(option: Option, policy: Policy) -> tuple[int, Decimal]:
+    """Sorts first the better scorecard: (0, −figure) with a figure, (1, 0) without one."""
+    if not policy.prefer_scorecard:
+        return (0, Decimal(0))
+    figures = [policy.scores.get(p.supplier_id) for p in option.parts]
+    known = [figure for figure in figures if figure is not None]
+    if len(known) < len(figures):
+        return (1, Decimal(0))
+    return (0, -min(known))
+
+
+def _sort_key(option: Option, landed: Decimal, policy: Policy) -> tuple[object, ...]:
     lead = max(p.lead_time_days for p in option.parts)
     supplier_priority = min(p.supplier_priority for p in option.parts)
-    if strategy is Strategy.LANDED_COST:
-        return (landed, lead, option.priority, supplier_priority)
-    return (option.priority, supplier_priority, landed, lead)
+    score = _score_key(option, policy)
+    if policy.strategy is Strategy.LANDED_COST:
+        return (landed, score, lead, option.priority, supplier_priority)
+    return (option.priority, supplier_priority, landed, score, lead)
 
 
 def _ships_to(option: Option, country: str | None) -> bool:
@@ -179,7 +198,7 @@ def route_line(line: LineDemand, country: str | None, policy: Policy, convert: C
         known = [(o, landed) for o, landed in known if landed <= line.unit_price]
         if not known:
             return Unroutable(line.line_id, Attention.NEGATIVE_MARGIN)
-    option, landed = min(known, key=lambda pair: _sort_key(pair[0], pair[1], policy.strategy))
+    option, landed = min(known, key=lambda pair: _sort_key(pair[0], pair[1], policy))
     stock.take(option, line.quantity)
     return _routed(line, option, landed)
 

@@ -48,7 +48,7 @@ from hub.services.suppliers import feed_options, get_supplier
 logger = logging.getLogger(__name__)
 
 MODES = ("full", "delta")
-SOURCES = ("push", "cli", "url")
+SOURCES = ("push", "cli", "url", "upload")  # upload: a file sent from the supplier page
 HEAD_BYTES = 64 * 1024
 STALE_RUN = timedelta(minutes=30)
 

@@ -113,29 +113,44 @@ def add_mapping(hub: Hub, store_sku: str, supplier_ref: str, *, priority: int | 
 
     Without a priority the mapping becomes the listing's next fallback; giving the priority of an
     existing mapping makes the two one bundle (both ship for each unit sold)."""
-    code, _, supplier_sku = supplier_ref.partition(":")
+    with hub.db.transaction() as session:
+        return _map(session, _listing_by_sku(session, store_sku, store_id), supplier_ref, priority, quantity)
+
+
+def map_listing(hub: Hub, listing_id: int, supplier_ref: str, *, priority: int | None = None,
+                quantity: int = 1) -> dict[str, Any]:
+    """`add_mapping` for a listing named by its id (the catalogue page: a listing may have no SKU)."""
+    with hub.db.transaction() as session:
+        listing = session.get(Listing, listing_id)
+        if listing is None:
+            raise NotFound(f"listing {listing_id} not found")
+        return _map(session, listing, supplier_ref, priority, quantity)
+
+
+def _map(session: Session, listing: Listing, supplier_ref: str, priority: int | None, quantity: int
+         ) -> dict[str, Any]:
+    """The one set of rules for a new mapping, whichever entry point names the listing."""
+    code, _, supplier_sku = supplier_ref.strip().partition(":")
     if not code or not supplier_sku:
         raise UserError(f"expected SUPPLIER:SKU, got {supplier_ref!r}")
     if quantity < 1:
         raise UserError("--qty must be at least 1")
-    with hub.db.transaction() as session:
-        listing = _listing_by_sku(session, store_sku, store_id)
-        offer = session.execute(select(Offer).join(Supplier, Supplier.id == Offer.supplier_id).where(
-            Supplier.code == code, Offer.supplier_sku == supplier_sku)).scalar_one_or_none()
-        if offer is None:
-            raise NotFound(f"supplier {code!r} has no offer {supplier_sku!r}")
-        if session.execute(select(Mapping.id).where(Mapping.listing_id == listing.id,
-                                                    Mapping.offer_id == offer.id)).first():
-            raise Conflict(f"{store_sku} is already mapped to {supplier_ref}")
-        if priority is None:
-            highest = session.execute(select(func.max(Mapping.priority)).where(Mapping.listing_id == listing.id)
-                                      ).scalar_one()
-            priority = 0 if highest is None else highest + 1
-        mapping = Mapping(listing_id=listing.id, offer_id=offer.id, priority=priority, quantity=quantity,
-                          source="manual")
-        session.add(mapping)
-        session.flush()
-        return mapping_view(mapping, listing, offer, code)
+    offer = session.execute(select(Offer).join(Supplier, Supplier.id == Offer.supplier_id).where(
+        Supplier.code == code, Offer.supplier_sku == supplier_sku)).scalar_one_or_none()
+    if offer is None:
+        raise NotFound(f"supplier {code!r} has no offer {supplier_sku!r}")
+    if session.execute(select(Mapping.id).where(Mapping.listing_id == listing.id,
+                                                Mapping.offer_id == offer.id)).first():
+        raise Conflict(f"{listing.sku or listing.title or listing.id} is already mapped to {code}:{supplier_sku}")
+    if priority is None:
+        highest = session.execute(select(func.max(Mapping.priority)).where(Mapping.listing_id == listing.id)
+                                  ).scalar_one()
+        priority = 0 if highest is None else highest + 1
+    mapping = Mapping(listing_id=listing.id, offer_id=offer.id, priority=priority, quantity=quantity,
+                      source="manual")
+    session.add(mapping)
+    session.flush()
+    return mapping_view(mapping, listing, offer, code)
 
 
 def mapping_view(mapping: Mapping, listing: Listing, offer: Offer, code: str) -> dict[str, Any]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from hub.domain.outbox_kinds import OutboxKind
-from hub.services import cancellation, fulfillment, placement
+from hub.services import cancellation, fulfillment, placement, store_sync
 from hub.services.outbox_messages import Handler
 
 HANDLERS: MappingProxyType[str, Handler] = MappingProxyType({
     OutboxKind.PLACE: placement.place,
     OutboxKind.CANCEL: cancellation.cancel_at_supplier,
     OutboxKind.FULFIL: fulfillment.fulfil,
+    OutboxKind.PUSH_PRICES: store_sync.push_approved,
 })

@@ -35,7 +35,7 @@ from hub.logs import with_context
 from hub.services import attention, events
 from hub.services.cancellation import cancel_open_supplier_orders
 from hub.services.lifecycle import refresh_lifecycle
-from hub.services.routing_load import Directive, demands, fx_converter, policy_of
+from hub.services.routing_load import Directive, demands, fx_converter, policy_of, with_scores
 from hub.services.routing_write import (
     StockTaken,
     add_to_supplier_orders,
@@ -249,8 +249,8 @@ def _decide(session: Session, loaded: _Loaded, directives: Mapping[int, Directiv
     included); for a big order from a read that takes no write lock."""
     order, skus = loaded.order, dict[int, str]()
     country = (order.shipping_address or {}).get("country_code")
-    decisions = route_order(demands(session, order, loaded.lines, skus, directives), country,
-                            policy_of(loaded.store_settings),
+    wanted = demands(session, order, loaded.lines, skus, directives)
+    decisions = route_order(wanted, country, with_scores(session, policy_of(loaded.store_settings), wanted),
                             fx_converter(session, order.placed_at.date()))
     return _Decided(decisions, skus)
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping as MappingOf
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from hub.db.base import utcnow
 from hub.db.models import FxRate, Listing, Mapping, Offer, Order, OrderLine, Supplier, SupplierOrder, SupplierOrderLine
 from hub.domain.routing import Convert, LineDemand, Option, Part, Policy, Strategy
+from hub.services.scorecards import scorecards
+
+SCORE_WINDOW = timedelta(days=30)  # the scorecard period routing's tie-break reads
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,20 @@ def policy_of(settings: dict[str, Any]) -> Policy:
         return None if value in (None, "") else Decimal(str(value))
     return Policy(strategy=Strategy(routing.get("strategy", Strategy.PRIORITY.value)),
                   max_unit_cost=amount("max_unit_cost"), margin_guard=bool(routing.get("margin_guard", True)),
-                  consolidate_max_extra=amount("consolidate_max_extra"))
+                  consolidate_max_extra=amount("consolidate_max_extra"),
+                  prefer_scorecard=bool(routing.get("prefer_scorecard", False)))
+
+
+def with_scores(session: Session, policy: Policy, lines: list[LineDemand], now: datetime | None = None) -> Policy:
+    """The policy with its suppliers' scorecard figures (`Scorecard.figure` over the last
+    `SCORE_WINDOW` days) when the store prefers the better scorecard on a tie and more than one
+    supplier is in play; read only then, for those suppliers only, so routing stays one cheap read."""
+    suppliers = {part.supplier_id for line in lines for option in line.options for part in option.parts}
+    if not policy.prefer_scorecard or len(suppliers) < 2:
+        return policy
+    now = now or utcnow()
+    cards = scorecards(session, now - SCORE_WINDOW, now, now=now, among=suppliers)
+    return replace(policy, scores={card.supplier_id: card.figure for card in cards if card.figure is not None})
 
 
 def demands(session: Session, order: Order, lines: list[OrderLine],

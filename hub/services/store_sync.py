@@ -13,11 +13,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
 from hub.db.models import AttentionItem, Listing, Mapping, Offer, Store
+from hub.domain.outbox_kinds import OutboxKind
 from hub.domain.storefront import InventoryQuantity, VariantPrice
 from hub.services import attention
+from hub.services.outbox_messages import Done, Failed, Outcome, enqueue
 from hub.services.store_sync_plan import SyncPlan, build_plan
 from hub.services.stores import credentials
 
@@ -36,14 +39,15 @@ def _approved(hub: Hub, store_id: int) -> dict[int, Decimal]:
     return {int(d["listing_id"]): Decimal(d["price"]) for d in rows if d.get("approved")}
 
 
-def plan(hub: Hub, store_id: int) -> SyncPlan:
+def plan(hub: Hub, store_id: int, settings: dict[str, Any] | None = None) -> SyncPlan:
+    """What the next push would send; `settings` stand in for the store's (a preview)."""
     approved = _approved(hub, store_id)
     with hub.db.transaction() as session:
         if session.get(Store, store_id) is None:
             from hub.errors import NotFound
 
             raise NotFound(f"store {store_id} not found")
-        return build_plan(session, store_id, utcnow().date(), approved)
+        return build_plan(session, store_id, utcnow().date(), approved, settings)
 
 
 def _location(hub: Hub, store_id: int, storefront: Any) -> str | None:
@@ -126,17 +130,68 @@ def push_prices(hub: Hub, store_id: int) -> dict[str, int]:
 
 
 def approve_price(hub: Hub, item_id: int) -> None:
-    """A person accepts a big price move: the next push sends it."""
-    from hub.errors import NotFound, UserError
+    """A person accepts a big price move: it is pushed at once (an outbox message that runs the
+    store's price push after commit), and by every later push."""
+    _decide_one(hub, item_id, approved=True)
+
+
+def reject_price(hub: Hub, item_id: int) -> None:
+    """A person refuses a big price move: the store keeps its price. The item stays as the record
+    (its key is kept, so the same proposal is not asked again); a new proposal asks anew."""
+    _decide_one(hub, item_id, approved=False)
+
+
+def decide_all(hub: Hub, *, approved: bool, store_id: int | None = None) -> int:
+    """Approve or reject every price waiting (of one store, or all); returns how many."""
+    with hub.db.transaction() as session:
+        query = select(AttentionItem).where(AttentionItem.kind == PRICE_APPROVAL,
+                                            AttentionItem.resolved_at.is_(None))
+        if store_id is not None:
+            query = query.where(AttentionItem.store_id == store_id)
+        items = list(session.execute(query.order_by(AttentionItem.id).with_for_update()).scalars())
+        _decide(session, items, approved)
+    return len(items)
+
+
+def _decide_one(hub: Hub, item_id: int, approved: bool) -> None:
+    from hub.errors import Conflict, NotFound, UserError
 
     with hub.db.transaction() as session:
-        item = session.get(AttentionItem, item_id)
+        item = session.get(AttentionItem, item_id, with_for_update=True)
         if item is None:
             raise NotFound(f"attention item {item_id} not found")
         if item.kind != PRICE_APPROVAL:
             raise UserError(f"attention item {item_id} is not a price to approve")
-        item.details = {**item.details, "approved": True}
-        item.resolved_at = item.resolved_at or utcnow()
+        if item.resolved_at is not None:
+            if bool(item.details.get("approved")) == approved and (approved or item.details.get("rejected")):
+                return  # asked twice: done already
+            raise Conflict(f"the price of attention item {item_id} no longer waits for a decision")
+        _decide(session, [item], approved)
+
+
+def _decide(session: Session, items: list[AttentionItem], approved: bool) -> None:
+    now = utcnow()
+    last: dict[int, int] = {}
+    for item in items:
+        item.details = {**item.details, "approved" if approved else "rejected": True, "decided_at": now.isoformat()}
+        item.resolved_at = now
+        if item.store_id is not None:
+            last[item.store_id] = max(item.id, last.get(item.store_id, 0))
+    if approved:  # one push per store, after commit, through the outbox (retried if the store is down)
+        for store_id, item_id in sorted(last.items()):
+            enqueue(session, OutboxKind.PUSH_PRICES, f"store.push_prices:{store_id}:approved:{item_id}",
+                    {"store_id": store_id, "attention_item_id": item_id})
+
+
+def push_approved(hub: Hub, payload: dict[str, Any]) -> Outcome:
+    """The outbox handler of an approval: the store's normal price push (the plan now includes it)."""
+    from hub.errors import UserError
+
+    try:
+        result = push_prices(hub, int(payload["store_id"]))
+    except UserError as exc:  # the store is gone or disconnected: retrying will not help
+        return Failed(str(exc))
+    return Done(f"{result['changed']} prices pushed")
 
 
 def push_after_feed(hub: Hub, supplier_id: int) -> dict[str, int]:

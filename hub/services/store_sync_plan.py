@@ -84,10 +84,12 @@ def price_rule(settings: dict[str, Any], supplier_code: str | None, listing_id: 
                      tolerance_percent=dec("tolerance_percent", "20") or Decimal(20))
 
 
-def build_plan(session: Session, store_id: int, today: date, approved: dict[int, Decimal]) -> SyncPlan:
+def build_plan(session: Session, store_id: int, today: date, approved: dict[int, Decimal],
+               settings: dict[str, Any] | None = None) -> SyncPlan:
+    """`settings`, when given, stands in for the store's own (a preview of rules not yet saved)."""
     store = session.get(Store, store_id)
     assert store is not None
-    settings = dict(store.settings or {})
+    settings = dict(store.settings or {}) if settings is None else dict(settings)
     rows = session.execute(
         select(Listing.id, Listing.variant_id, Listing.product_id, Listing.inventory_item_id, Listing.price,
                Listing.safety_buffer, Listing.last_pushed_quantity, Listing.last_pushed_price, Mapping.priority,

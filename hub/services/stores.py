@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from connectors.http import ConnectorError
 from hub.db.engine import Database
@@ -84,6 +85,9 @@ def add_shopify_store(hub: Hub, request: NewShopifyStore) -> dict[str, Any]:
         raise UserError(str(exc)) from exc
     try:
         with hub.db.transaction() as session:
+            again = _reconnect(session, hub, domain, request, name, currency, version)
+            if again is not None:
+                return again
             store = Store(platform="shopify", name=name, shop_domain=domain, currency=currency,
                           access_token_encrypted=hub.cipher.encrypt(request.token),
                           webhook_secret_encrypted=hub.cipher.encrypt(request.webhook_secret)
@@ -98,12 +102,48 @@ def add_shopify_store(hub: Hub, request: NewShopifyStore) -> dict[str, Any]:
     return view
 
 
+def _reconnect(session: Session, hub: Hub, domain: str, request: NewShopifyStore, name: str, currency: str,
+               version: str) -> dict[str, Any] | None:
+    """A store disconnected before is connected again, its orders and settings kept; None when new."""
+    store = session.execute(select(Store).where(Store.platform == "shopify", Store.shop_domain == domain,
+                                                Store.status != "active")).scalar_one_or_none()
+    if store is None:
+        return None
+    store.access_token_encrypted = hub.cipher.encrypt(request.token)
+    store.webhook_secret_encrypted = hub.cipher.encrypt(request.webhook_secret) if request.webhook_secret else None
+    store.name, store.currency, store.api_version, store.status = name, currency, version, "active"
+    if request.base_url is not None:
+        store.api_base_url = request.base_url
+    logger.info("store connected again", extra={"store_id": store.id, "shop": domain})
+    return store_view(store)
+
+
+def disconnect_store(db: Database, store_id: int) -> dict[str, Any]:
+    """Stop pulling, pushing and accepting webhooks for a store and forget its credentials; its
+    orders, listings, money and settings stay (connecting it again picks them up)."""
+    with db.transaction() as session:
+        store = session.get(Store, store_id)
+        if store is None:
+            raise NotFound(f"store {store_id} not found")
+        store.status, store.access_token_encrypted, store.webhook_secret_encrypted = "disconnected", None, None
+        logger.info("store disconnected", extra={"store_id": store_id})
+        return store_view(store)
+
+
 def store_view(store: Store) -> dict[str, Any]:
     """What the API and CLI show of a store: never a token or a secret."""
     return {"id": store.id, "platform": store.platform, "name": store.name, "shop_domain": store.shop_domain,
             "currency": store.currency, "api_version": store.api_version, "status": store.status,
             "webhook_secret_set": store.webhook_secret_encrypted is not None,
             "created_at": store.created_at.isoformat()}
+
+
+def get_store(db: Database, store_id: int) -> dict[str, Any]:
+    with db.read() as session:
+        store = session.get(Store, store_id)
+        if store is None:
+            raise NotFound(f"store {store_id} not found")
+        return store_view(store)
 
 
 def list_stores(db: Database) -> list[dict[str, Any]]:

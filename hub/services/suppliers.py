@@ -63,6 +63,7 @@ class KeyView:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    scopes: tuple[str, ...] = ()  # what the key may do ("feed": push feeds and tracking)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ def _view(supplier: Supplier) -> SupplierView:
 
 def _key_view(key: SupplierKey, code: str) -> KeyView:
     return KeyView(id=key.id, supplier_code=code, prefix=key.prefix, label=key.label,
-                   created_at=key.created_at, last_used_at=key.last_used_at, revoked_at=key.revoked_at)
+                   created_at=key.created_at, last_used_at=key.last_used_at, revoked_at=key.revoked_at,
+                   scopes=tuple(str(scope) for scope in key.scopes or ()))
 
 
 def parse_mapping(text: str | None) -> dict[str, str]:

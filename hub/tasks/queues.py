@@ -11,6 +11,7 @@ KIND_QUEUES: dict[str, str] = {
     "supplier.place": PLACEMENT,
     "supplier.cancel": PLACEMENT,
     "store.fulfill": STORE_SYNC,
+    "store.push_prices": STORE_SYNC,
 }
 
 JOB_QUEUES: dict[str, str] = {
@@ -26,6 +27,7 @@ JOB_QUEUES: dict[str, str] = {
     "products.sync": STORE_SYNC,
     "store.push_inventory": STORE_SYNC,
     "store.push_prices": STORE_SYNC,
+    "stock.cover": STORE_SYNC,
     "suppliers.pull_feed": FEEDS,
     "payments.pull": MONEY,
     "ledger.orders": MONEY,

@@ -121,3 +121,37 @@ def test_consolidation_keeps_one_supplier_within_the_allowed_extra() -> None:
     assert [offers(r) for r in together] == [[(3, 1)], [(2, 1)]]  # supplier 2: +1.00
     too_dear = route_order(lines, "US", Policy(Strategy.LANDED_COST, consolidate_max_extra=D("0.99")))
     assert [offers(r) for r in too_dear] == [[(1, 1)], [(2, 1)]]
+
+
+SCORES = {1: D("0.5000"), 2: D("0.9500")}
+
+
+@pytest.mark.parametrize(("name", "demand", "policy", "expected"), [
+    ("landed-cost tie, no preference: option priority decides",
+     line(opt(0, part(1, 1, "5")), opt(1, part(2, 2, "5"))), Policy(Strategy.LANDED_COST, scores=SCORES), [(1, 1)]),
+    ("landed-cost tie, the better scorecard wins",
+     line(opt(0, part(1, 1, "5")), opt(1, part(2, 2, "5"))),
+     Policy(Strategy.LANDED_COST, prefer_scorecard=True, scores=SCORES), [(2, 1)]),
+    ("the scorecard never beats a lower cost",
+     line(opt(0, part(1, 1, "4.99")), opt(1, part(2, 2, "5"))),
+     Policy(Strategy.LANDED_COST, prefer_scorecard=True, scores=SCORES), [(1, 1)]),
+    ("a supplier with a figure ranks before one without",
+     line(opt(0, part(1, 1, "5")), opt(1, part(2, 2, "5"))),
+     Policy(Strategy.LANDED_COST, prefer_scorecard=True, scores={2: D("0.1")}), [(2, 1)]),
+    ("priority strategy: same priorities and cost, the better scorecard wins",
+     line(opt(0, part(1, 1, "5"), ), opt(0, part(2, 2, "5"))), Policy(prefer_scorecard=True, scores=SCORES),
+     [(2, 1)]),
+    ("a bundle counts its worst supplier",
+     line(opt(0, part(1, 2, "2"), part(3, 1, "3")), opt(1, part(2, 3, "5"))),
+     Policy(Strategy.LANDED_COST, prefer_scorecard=True, scores={**SCORES, 3: D("0.6")}), [(2, 1)]),
+])
+def test_scorecard_breaks_a_cost_tie(name: str, demand: LineDemand, policy: Policy,
+                                     expected: list[tuple[int, int]]) -> None:
+    assert offers(route_line(demand, "US", policy, lambda amount, source, target: amount)) == expected
+
+
+def test_the_store_setting_turns_the_tie_break_on() -> None:
+    from hub.services.routing_load import policy_of
+
+    assert policy_of({}).prefer_scorecard is False
+    assert policy_of({"routing": {"prefer_scorecard": True}}).prefer_scorecard is True
