@@ -46,7 +46,7 @@ def offers(item_id: int, fmt: FormatOption = "table") -> None:
 
 @app.command("act")
 def act(item_id: int, action: Annotated[Action, typer.Argument(help="map, route_to, place_once, retry, approve, "
-                                                                    "contacted, cancel_reroute or dismiss")],
+                                                                    "reject, contacted, cancel_reroute or dismiss")],
         offer: Annotated[str, typer.Option(help="offer id or SUPPLIER:SKU (map, route_to)")] = "",
         reason: Annotated[str, typer.Option(help="why (required to dismiss; goes on the order's timeline)")] = "",
         ) -> None:

@@ -31,7 +31,7 @@ class ActionIn(BaseModel):
 def act(item_id: Id, action: Annotated[Action, PathParam(description="what to do")], hub: HubDep,
         body: ActionIn | None = None) -> dict[str, Any]:
     """Act on an attention item: map (no mapping), route_to (another offer), place_once (over the
-    cost rules), retry (the supplier that refused), approve (a price), contacted (a late supplier;
+    cost rules), retry (the supplier that refused), approve or reject (a price), contacted (a late supplier;
     snoozes the item), cancel_reroute (a late supplier order), dismiss (with a reason). The order
     moves on at once; `closed` says whether the item's cause is gone."""
     body = body or ActionIn()

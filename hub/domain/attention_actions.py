@@ -2,7 +2,7 @@
 
 Every kind can be dismissed (with a reason); the others are the ways to end the item's cause:
 map the product, send the line to another offer, place it once over the cost rules, try the
-refusing supplier again, approve the price, note that the supplier was contacted, or cancel a
+refusing supplier again, approve or refuse the price, note that the supplier was contacted, or cancel a
 late supplier order and route its lines again.
 """
 
@@ -19,6 +19,7 @@ class Action(StrEnum):
     PLACE_ONCE = "place_once"
     RETRY = "retry"
     APPROVE = "approve"
+    REJECT = "reject"
     CONTACTED = "contacted"
     CANCEL_REROUTE = "cancel_reroute"
     DISMISS = "dismiss"
@@ -30,6 +31,7 @@ ACTION_WORDS = {
     Action.PLACE_ONCE: "Place this once",
     Action.RETRY: "Retry the same supplier",
     Action.APPROVE: "Approve the price",
+    Action.REJECT: "Keep the current price",
     Action.CONTACTED: "Supplier contacted",
     Action.CANCEL_REROUTE: "Cancel and reroute",
     Action.DISMISS: "Dismiss",
@@ -49,7 +51,7 @@ BY_KIND: dict[str, tuple[Action, ...]] = {
     "negative_margin": (Action.PLACE_ONCE,),
     "supplier_rejected": (Action.ROUTE_TO, Action.RETRY),
     "supplier_cancelled": (Action.ROUTE_TO, Action.RETRY),
-    "price_approval": (Action.APPROVE,),
+    "price_approval": (Action.APPROVE, Action.REJECT),
     "late_shipment": (Action.CONTACTED, Action.CANCEL_REROUTE),
     "stalled_shipment": (Action.CONTACTED,),
 }
@@ -68,6 +70,7 @@ KIND_WORDS = {
     "stalled_shipment": "Parcel not moving",
     "unsent_paid_order": "Paid, never sent",
     "cancel_too_late": "Cancelled too late",
+    "stock_running_out": "Stock running out",
 }
 
 SNOOZE = timedelta(days=2)  # "supplier contacted": the item comes back if nothing ships meanwhile

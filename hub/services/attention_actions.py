@@ -249,7 +249,12 @@ def _settled(hub: Hub, item: Item, request: rules.Request) -> Outcome:
 
 
 def _approve(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outcome:
-    store_sync.approve_price(hub, item.id)
+    """A price move over the tolerance: approved (pushed to the store through the outbox) or
+    refused (the store keeps its price) by the catalogue's own functions."""
+    if request.action is Action.APPROVE:
+        store_sync.approve_price(hub, item.id)
+    else:
+        store_sync.reject_price(hub, item.id)
     return _now(hub, item, request)
 
 
@@ -304,5 +309,5 @@ def _dismiss(hub: Hub, item: Item, request: rules.Request, actor: str) -> Outcom
 
 
 _HANDLERS = {Action.MAP: _map, Action.ROUTE_TO: _line_actions, Action.PLACE_ONCE: _line_actions,
-             Action.RETRY: _line_actions, Action.APPROVE: _approve, Action.CONTACTED: _contacted,
-             Action.CANCEL_REROUTE: _cancel_reroute, Action.DISMISS: _dismiss}
+             Action.RETRY: _line_actions, Action.APPROVE: _approve, Action.REJECT: _approve,
+             Action.CONTACTED: _contacted, Action.CANCEL_REROUTE: _cancel_reroute, Action.DISMISS: _dismiss}

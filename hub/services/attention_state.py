@@ -135,7 +135,9 @@ def outcome_of(hub: Hub, item_id: int, action: str) -> Outcome | None:
         if action == Action.DISMISS:
             message = "Dismissed." if closed else "Not dismissed."
         elif action == Action.APPROVE:
-            message = "Approved: the next price push sends it."
+            message = "Approved: the price goes to the store now."
+        elif action == Action.REJECT:
+            message = "Refused: the store keeps its price."
         elif action == Action.CONTACTED and item.details.get("snoozed_until"):
             message = f"Noted; it comes back on {item.details['snoozed_until'][:16].replace('T', ' ')} UTC " \
                       "if nothing has shipped by then."

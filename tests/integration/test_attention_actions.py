@@ -172,14 +172,23 @@ def test_a_refused_supplier_order_retried_or_sent_to_another_supplier(hub: Hub, 
     assert _open(hub, "no_mapping") == []  # the lines' own items closed with them
 
 
-def test_a_price_approved_from_the_list(hub: Hub) -> None:
+def test_a_price_approved_or_kept_from_the_list(hub: Hub) -> None:
     store_id = cb.store(hub.db)
     with hub.db.transaction() as session:
-        attention.record(session, [attention.Cause("price:1:12.00", "price_approval", "MUG 9.00 → 12.00",
-                                                   store_id=store_id, details={"listing_id": 1, "price": "12.00"})])
-    [item] = _open(hub, "price_approval")
-    assert act(hub, item.id, "approve").closed
-    assert _item(hub, item.id).details["approved"] is True
+        attention.record(session, [
+            attention.Cause(f"price:{n}:12.00", "price_approval", f"listing {n}: 9.00 → 12.00", store_id=store_id,
+                            details={"listing_id": n, "price": "12.00"}) for n in (1, 2)])
+    one, two = sorted(_open(hub, "price_approval"), key=lambda i: i.id)
+    approved = act(hub, one.id, "approve")
+    assert approved.closed and approved.message == "Approved: the price goes to the store now."
+    assert _item(hub, one.id).details["approved"] is True
+    with pytest.raises(Conflict):
+        act(hub, one.id, "approve")
+    kept = act(hub, two.id, "reject")
+    assert kept.closed and _item(hub, two.id).details["rejected"] is True
+    with hub.db.read() as session:  # one push of the store's prices, through the outbox
+        assert session.execute(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.kind == "store.push_prices")).scalar_one() == 1
 
 
 def test_a_late_shipment_noted_then_cancelled_and_rerouted(hub: Hub, accounts) -> None:  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from tests.unit.test_routing import line, opt, part
     ("negative_margin", ["place_once", "dismiss"]),
     ("supplier_rejected", ["route_to", "retry", "dismiss"]),
     ("supplier_cancelled", ["route_to", "retry", "dismiss"]),
-    ("price_approval", ["approve", "dismiss"]),
+    ("price_approval", ["approve", "reject", "dismiss"]),
     ("late_shipment", ["contacted", "cancel_reroute", "dismiss"]),
     ("anything_else", ["dismiss"]),
 ])
