@@ -54,7 +54,7 @@ def act(item_id: int, action: Annotated[Action, typer.Argument(help="map, route_
     hub = build_hub()
     try:
         outcome = attention_actions.act(hub, item_id, action.value, offer=offer, reason=reason,
-                                        actor="the admin (CLI)")
+                                        actor="the admin via the CLI")
     finally:
         hub.close()
     console.print(f"item {item_id}: {outcome.message}" + (" (closed)" if outcome.closed else " (still open)"))

@@ -36,7 +36,7 @@ def act(item_id: Id, action: Annotated[Action, PathParam(description="what to do
     moves on at once; `closed` says whether the item's cause is gone."""
     body = body or ActionIn()
     return attention_actions.act(hub, item_id, action.value, offer=body.offer, reason=body.reason,
-                                 actor="the admin (API)").as_dict()
+                                 actor="the admin via the API").as_dict()
 
 
 @router.get("/attention/{item_id}/offers", tags=["attention"], responses=responses(404))

@@ -46,7 +46,7 @@ def test_actions_over_the_api(sqlite_hub: Hub) -> None:
     dismissed = client.post(f"/api/v1/attention/{hat}/actions/dismiss", json={"reason": "a sample"}, headers=AUTH)
     assert dismissed.json()["closed"] is True
     timeline = client.get(f"/api/v1/orders/{order_id}", headers=AUTH).text
-    assert "dismissed by the admin (API): a sample" in timeline
+    assert "dismissed by the admin via the API: a sample" in timeline
 
 
 def test_a_refused_form_keeps_what_was_typed_beside_the_field(sqlite_hub: Hub) -> None:
