@@ -21,8 +21,8 @@ from hub.crypto import tokens_equal
 from hub.domain.lifecycle import LABELS, LIFECYCLES
 from hub.domain.periods import bucket_keys
 from hub.errors import NotFound, UserError
+from hub.services import attention_view, overview, profit_page
 from hub.services import orders as order_service
-from hub.services import overview, profit_page
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["lifecycle"] = lambda value: LABELS.get(value, value)  # words, not codes
@@ -138,4 +138,5 @@ def order(request: Request, hub: HubDep, order_id: str) -> Response:
         detail = order_service.get_order(hub.db, number, hub.settings.reporting_currency)
     except UserError:
         return _page(request, "missing.html", status_code=404, what=f"order {order_id[:40]}")
-    return _page(request, "order.html", order=detail, supplier_orders=overview.supplier_orders_of(hub.db, number))
+    return _page(request, "order.html", order=detail, supplier_orders=overview.supplier_orders_of(hub.db, number),
+                 attention_items=attention_view.open_for_order(hub, number))

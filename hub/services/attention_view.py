@@ -103,6 +103,16 @@ def _entry(session: Session, row: AttentionItem) -> Entry:
     return entry
 
 
+def open_for_order(hub: Hub, order_id: int) -> list[Entry]:
+    """The order's open items (for its page, each linking to its action on the attention list)."""
+    with hub.db.read() as session:
+        rows = session.execute(select(AttentionItem).where(AttentionItem.order_id == order_id,
+                                                           AttentionItem.resolved_at.is_(None))
+                               .order_by(AttentionItem.id)).scalars().all()
+        return [Entry(r.id, r.kind, rules.KIND_WORDS.get(r.kind, r.kind.replace("_", " ")), r.reason, r.order_id,
+                      r.store_id, r.created_at, dict(r.details or {}), []) for r in rows]
+
+
 def offers_for(hub: Hub, item_id: int) -> list[OfferChoice]:
     """The offers the item's line(s) could go to (empty for an item about no line)."""
     with hub.db.read() as session:

@@ -45,6 +45,7 @@ def test_pages_need_sign_in_and_show_orders_and_attention(sqlite_hub: Hub) -> No
     attention = client.get("/attention")
     assert "no supplier offer is mapped" in attention.text
     item_id = attention.text.split('action="/attention/')[1].split("/")[0]
+    assert f'<a href="/attention#item-{item_id}">act on it</a>' in client.get(f"/orders/{order_id}").text
     refused = client.post(f"/attention/{item_id}/dismiss", data={"reason": " "})
     assert refused.status_code == 200 and "Say why it can be dismissed" in refused.text
     assert client.post(f"/attention/{item_id}/dismiss", data={"reason": "a test order"}).status_code == 303
