@@ -107,7 +107,10 @@ def test_map_an_unmapped_sku_see_it_placed_and_dismiss_another(sqlite_hub: Hub, 
                     AttentionItem.order_id != line.order_id).order_by(AttentionItem.id)).scalars().first()
                 assert other is not None and other.order_id is not None
                 order_name = session.execute(select(Order.name).where(Order.id == other.order_id)).scalar_one()
-            page.goto(f"{url}/attention")
+            check_page(phone, url, f"/orders/{other.order_id}", name="order-with-attention")
+            page.goto(f"{url}/orders/{other.order_id}")
+            page.locator(f"a[href='/attention#item-{other.id}']").click()  # from the order to its item
+            page.wait_for_url(f"**/attention#item-{other.id}")
             card = page.locator(f"#item-{other.id}")
             card.locator("summary", has_text="Dismiss").click()
             card.locator(f"#r-{other.id}-dismiss").fill("Sold out for good; the customer was refunded")
