@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.crypto import TokenCipher
@@ -17,6 +19,7 @@ from tests.conftest import make_settings
 from tests.integration.test_routing import order_with
 
 
+@pytest.mark.slow
 def test_list_offers_and_act(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     database = Database(url)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from hub.api.app import create_app
@@ -68,6 +69,7 @@ def _placed(hub: Hub, line_id: int) -> bool:
             SupplierOrderLine.order_line_id == line_id)).scalar_one_or_none() == "accepted"
 
 
+@pytest.mark.slow
 def test_map_an_unmapped_sku_see_it_placed_and_dismiss_another(sqlite_hub: Hub, browser: Any) -> None:
     hub = sqlite_hub
     run_demo(hub, 20)
