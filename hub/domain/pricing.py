@@ -69,5 +69,11 @@ def decide_price(landed_cost: Decimal, current_price: Decimal | None, rule: Pric
         if change > rule.tolerance_percent:
             return PriceDecision(price, compare_at, True,
                                  f"price would move {change.quantize(Decimal('0.1'), ROUND_HALF_EVEN)}% "
-                                 f"({current_price} → {price}), over the {rule.tolerance_percent}% tolerance")
+                                 f"({_shown(current_price)} → {price}), over the {rule.tolerance_percent}% tolerance")
     return PriceDecision(price, compare_at, False)
+
+
+def _shown(amount: Decimal) -> Decimal:
+    """A stored price without the storage's trailing zeros past the cents (109.7600 → 109.76)."""
+    cents = amount.quantize(Decimal("0.01"))
+    return cents if cents == amount else amount

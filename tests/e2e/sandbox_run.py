@@ -58,8 +58,6 @@ def scenario_env(workdir: Path, db_url: str, history: int, new_orders: int) -> d
         "HUB_PAYMENTS_PULL_INTERVAL_SECONDS": "3", "HUB_PAYMENTS_LOOKBACK_DAYS": "60",
         # A killed process keeps its job leases this long (until leases die with their process).
         "HUB_JOB_LEASE_SECONDS": "2", "HUB_OUTBOX_LEASE_SECONDS": "2",
-        # A delivery stored just before a kill is processed by the sweep: soon, not after a minute.
-        "HUB_WEBHOOK_SWEEP_INTERVAL_SECONDS": "1",
     })
     return env
 

@@ -91,6 +91,12 @@ def _wait_until_settled_at_least(hub: Hub, settled: int, deadline: float) -> Non
         time.sleep(0.02)  # polling the observable state, not pacing the test
 
 
+def _outbox_open(hub: Hub) -> int:
+    with hub.db.transaction() as session:
+        return int(session.execute(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.state != "done")).scalar_one())
+
+
 def _unsettled(hub: Hub) -> int:
     with hub.db.transaction() as session:
         return int(session.execute(select(func.count()).select_from(SupplierOrder).where(
@@ -126,7 +132,9 @@ def test_each_supplier_order_reaches_the_supplier_exactly_once(db_url: str, tmp_
             worker.wait(10)
             kills += 1
         worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        while _unsettled(hub) and time.monotonic() < deadline:
+        # settled means the supplier orders accepted AND their outbox messages marked done: the worker
+        # records the two in turn, so stopping it between them would leave a message for the next run
+        while (_unsettled(hub) or _outbox_open(hub)) and time.monotonic() < deadline:
             time.sleep(0.5)
         worker.terminate()
         worker.wait(10)
