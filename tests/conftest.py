@@ -104,6 +104,8 @@ class _PostgresTemplate:
     def __init__(self) -> None:
         self.admin_url: str | None = None
         self.name: str | None = None
+        self.reused: str | None = None  # this worker's test database, emptied between tests
+        self.empty_it: list[str] = []
 
     def copy(self) -> tuple[str, str]:
         if self.name is None:
@@ -128,7 +130,58 @@ class _PostgresTemplate:
             admin.dispose()
         return self.admin_url, make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
 
+    def fresh(self) -> tuple[str, str]:
+        """This worker's test database, as empty as a new copy of the template.
+
+        A copy per test cost 0.6–1.3 s and its drop 0.45 s on this machine under the suite's load
+        (FILE_COPY checkpoints; fsync), for each of several hundred tests. The template holds no
+        rows (checked), so emptying every table and restarting every sequence gives the same state:
+        without triggers or foreign-key checks (`session_replication_role = replica`), 30–60 ms.
+        Connections a test left behind (killed subprocesses) are ended first."""
+        if self.reused is None:
+            admin_url, url = self.copy()
+            self.reused = url
+            self.empty_it = self._emptying_statements(url)
+            return admin_url, url
+        assert self.admin_url is not None
+        name = make_url(self.reused).database
+        admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+        finally:
+            admin.dispose()
+        engine = create_engine(self.reused)
+        try:
+            with engine.begin() as conn:
+                for statement in self.empty_it:
+                    conn.execute(text(statement))
+        finally:
+            engine.dispose()
+        return self.admin_url, self.reused
+
+    @staticmethod
+    def _emptying_statements(url: str) -> list[str]:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                tables = conn.execute(text(
+                    "SELECT quote_ident(table_name) FROM information_schema.tables WHERE table_schema = 'public' "
+                    "AND table_type = 'BASE TABLE' AND table_name <> 'alembic_version'")).scalars().all()
+                sequences = conn.execute(text("SELECT quote_ident(sequence_name) FROM information_schema.sequences "
+                                              "WHERE sequence_schema = 'public'")).scalars().all()
+                for table in tables:
+                    assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0, (
+                        f"the migrated template holds rows in {table}: a test database must be a copy")
+        finally:
+            engine.dispose()
+        return (["SET LOCAL session_replication_role = replica"] + [f"DELETE FROM {t}" for t in tables]
+                + [f"SELECT setval('{q}', 1, false)" for q in sequences])
+
     def drop(self) -> None:
+        if self.admin_url is not None and self.reused is not None:
+            _drop_postgres_database(self.admin_url, self.reused)
         if self.admin_url is not None and self.name is not None:
             _drop_postgres_database(self.admin_url, make_url(self.admin_url).set(database=self.name)
                                     .render_as_string(hide_password=False))
@@ -145,7 +198,8 @@ def _postgres_template() -> Iterator[_PostgresTemplate]:
 
 @pytest.fixture(params=BACKENDS)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A database migrated to head, on each backend: a copy of the session's migrated template."""
+    """A database migrated to head, on each backend: a copy of the session's migrated template
+    (on PostgreSQL one copy per worker, emptied between tests: see _PostgresTemplate.fresh)."""
     if request.param == "sqlite":
         database = _sqlite_copy(request, tmp_path)
         try:
@@ -154,13 +208,12 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
             database.dispose()
         return
     template: _PostgresTemplate = request.getfixturevalue("_postgres_template")
-    admin_url, url = template.copy()
+    _, url = template.fresh()
     database = Database(url)
     try:
         yield database
     finally:
         database.dispose()
-        _drop_postgres_database(admin_url, url)
 
 
 def _sqlite_copy(request: pytest.FixtureRequest, tmp_path: Path) -> Database:

@@ -2,21 +2,57 @@
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
 import pytest
 
+_LAUNCHER = Path(__file__).with_name("forked_cli.py")
+_launcher: subprocess.Popen[str] | None = None
+_launcher_lock = threading.Lock()
+
+
+def _forking_launcher() -> subprocess.Popen[str]:
+    """This test process's launcher (tests/cli/forked_cli.py): the CLI imported once, forked per run."""
+    global _launcher
+    if _launcher is None or _launcher.poll() is not None:
+        _launcher = subprocess.Popen([sys.executable, str(_LAUNCHER)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
+        atexit.register(_launcher.kill)
+    return _launcher
+
 
 def hub_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
             timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """`hub ARGS` in a subprocess; the timeout is a safety net for a hung run, generous for a loaded machine."""
+    """`hub ARGS` in a process of its own, as `python -m hub ARGS` runs (exit code, stdout, stderr), forked
+    from a launcher that imported the CLI once; the timeout is a safety net for a hung run."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "hub", *args], capture_output=True, text=True,
-                          env=full_env, cwd=cwd, timeout=timeout, check=False)
+    with _launcher_lock, tempfile.TemporaryDirectory() as outputs:
+        out, err = Path(outputs) / "stdout", Path(outputs) / "stderr"
+        launcher = _forking_launcher()
+        assert launcher.stdin is not None and launcher.stdout is not None
+        request = {"argv": list(args), "env": full_env, "cwd": str(cwd or Path.cwd()), "out": str(out),
+                   "err": str(err)}
+        launcher.stdin.write(json.dumps(request) + "\n")
+        launcher.stdin.flush()
+        pid = json.loads(launcher.stdout.readline())["pid"]
+        ready, _, _ = select.select([launcher.stdout], [], [], timeout)
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+            launcher.stdout.readline()
+            raise subprocess.TimeoutExpired(["hub", *args], timeout)
+        status = json.loads(launcher.stdout.readline())["status"]
+        return subprocess.CompletedProcess(["hub", *args], status, out.read_text(errors="replace"),
+                                           err.read_text(errors="replace"))
 
 
 def test_unreachable_database_is_one_line_without_password_and_exit_2(tmp_path: Path) -> None:

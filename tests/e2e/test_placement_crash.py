@@ -31,6 +31,7 @@ from hub.domain.orders import OrderLineIn
 from hub.services.intake import ingest_orders
 from hub.services.routing import route_pending
 from tests.conftest import make_settings
+from tests.e2e.sandbox_run import Launcher
 from tests.factories import make_order
 from tests.live import free_port
 
@@ -118,27 +119,30 @@ def test_each_supplier_order_reaches_the_supplier_exactly_once(db_url: str, tmp_
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update({"HUB_DATABASE_URL": db_url, "HUB_SECRET_KEY": key.decode(), "HUB_ADMIN_TOKEN": "x",
                 "HUB_OUTBOX_LEASE_SECONDS": "1", "HUB_JOB_LEASE_SECONDS": "1", "HUB_VAR_DIR": str(tmp_path / "var")})
-    command = [sys.executable, "-m", "hub", "jobs", "run", "outbox.dispatch", "--loop", "--interval", "0.05"]
+    command = ["jobs", "run", "outbox.dispatch", "--loop", "--interval", "0.05"]
+    launcher = Launcher(env, tmp_path)  # each worker forked from one that imported the hub already
+    log = tmp_path / "worker.log"
     rng = random.Random(20261122)
     kills = 0
     deadline = time.monotonic() + 600  # a safety net: about a minute on an idle machine
     try:
         while kills < KILLS and _unsettled(hub) and time.monotonic() < deadline:
-            worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            worker = launcher.start(log, *command)
             # Killed mid-work, whatever the machine's speed: after it has placed a random number of
             # orders more (an observable state), never after a guessed start-up time.
             _wait_until_settled_at_least(hub, ORDERS - _unsettled(hub) + rng.randint(5, 30), deadline)
-            worker.send_signal(signal.SIGKILL)
-            worker.wait(10)
+            os.kill(worker, signal.SIGKILL)
+            launcher.reap(worker)
             kills += 1
-        worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = launcher.start(log, *command)
         # settled means the supplier orders accepted AND their outbox messages marked done: the worker
         # records the two in turn, so stopping it between them would leave a message for the next run
         while (_unsettled(hub) or _outbox_open(hub)) and time.monotonic() < deadline:
             time.sleep(0.5)
-        worker.terminate()
-        worker.wait(10)
+        os.kill(worker, signal.SIGTERM)
+        launcher.reap(worker)
     finally:
+        launcher.close()
         hub.close()
     assert kills == KILLS, "the placements finished before all kills happened: make the run longer"
     stats = httpx.get(f"{supplier_server}/_stats", timeout=10).json()
