@@ -21,13 +21,14 @@ def _entries(count: int, amount: str) -> list[dict[str, object]]:
     ]
 
 
-def test_hundred_thousand_cents_sum_exactly(db: Database) -> None:
+def test_twenty_thousand_cents_sum_exactly(db: Database) -> None:
+    # (a float sum of 0.01 drifts after a few dozen terms; 20,000 rows show the column does not)
     with db.transaction() as session:
-        session.execute(insert(LedgerEntry), _entries(100_000, "0.01"))
+        session.execute(insert(LedgerEntry), _entries(20_000, "0.01"))
     with db.transaction() as session:
         total = session.execute(select(func.sum(LedgerEntry.amount))).scalar_one()
     assert isinstance(total, Decimal)
-    assert total == Decimal("1000.00")
+    assert total == Decimal("200.00")
 
 
 def test_amounts_round_trip_exactly_and_refuse_floats(db: Database) -> None:
