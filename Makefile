@@ -33,7 +33,7 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy hub connectors jobs
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load --durations=20
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=20
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
