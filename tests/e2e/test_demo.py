@@ -16,10 +16,10 @@ from tests.cli.test_cli import hub_cli
 def test_demo_places_every_routable_line_once_and_adds_orders_on_a_second_run(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     env = {"HUB_VAR_DIR": str(tmp_path / "var")}
-    first = hub_cli("demo", "--orders", "200", "--json", "--database", url, env=env, cwd=tmp_path)
+    first = hub_cli("demo", "--orders", "100", "--json", "--database", url, env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     one = json.loads(first.stdout)
-    assert one["orders_created"] == 200 and one["orders_in_database"] == 200
+    assert one["orders_created"] == 100 and one["orders_in_database"] == 100
     assert one["lines"] == one["lines_routed"] + one["lines_needing_attention"]
     assert one["lines_routed"] > one["lines_needing_attention"] > 0
     assert one["supplier_orders_placed"] > 0 and one["supplier_orders_not_placed"] == 0
@@ -32,7 +32,7 @@ def test_demo_places_every_routable_line_once_and_adds_orders_on_a_second_run(tm
     second = hub_cli("demo", "--orders", "40", "--json", "--database", url, env=env, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     two = json.loads(second.stdout)
-    assert two["orders_created"] == 40 and two["orders_in_database"] == 240
+    assert two["orders_created"] == 40 and two["orders_in_database"] == 140
     assert two["supplier_orders_not_placed"] == 0 and two["supplier_orders_duplicated_at_suppliers"] == 0
     database = Database(url)
     with database.transaction() as session:

@@ -10,7 +10,7 @@ partly refunded (units, shipping, goodwill amounts), some wholly. The hub pulls,
 polls, books, pulls payments; the test then computes what each order earned from nothing but the
 shop's orders, refunds and transactions, the suppliers' orders, and the FX table it loaded itself.
 
-200 orders on SQLite and 150 on PostgreSQL in the suite: the same code paths as the full-size run
+150 orders on SQLite and 100 on PostgreSQL in the suite: the same code paths as the full-size run
 (`HUB_ORACLE_ORDERS=5000`, about 4 minutes on SQLite and 10 on PostgreSQL on two cores), sized so
 the whole suite stays within CI's time. HUB_ORACLE_ORDERS sets the count for both backends;
 HUB_ORACLE_SEED the seed.
@@ -55,7 +55,7 @@ from tests.conftest import ADMIN_TOKEN
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-ORDERS = {"sqlite": 200, "postgresql": 150}
+ORDERS = {"sqlite": 150, "postgresql": 100}
 if os.environ.get("HUB_ORACLE_ORDERS"):
     ORDERS = dict.fromkeys(ORDERS, int(os.environ["HUB_ORACLE_ORDERS"]))
 SEED = int(os.environ.get("HUB_ORACLE_SEED", "20261202"))
