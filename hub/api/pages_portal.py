@@ -60,6 +60,14 @@ def _missing(request: Request, owner: PortalOwner) -> Response:
     return _html(request, "portal_missing.html", owner, status_code=404)
 
 
+def _gate(request: Request, scope: str) -> PortalOwner | Response:
+    """The signed-in supplier allowed `scope`, or the answer instead: sign in again, or the 404."""
+    owner = portal_session.owner(request)
+    if owner is None:
+        return _signed_out(request)
+    return owner if owner.may(scope) else _missing(request, owner)
+
+
 def _number(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID else None
 
@@ -140,11 +148,11 @@ def _tracking_errors(reference: str, carrier: str, number: str, url: str) -> dic
 @router.post("/supplier/orders/{order_id}/tracking")
 def submit_tracking(request: Request, hub: HubDep, order_id: str, carrier: Annotated[str, Form()] = "",
                     number: Annotated[str, Form()] = "", url: Annotated[str, Form()] = "") -> Response:
-    owner = portal_session.owner(request)
-    if owner is None:
-        return _signed_out(request)
+    owner = _gate(request, TRACKING)
+    if isinstance(owner, Response):
+        return owner
     supplier_order_id = _number(order_id)
-    if supplier_order_id is None or not owner.may(TRACKING):
+    if supplier_order_id is None:
         return _missing(request, owner)
     try:
         order = portal.open_order(hub.db, owner.supplier_id, supplier_order_id)
@@ -165,11 +173,9 @@ def submit_tracking(request: Request, hub: HubDep, order_id: str, carrier: Annot
 
 @router.post("/supplier/tracking")
 async def import_tracking(request: Request, hub: HubDep, file: Annotated[UploadFile | None, File()] = None) -> Response:
-    owner = portal_session.owner(request)
-    if owner is None:
-        return _signed_out(request)
-    if not owner.may(TRACKING):
-        return _missing(request, owner)
+    owner = _gate(request, TRACKING)
+    if isinstance(owner, Response):
+        return owner
     if file is None or not file.filename:
         return _orders_page(request, hub, owner, errors={"file": "choose a CSV file of tracking numbers"})
     content = await file.read(MAX_TRACKING_FILE + 1)
@@ -186,20 +192,16 @@ def _feeds_page(request: Request, hub: Hub, owner: PortalOwner, **context: Any) 
 
 @router.get("/supplier/feeds", response_class=HTMLResponse)
 def feeds(request: Request, hub: HubDep) -> Response:
-    owner = portal_session.owner(request)
-    if owner is None:
-        return _signed_out(request)
-    return _feeds_page(request, hub, owner) if owner.may(FEEDS) else _missing(request, owner)
+    owner = _gate(request, FEEDS)
+    return owner if isinstance(owner, Response) else _feeds_page(request, hub, owner)
 
 
 @router.post("/supplier/feeds")
 def upload_feed(request: Request, hub: HubDep, file: Annotated[UploadFile | None, File()] = None,
                 mode: Annotated[str, Form()] = "full") -> Response:
-    owner = portal_session.owner(request)
-    if owner is None:
-        return _signed_out(request)
-    if not owner.may(FEEDS):
-        return _missing(request, owner)
+    owner = _gate(request, FEEDS)
+    if isinstance(owner, Response):
+        return owner
     form = {"mode": mode}
     if mode not in ("full", "delta"):
         return _feeds_page(request, hub, owner, form=form, errors={"mode": "choose a full or a partial feed"})
@@ -214,11 +216,11 @@ def upload_feed(request: Request, hub: HubDep, file: Annotated[UploadFile | None
 
 @router.get("/supplier/feeds/{run_id}", response_class=HTMLResponse)
 def feed_run(request: Request, hub: HubDep, run_id: str, page: str = "1") -> Response:
-    owner = portal_session.owner(request)
-    if owner is None:
-        return _signed_out(request)
+    owner = _gate(request, FEEDS)
+    if isinstance(owner, Response):
+        return owner
     number = _number(run_id)
-    if number is None or not owner.may(FEEDS):
+    if number is None:
         return _missing(request, owner)
     page_number = min(_number(page) or 1, 100_000)
     try:
@@ -232,11 +234,9 @@ def feed_run(request: Request, hub: HubDep, run_id: str, page: str = "1") -> Res
 
 @router.get("/supplier/scorecard", response_class=HTMLResponse)
 def scorecard(request: Request, hub: HubDep, days: str = "30") -> Response:
-    owner = portal_session.owner(request)
-    if owner is None:
-        return _signed_out(request)
-    if not owner.may(SCORECARD):
-        return _missing(request, owner)
+    owner = _gate(request, SCORECARD)
+    if isinstance(owner, Response):
+        return owner
     period = int(days) if days in {str(d) for d in portal.SCORECARD_PERIODS} else 30
     card = portal.scorecard(hub.db, owner.supplier_id, period)
     costs = [f"{format_amount(amount, currency)} {currency}" for currency, amount in sorted(card.cost.items())]
