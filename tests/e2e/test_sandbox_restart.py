@@ -143,6 +143,8 @@ def test_ten_kills_mid_flow_end_in_the_same_state_as_an_uninterrupted_run(db_url
     crash_env = scenario_env(tmp_path / "crash", db_url, HISTORY, NEW_ORDERS)
     calm_url = f"sqlite:///{tmp_path / 'calm' / 'hub.db'}"
     calm_env = scenario_env(tmp_path / "calm", calm_url, HISTORY, NEW_ORDERS)
+    for env in (crash_env, calm_env):  # selling over ~20 s, so ten kills (a restart each) land mid-flow
+        env["HUB_SANDBOX_ORDERS_PER_MINUTE"] = "60"   # on an idle machine too (at 120 the flow could end first)
     upgrade(db_url)
     upgrade(calm_url)
     crash, calm = HubRun(tmp_path / "crash", db_url, crash_env), HubRun(tmp_path / "calm", calm_url, calm_env)
